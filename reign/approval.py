@@ -1,0 +1,61 @@
+"""Approvals for `ask` decisions. Each approval is bound to the hash of the exact call (and preview)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from reign.types import Decision, ToolCall
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    call: ToolCall
+    effect: str
+    decision: Decision
+    preview: str | None = None  # the plan or diff the user approves, when the tool has one
+
+    @property
+    def digest(self) -> str:
+        """The call hash, extended by the preview so that approving a diff approves only that diff."""
+        if self.preview is None:
+            return self.call.digest()
+        return hashlib.sha256((self.call.digest() + "\n" + self.preview).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Approval:
+    approved: bool
+    scope: Literal["once", "session", "refused", "remembered"] = "once"
+    note: str = ""
+
+
+class Approver(Protocol):
+    def approve(self, request: ApprovalRequest) -> Approval: ...
+
+
+@dataclass
+class NonInteractive:
+    """`reign run`: asks are refused unless --yes. --yes never reaches a deny: the gate stops those first."""
+
+    yes: bool = False
+
+    def approve(self, request: ApprovalRequest) -> Approval:
+        if self.yes:
+            return Approval(True, "once", "approved by --yes")
+        return Approval(False, "refused", "needs approval: re-run with --yes, or use `reign chat` to approve it")
+
+
+@dataclass
+class SessionMemory:
+    """"Always for this session": remembered by exact call hash, nothing broader."""
+
+    digests: set[str] = field(default_factory=set)
+
+    def recall(self, request: ApprovalRequest) -> Approval | None:
+        return Approval(True, "remembered", "approved earlier in this session") \
+            if request.digest in self.digests else None
+
+    def remember(self, request: ApprovalRequest) -> None:
+        self.digests.add(request.digest)

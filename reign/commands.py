@@ -1,0 +1,247 @@
+"""What each CLI command does, kept out of cli.py so it can be tested without click."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import IO, Any
+
+from reign.config import Settings
+from reign.errors import ReignError
+from reign.types import RunResult
+
+_SETTING_FLAGS = ("provider", "model", "base_url", "max_steps", "token_budget", "time_limit", "read_only")
+
+
+def load_settings(opts: dict[str, Any]) -> Settings:
+    from pydantic import ValidationError
+
+    overrides = {k: opts[k] for k in _SETTING_FLAGS if opts.get(k) is not None}
+    if opts.get("tools_dirs"):
+        overrides["tools_dirs"] = list(opts["tools_dirs"])
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ReignError(f"bad configuration: {where}: {first['msg']}") from None
+
+
+@contextmanager
+def _provider_session(settings: Settings, opts: dict[str, Any]) -> Iterator[Any]:
+    from reign.cassettes import cassette
+    from reign.providers import make_provider
+
+    path: Path | None = opts.get("cassette")
+    if opts.get("record") and path is None:
+        raise ReignError("--record needs --cassette FILE to record into")
+    replaying = path is not None and not opts.get("record")
+    ctx = cassette(path, record=bool(opts.get("record")), provider=settings.provider) if path else nullcontext()
+    with ctx:
+        yield make_provider(settings, replaying=replaying)
+
+
+def run_once(goal: str, *, output: str, yes: bool, **opts: Any) -> int:
+    from reign.approval import NonInteractive
+    from reign.log import configure
+    from reign.runtime import Options, build_agent
+
+    settings = load_settings(opts)
+    log = configure(verbose=bool(opts.get("verbose")))
+    with _provider_session(settings, opts) as provider:
+        agent = build_agent(settings, provider, Options(policy_files=list(opts.get("policies") or ()),
+                                                        approver=NonInteractive(yes=yes), log=log))
+        if output == "text":
+            from reign.console import Console
+
+            console = Console()
+            agent.on_step = console.show_calls
+            result = agent.run(goal)
+            console.show_result(result)
+        else:
+            result = agent.run(goal)
+            print(json.dumps(result_json(result), ensure_ascii=False))
+    return 0 if result.stop_reason == "completed" else 1
+
+
+def result_json(result: RunResult) -> dict[str, Any]:
+    return {
+        "final": result.final,
+        "stop_reason": result.stop_reason,
+        "error": result.error,
+        "steps": result.steps,
+        "tool_calls": [c.model_dump(include={"tool", "args", "decision", "rule", "approved", "ok", "output"})
+                       for c in result.tool_calls],
+        "usage": result.usage.model_dump(),
+        "session": result.session,
+    }
+
+
+def chat_loop(**opts: Any) -> None:
+    from reign.console import Console, ConsoleApprover
+    from reign.log import configure
+    from reign.runtime import Options, build_agent
+
+    settings = load_settings(opts)
+    console = Console()
+    with _provider_session(settings, opts) as provider:
+        agent = build_agent(settings, provider, Options(policy_files=list(opts.get("policies") or ()),
+                                                        approver=ConsoleApprover(console),
+                                                        log=configure(verbose=bool(opts.get("verbose")))))
+        agent.on_step = console.show_calls
+        agent.on_text = console.stream_text
+        offered = agent.executor.catalogue.offered(read_only=settings.read_only)
+        console.banner(provider.name, provider.model, len(offered))
+        while True:
+            line = console.prompt()
+            if line is None or line.strip() in ("/exit", "/quit"):
+                return
+            command = line.strip()
+            if not command:
+                continue
+            if command == "/help":
+                console.note("/tools  list tools   /reset  forget the conversation   /exit  leave")
+            elif command == "/tools":
+                console.tools_table(_tool_rows(settings))
+            elif command == "/reset":
+                agent.messages.clear()
+                agent.executor.memory.digests.clear()
+                console.note("conversation and session approvals cleared")
+            elif command.startswith("/"):
+                console.note(f"unknown command {command}; /help lists them")
+            else:
+                result = agent.run(command)
+                console.end_turn(result)
+
+
+def _tool_rows(settings: Settings) -> list[dict[str, Any]]:
+    from reign.catalogue import Catalogue
+
+    catalogue = Catalogue.load(settings.tools_dirs)
+    rows = []
+    for tool in sorted(catalogue.tools.values(), key=lambda t: (t.manager, t.name)):
+        reason = catalogue.unavailable_reason(tool)
+        rows.append({"tool": tool.name, "manager": tool.manager, "effect": tool.effect,
+                     "available": reason is None, "reason": reason or ""})
+    return rows
+
+
+def list_tools(*, as_json: bool, tools_dirs: list[Path]) -> None:
+    settings = load_settings({"tools_dirs": tools_dirs})
+    rows = _tool_rows(settings)
+    if as_json:
+        for row in rows:
+            print(json.dumps(row))
+        return
+    from reign.console import Console
+
+    Console().tools_table(rows)
+
+
+def check_calls(stdin: IO[str], stdout: IO[str], policies: list[Path], *, read_only: bool) -> int:
+    """One JSON decision per input line, in order. A malformed line gets an error line, not a crash."""
+    from dataclasses import replace
+
+    from reign.policy import GateCall, decide, gate_context, load_checked_policy
+
+    settings = load_settings({"read_only": read_only or None})
+    policy = load_checked_policy([*settings.policy_files, *policies])
+    ctx = gate_context(settings)
+    effects = _known_effects(settings)
+    bad = 0
+    for n, line in enumerate(stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("tool"), str) or \
+                    not isinstance(item.get("args", {}), dict):
+                raise ValueError('expected {"tool": "...", "args": {...}}')
+        except ValueError as exc:
+            bad += 1
+            stdout.write(json.dumps({"decision": "deny", "reason": f"line {n}: {exc}", "rule": "input"}) + "\n")
+            continue
+        tool = item["tool"]
+        effect, manager, command = effects.get(tool, ("write", tool.split("_")[0], None))
+        call = GateCall(tool=tool, args=item.get("args") or {}, effect=str(item.get("effect") or effect),
+                        manager=manager, command=command)
+        local = replace(ctx, **{k: v for k, v in (item.get("context") or {}).items() if k in _CTX_FIELDS})
+        decision = decide(call, policy, local)
+        stdout.write(json.dumps({"decision": decision.action, "reason": decision.reason, "rule": decision.rule}) + "\n")
+    stdout.flush()
+    return 1 if bad else 0
+
+
+_CTX_FIELDS = {"kube_context", "production", "allowed_namespaces", "protected_namespaces", "protected_branches"}
+
+
+def _known_effects(settings: Settings) -> dict[str, tuple[str, str, tuple[str, ...] | None]]:
+    """Tool effects from the catalogue files alone: no availability probes, no implementations imported."""
+    from reign.catalogue import Catalogue
+
+    try:
+        catalogue = Catalogue.load(settings.tools_dirs)
+    except ReignError:
+        return {}
+    return {t.name: (t.effect, t.manager, t.command) for t in catalogue.tools.values()}
+
+
+def lint_policy(files: list[Path]) -> None:
+    from reign.policy import load_checked_policy
+
+    policy = load_checked_policy(files)
+    rules = [r for r in policy.rules if r.layer == "cli"]
+    examples = sum(len(r.examples_match) + len(r.examples_not_match) for r in rules)
+    print(f"ok: {len(rules)} rules, {examples} examples pass (over {len(policy.rules) - len(rules)} default rules)")
+
+
+def explain_policy(policies: list[Path], *, as_json: bool) -> None:
+    from reign.policy import load_checked_policy
+
+    settings = load_settings({})
+    policy = load_checked_policy([*settings.policy_files, *policies])
+    rows = [{"id": r.id, "decision": r.decision, "layer": r.layer, "disabled_by": policy.disabled.get(r.id, ""),
+             "reason": r.reason, "match": r.match} for r in policy.rules]
+    if as_json:
+        print(json.dumps({"layers": policy.layers, "rules": rows}, indent=2))
+        return
+    from reign.console import Console
+
+    Console().policy_table(policy.layers, rows)
+
+
+def _audit_path(path: Path | None) -> Path:
+    from reign.audit import default_path
+
+    return path or default_path(load_settings({}).audit_dir)
+
+
+def show_audit(path: Path | None, session: str | None, *, as_json: bool) -> None:
+    from reign.audit import read
+
+    target = _audit_path(path)
+    if not target.is_file():
+        raise ReignError(f"no audit trail at {target}")
+    records = read(target, session)
+    if as_json:
+        for rec in records:
+            print(json.dumps(rec))
+        return
+    from reign.console import Console
+
+    Console().audit_table(records)
+
+
+def verify_audit(path: Path | None) -> int:
+    from reign.audit import verify
+
+    target = _audit_path(path)
+    if not target.is_file():
+        raise ReignError(f"no audit trail at {target}")
+    report = verify(target)
+    for problem in report.problems:
+        print(problem)
+    print(f"{'ok' if report.ok else 'FAILED'}: {report.records} records in {target}")
+    return 0 if report.ok else 1

@@ -1,0 +1,88 @@
+"""Settings from the environment (REIGN_*), a `.env` file and an optional TOML config file.
+
+Precedence, highest first: command-line flags (applied by the CLI), environment, `.env`, config file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"]
+
+
+def config_file() -> Path:
+    env = os.environ.get("REIGN_CONFIG")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "reign" / "config.toml"
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "reign"
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = config_file()
+        if not path.is_file():
+            return {}
+        with path.open("rb") as fh:
+            data: dict[str, Any] = tomllib.load(fh)
+        section = data.get("reign", data)
+        return section if isinstance(section, dict) else {}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="REIGN_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+    )
+
+    provider: Literal["anthropic", "openai"] = "anthropic"
+    model: str = ""
+    base_url: str | None = None
+    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    request_timeout: float = 120.0
+    request_attempts: int = 4  # per model request: 429, 5xx and timeouts are retried
+
+    max_steps: int = 20
+    token_budget: int = 400_000
+    time_limit: float = 900.0
+    tool_timeout: float = 60.0
+    output_cap: int = 16_000
+
+    tools_dirs: list[Path] = Field(default_factory=list)  # plus REIGN_TOOLS_PATH (os.pathsep-separated)
+    policy_files: list[Path] = Field(default_factory=list)
+    read_only: bool = False
+    tool_loading: Literal["lazy", "eager"] = "lazy"
+    audit_dir: Path = Field(default_factory=lambda: state_dir() / "audit")
+
+    workspace_root: Path = Field(default_factory=Path.cwd)
+    kube_context: str | None = None
+    kube_namespaces: list[str] = Field(default_factory=list)
+    kube_production_pattern: str = r"(^|[-_.])(prod|production|live)([-_.]|$)"
+    protected_namespaces: list[str] = Field(default_factory=lambda: list(DEFAULT_PROTECTED_NAMESPACES))
+    protected_branches: list[str] = Field(default_factory=lambda: ["main", "master", "release/*"])
+    docker_host: str | None = None
+    github_token: SecretStr | None = Field(default=None, validation_alias="GITHUB_TOKEN")
+    github_base_url: str = "https://api.github.com"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, dotenv_settings, _TomlSource(settings_cls))

@@ -1,0 +1,146 @@
+"""Everything Reign shows a person on a terminal (rich), and the interactive approval prompt."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from reign.approval import Approval, ApprovalRequest
+from reign.types import RunResult, ToolCall
+
+_STYLE = {"allow": "green", "ask": "yellow", "deny": "red"}
+
+
+def _short(args: dict[str, Any], limit: int = 160) -> str:
+    text = json.dumps(args, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Console:
+    def __init__(self) -> None:
+        from rich.console import Console as RichConsole
+
+        self.out = RichConsole(highlight=False)
+        self._streaming = False
+
+    def banner(self, provider: str, model: str, tools: int) -> None:
+        self.out.print(f"[bold]reign[/bold] chat - {provider}/{model}, {tools} tools. /help for commands, "
+                       "Ctrl-D to leave.")
+
+    def prompt(self) -> str | None:
+        try:
+            return self.out.input("[bold cyan]you>[/bold cyan] ")
+        except (EOFError, KeyboardInterrupt):
+            self.out.print()
+            return None
+
+    def note(self, text: str) -> None:
+        self.out.print(f"[dim]{text}[/dim]", markup=True)
+
+    def stream_text(self, text: str) -> None:
+        if not self._streaming:
+            self.out.print("[bold magenta]reign>[/bold magenta] ", end="")
+            self._streaming = True
+        self.out.print(text, end="", markup=False)
+
+    def show_calls(self, step: int, calls: list[ToolCall]) -> None:
+        if self._streaming:
+            self.out.print()
+            self._streaming = False
+        for call in calls:
+            self.out.print(f"[dim]step {step}[/dim] [bold]{call.name}[/bold] {_short(call.args)}", markup=True,
+                           highlight=False)
+
+    def end_turn(self, result: RunResult) -> None:
+        if self._streaming:
+            self.out.print()
+            self._streaming = False
+        if result.stop_reason != "completed":
+            self.out.print(f"[yellow]stopped: {result.stop_reason}[/yellow] {result.error}")
+
+    def show_result(self, result: RunResult) -> None:
+        from rich.table import Table
+
+        if result.tool_calls:
+            table = Table(title="tool calls", show_lines=False)
+            for col in ("tool", "args", "decision", "ok"):
+                table.add_column(col)
+            for c in result.tool_calls:
+                table.add_row(c.tool, _short(c.args, 80), f"[{_STYLE[c.decision]}]{c.decision}[/]"
+                              + (" (approved)" if c.approved else ""), "yes" if c.ok else "no")
+            self.out.print(table)
+        if result.final:
+            self.out.print(result.final, markup=False)
+        colour = "green" if result.stop_reason == "completed" else "yellow"
+        self.out.print(f"[{colour}]{result.stop_reason}[/] after {result.steps} steps, "
+                       f"{result.usage.input_tokens} in / {result.usage.output_tokens} out tokens"
+                       + (f" - {result.error}" if result.error else ""))
+
+    def tools_table(self, rows: list[dict[str, Any]]) -> None:
+        from rich.table import Table
+
+        table = Table()
+        for col in ("tool", "manager", "effect", "available"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r["tool"], r["manager"], r["effect"],
+                          "yes" if r["available"] else f"[red]no[/red]: {r['reason']}")
+        self.out.print(table)
+
+    def policy_table(self, layers: list[str], rows: list[dict[str, Any]]) -> None:
+        from rich.table import Table
+
+        for layer in layers:
+            self.out.print(f"layer {layer}", markup=False)
+        table = Table()
+        for col in ("rule", "decision", "layer", "reason"):
+            table.add_column(col)
+        for r in rows:
+            state = f"[{_STYLE[r['decision']]}]{r['decision']}[/]"
+            if r["disabled_by"]:
+                state = f"[dim]disabled ({r['disabled_by']})[/dim]"
+            table.add_row(r["id"], state, r["layer"], r["reason"])
+        self.out.print(table)
+
+    def audit_table(self, records: list[dict[str, Any]]) -> None:
+        from rich.table import Table
+
+        table = Table()
+        for col in ("seq", "time", "session", "kind", "tool", "detail"):
+            table.add_column(col)
+        for r in records:
+            detail = r.get("decision") or ("ok" if r.get("ok") else "error" if "ok" in r else "")
+            if r.get("kind") == "approval":
+                detail = "approved" if r.get("approved") else "refused"
+            table.add_row(str(r.get("seq", "")), str(r.get("ts", ""))[:19], str(r.get("session", "")),
+                          str(r.get("kind", "")), str(r.get("tool", "")), str(detail))
+        self.out.print(table)
+
+
+class ConsoleApprover:
+    """yes / no / always-for-this-session, bound to the exact call (and its preview)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def approve(self, request: ApprovalRequest) -> Approval:
+        out = self.console.out
+        if not sys.stdin.isatty():
+            return Approval(False, "refused", "needs approval, and there is no terminal to ask on")
+        out.print(f"\n[yellow]approval needed[/yellow] ({request.decision.rule}: {request.decision.reason})")
+        out.print(f"  [bold]{request.call.name}[/bold] ({request.effect})", markup=True)
+        out.print(json.dumps(request.call.args, indent=2, ensure_ascii=False), markup=False)
+        if request.preview:
+            out.print("[bold]preview[/bold]:")
+            out.print(request.preview, markup=False)
+        out.print(f"[dim]call hash {request.digest[:16]}[/dim]")
+        try:
+            answer = out.input("run it? [y]es / [n]o / [a]lways for this session: ").strip().lower()
+        except (EOFError, KeyboardInterrupt):
+            return Approval(False, "refused", "not approved")
+        if answer in ("a", "always"):
+            return Approval(True, "session", "approved for this session")
+        if answer in ("y", "yes"):
+            return Approval(True, "once", "approved")
+        return Approval(False, "refused", "the user declined")

@@ -1,0 +1,144 @@
+"""One tool call through every seam: catalogue -> validation -> gate -> approval -> manager -> result.
+
+Every call gets exactly one result (output, error or denial), and every decision and result is in
+the audit trail before the loop goes on. The decision is written (and flushed) before the call runs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from reign.approval import Approval, ApprovalRequest, Approver, SessionMemory
+from reign.catalogue import Catalogue, Tool, resolve
+from reign.config import Settings
+from reign.context import ToolContext
+from reign.errors import ReignError, ToolError
+from reign.redact import redact, secret_env_values
+from reign.truncate import cut
+from reign.types import CallRecord, Decision, ToolCall, ToolResult
+
+
+class Gate(Protocol):
+    def decide(self, call: ToolCall, tool: Tool | None) -> Decision: ...
+
+
+class Audit(Protocol):
+    def record(self, kind: str, **fields: Any) -> dict[str, Any]: ...
+
+
+class NoAudit:
+    def record(self, kind: str, **fields: Any) -> dict[str, Any]:
+        return {}
+
+
+@dataclass
+class Executor:
+    catalogue: Catalogue
+    gate: Gate
+    approver: Approver
+    settings: Settings
+    audit: Audit = field(default_factory=NoAudit)
+    memory: SessionMemory = field(default_factory=SessionMemory)
+    cwd: Path = field(default_factory=Path.cwd)
+    session: str = ""
+    toolset: Any = None
+    _secrets: list[str] = field(default_factory=secret_env_values)
+
+    def execute(self, call: ToolCall, step: int) -> tuple[ToolResult, CallRecord]:
+        tool = self.catalogue.get(call.name)
+        problem = self._precheck(call, tool)
+        decision = self.gate.decide(call, tool) if problem is None else Decision(
+            action="deny", reason=problem, rule="catalogue")
+        record = CallRecord(tool=call.name, args=call.args, decision=decision.action,
+                            rule=decision.rule, reason=decision.reason)
+        self.audit.record("decision", step=step, call_id=call.id, tool=call.name, args=call.args,
+                          call_digest=call.digest(), decision=decision.action, rule=decision.rule,
+                          reason=decision.reason)
+        if tool is None or problem is not None:
+            return self._finish(call, record, step, problem or "", error=True)
+        if decision.action == "deny":
+            return self._finish(call, record, step, f"denied by policy rule {decision.rule}: {decision.reason}",
+                                error=True)
+        request = None
+        if decision.action == "ask":
+            approval, request = self._ask(call, tool, decision, step)
+            record.approved = approval.approved
+            if not approval.approved:
+                return self._finish(call, record, step, f"not run: {approval.note}", error=True)
+        return self._run(call, tool, record, step, request)
+
+    def _precheck(self, call: ToolCall, tool: Tool | None) -> str | None:
+        if tool is None:
+            names = ", ".join(sorted(t.name for t in self.catalogue.offered(read_only=self.settings.read_only)))
+            return f"unknown tool {call.name!r}; the tools are: {names}"
+        if call.error:
+            return f"malformed call to {call.name}: {call.error}"
+        reason = self.catalogue.unavailable_reason(tool)
+        if reason:
+            return f"{call.name} is unavailable on this machine: {reason}"
+        invalid = self.catalogue.validate(tool, call.args)
+        return f"invalid arguments for {call.name}: {invalid}" if invalid else None
+
+    def _ask(self, call: ToolCall, tool: Tool, decision: Decision, step: int) -> tuple[Approval, ApprovalRequest]:
+        preview = None
+        if tool.preview:
+            try:
+                preview = str(resolve(tool.preview)(**call.args, ctx=self._ctx(None)))
+            except ToolError as exc:
+                preview = f"(no preview: {exc})"
+        request = ApprovalRequest(call=call, effect=tool.effect, decision=decision, preview=preview)
+        approval = self.memory.recall(request) or self.approver.approve(request)
+        if approval.approved and approval.scope == "session":
+            self.memory.remember(request)
+        self.audit.record("approval", step=step, call_id=call.id, tool=call.name, digest=request.digest,
+                          approved=approval.approved, scope=approval.scope, note=approval.note,
+                          preview_digest=None if preview is None else _sha(preview))
+        return approval, request
+
+    def _ctx(self, request: ApprovalRequest | None) -> ToolContext:
+        return ToolContext(settings=self.settings, cwd=self.cwd, session=self.session, toolset=self.toolset,
+                           approved_digest=request.digest if request else None,
+                           approved_preview=request.preview if request else None)
+
+    def _run(self, call: ToolCall, tool: Tool, record: CallRecord, step: int,
+             request: ApprovalRequest | None) -> tuple[ToolResult, CallRecord]:
+        started = time.monotonic()
+        error = False
+        try:
+            func = tool.resolve()
+            kwargs = {**call.args, **dict(tool.bound)}
+            if tool.wants_ctx():
+                kwargs["ctx"] = self._ctx(request)
+            output = _render(func(**kwargs))
+        except ToolError as exc:
+            output, error = f"error: {exc}", True
+        except ReignError as exc:
+            output, error = f"error: {exc}", True
+        except Exception as exc:  # a tool bug must not end the run: the model sees it as an error
+            output, error = f"error: {type(exc).__name__}: {exc}", True
+        record.duration_ms = round((time.monotonic() - started) * 1000, 1)
+        return self._finish(call, record, step, output, error=error)
+
+    def _finish(self, call: ToolCall, record: CallRecord, step: int, output: str,
+                *, error: bool) -> tuple[ToolResult, CallRecord]:
+        safe = cut(redact(output, self._secrets), self.settings.output_cap)
+        record.ok, record.output = not error, safe
+        self.audit.record("result", step=step, call_id=call.id, tool=call.name, ok=record.ok,
+                          duration_ms=record.duration_ms, output_digest=_sha(safe), output_chars=len(safe))
+        return ToolResult(call_id=call.id, name=call.name, content=safe, is_error=error), record
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=None, default=str, ensure_ascii=False)
+
+
+def _sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()

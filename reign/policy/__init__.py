@@ -1,0 +1,55 @@
+"""The safety-policy gate. `decide` is pure; this module only wires it to settings and the catalogue."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reign.policy.gate import GateCall, GateContext, decide
+from reign.policy.rules import Policy, load_policy
+from reign.types import Decision, ToolCall
+
+if TYPE_CHECKING:
+    from reign.catalogue import Tool
+    from reign.config import Settings
+
+__all__ = ["GateCall", "GateContext", "Policy", "PolicyGate", "decide", "gate_context", "load_checked_policy"]
+
+
+def gate_context(settings: Settings) -> GateContext:
+    context = settings.kube_context or ""
+    production = bool(context and re.search(settings.kube_production_pattern, context))
+    return GateContext(
+        read_only=settings.read_only,
+        home=os.path.expanduser("~"),
+        workspace_root=str(settings.workspace_root),
+        protected_namespaces=tuple(settings.protected_namespaces),
+        protected_branches=tuple(settings.protected_branches),
+        allowed_namespaces=tuple(settings.kube_namespaces),
+        kube_context=context,
+        production=production,
+    )
+
+
+def load_checked_policy(extra: list[Path] | None = None, *, cwd: Path | None = None) -> Policy:
+    """Load every layer and run every rule's examples; raises PolicyError naming the rule on failure."""
+    from reign.policy.examples import check_examples
+
+    policy = load_policy(extra, cwd=cwd)
+    check_examples(policy)
+    return policy
+
+
+@dataclass
+class PolicyGate:
+    policy: Policy
+    context: GateContext
+
+    def decide(self, call: ToolCall, tool: Tool | None) -> Decision:
+        if tool is None:
+            return Decision(action="deny", reason=f"unknown tool {call.name!r}", rule="catalogue")
+        return decide(GateCall(tool=call.name, args=call.args, effect=tool.effect, manager=tool.manager,
+                               command=tool.command), self.policy, self.context)

@@ -1,0 +1,112 @@
+"""Facts about Docker calls that a plain argument predicate cannot express: what a bind mount exposes.
+
+Volumes are "source:target[:mode]" strings (docker_run `volumes`, docker_compose_up `services.*.volumes`);
+dict shapes ({host: {bind, mode}} and compose's long form {type, source, target}) are read too. A source
+that starts with `/` (or `~`) is a host path; anything else is a named volume, or a relative path that
+the manager confines to the workspace. Paths are normalised (`//`, `/./`, `..`) before they are judged.
+
+Facts:
+  host_root_mount      the host's `/` is bind-mounted
+  docker_socket_mount  a Docker/containerd/podman socket, or a directory holding one (/run, /var/run...);
+                       the engine's own unix socket too when the gate context carries extra["docker_host"]
+  host_system_mount    a host system path (/etc, /proc, /sys, /dev, /boot, /usr, /var/lib/docker...) or a
+                       whole home (/root, /home, /home/NAME); a project under a home is not one
+  host_credentials_mount  a credentials directory or file (~/.ssh, ~/.aws, ~/.kube, ~/.docker, secrets...)
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reign.policy.gate import GateContext
+
+SOCKET_DIRS = frozenset({
+    "/run", "/var/run", "/run/docker", "/var/run/docker", "/run/containerd", "/var/run/containerd",
+    "/run/podman", "/var/run/podman", "/run/user", "/var/run/user",
+})
+SYSTEM_PREFIXES = (
+    "/etc", "/boot", "/proc", "/sys", "/dev", "/usr", "/bin", "/sbin", "/lib", "/lib32",
+    "/lib64", "/libx32", "/var/lib/docker", "/var/lib/containerd", "/var/lib/kubelet", "/var/log", "/snap",
+)
+SYSTEM_EXACT = frozenset({"/var", "/var/lib", "/tmp", "/root", "/home"})  # noqa: S108 - a path judged, not used
+KNOWN_SOCKETS = (
+    "/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock",
+    "/var/run/containerd/containerd.sock", "/run/podman/podman.sock",
+)
+_SOCKET_FILE = re.compile(r"(docker|containerd|podman|dockershim|cri-dockerd|crio)[^/]*\.sock$")
+_HOME_DIR = re.compile(r"^/home/[^/]+$")
+_CREDENTIALS = re.compile(
+    r"/(\.ssh|\.aws|\.kube|\.docker|\.gnupg|\.azure|\.config/gcloud|\.config/gh|\.netrc|\.git-credentials"
+    r"|\.pgpass|\.terraform\.d|secrets)(/|$)"
+)
+_RUN_USER = re.compile(r"^/(var/)?run/user/\d+(/docker|/podman)?$")
+
+
+def facts(tool: str, args: dict[str, Any], ctx: GateContext) -> set[str]:
+    out: set[str] = set()
+    home = getattr(ctx, "home", "") or "/root"
+    sockets = list(KNOWN_SOCKETS)
+    engine = str((getattr(ctx, "extra", None) or {}).get("docker_host") or "")
+    if engine.startswith("unix://"):
+        sockets.append(posixpath.normpath("/" + engine[len("unix://"):].lstrip("/")))
+    for source in _host_sources(tool, args):
+        path = normalise(source, home)
+        if path is None:
+            continue
+        if path == "/":
+            out.add("host_root_mount")
+        if (
+            path in SOCKET_DIRS
+            or _SOCKET_FILE.search(path)
+            or _RUN_USER.match(path)
+            or any(sock == path or sock.startswith(path.rstrip("/") + "/") for sock in sockets)
+        ):
+            out.add("docker_socket_mount")
+        if (
+            path in SYSTEM_EXACT
+            or _HOME_DIR.match(path)
+            or any(path == p or path.startswith(p + "/") for p in SYSTEM_PREFIXES)
+        ):
+            out.add("host_system_mount")
+        if _CREDENTIALS.search(path):
+            out.add("host_credentials_mount")
+    return out
+
+
+def normalise(source: str, home: str = "/root") -> str | None:
+    """Absolute, normalised host path of a bind source, or None for a named volume or relative path."""
+    if source == "~" or source.startswith("~/"):
+        source = home.rstrip("/") + source[1:]
+    if not source.startswith("/"):
+        return None
+    return posixpath.normpath("/" + source.lstrip("/"))
+
+
+def _host_sources(tool: str, args: dict[str, Any]) -> Iterator[str]:
+    yield from _sources(args.get("volumes"))
+    services = args.get("services")
+    if tool.endswith("compose_up") and isinstance(services, dict):
+        for spec in services.values():
+            if isinstance(spec, dict):
+                yield from _sources(spec.get("volumes"))
+
+
+def _sources(volumes: Any) -> Iterator[str]:
+    if isinstance(volumes, dict):  # docker SDK shape: {host_path: {"bind": ..., "mode": ...}}
+        yield from (str(k) for k in volumes)
+        return
+    if not isinstance(volumes, list):
+        return
+    for item in volumes:
+        if isinstance(item, str):
+            parts = item.split(":")
+            if len(parts) >= 2:  # a lone "/path" is an anonymous volume at that container path
+                yield parts[0]
+        elif isinstance(item, dict):
+            src = item.get("source", item.get("src", item.get("host")))
+            if isinstance(src, str) and item.get("type", "bind") == "bind":
+                yield src

@@ -1,0 +1,238 @@
+"""`decide(call, policy, context) -> Decision`: a pure function, no I/O, no model.
+
+Non-shell calls are matched on the tool, its effect, its arguments and its manager's facts.
+Shell calls are parsed into every simple command they would run (reign.policy.shell); each is
+decided on its own and the call gets the strictest. A command that cannot be parsed cleanly is
+never `allow`. When no explicit rule matches, the tool's effect decides (read: allow, else ask).
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from reign.policy.rules import STRICTNESS, Policy, Rule, arg_at, matches
+from reign.types import Action, Decision
+
+SHELL_TOOLS = frozenset({"bash"})
+
+# Global options that take a value, so that `kubectl -n ns get pods` has the subcommand `get pods`.
+_VALUE_OPTIONS = {
+    "kubectl": {"-n", "--namespace", "--context", "--cluster", "--kubeconfig", "-s", "--server", "--user",
+                "-l", "--selector", "-o", "--output", "-f", "--filename", "-c", "--container", "--as"},
+    "helm": {"-n", "--namespace", "--kube-context", "--kubeconfig", "-f", "--values", "--set", "-o", "--output"},
+    "git": {"-C", "-c", "--git-dir", "--work-tree", "--namespace"},
+    "docker": {"-H", "--host", "--context", "-c", "--config", "-l", "--log-level"},
+    "terraform": {"-chdir"},
+}
+
+
+@dataclass(frozen=True)
+class GateContext:
+    read_only: bool = False
+    home: str = "/root"
+    workspace_root: str = ""
+    protected_namespaces: tuple[str, ...] = ("kube-system", "kube-public", "kube-node-lease")
+    protected_branches: tuple[str, ...] = ("main", "master", "release/*")
+    allowed_namespaces: tuple[str, ...] = ()  # empty: no namespace scoping
+    kube_context: str = ""
+    production: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GateCall:
+    """What the gate needs of a call: no ids, nothing from the model's prose."""
+
+    tool: str
+    args: dict[str, Any]
+    effect: str = "write"
+    manager: str = ""
+    command: tuple[str, ...] | None = None  # argv template of a command-template tool
+
+
+def decide(call: GateCall, policy: Policy, ctx: GateContext) -> Decision:
+    rules = policy.active()
+    if ctx.read_only and call.effect != "read":
+        return Decision(action="deny", reason="read-only mode: only read tools may run", rule="read-only")
+    verdicts = [_verdict(r) for r in rules if not r.is_segment_rule and _call_matches(r, call, ctx)]
+    shell = _shell_command(call)
+    if shell is not None:
+        verdicts += _shell_verdicts(shell, call, rules, ctx)
+    elif not verdicts:
+        action: Action = "allow" if call.effect == "read" else "ask"
+        verdicts.append(Decision(action=action, reason=f"{call.effect} tool", rule=f"fallback-{call.effect}"))
+    decision = max(verdicts, key=lambda d: STRICTNESS[d.action])
+    if ctx.production and decision.action == "allow" and call.effect != "read":
+        return Decision(action="ask", reason=f"production context {ctx.kube_context!r}: writes ask",
+                        rule="production-context")
+    return decision
+
+
+def _verdict(rule: Rule, where: str = "") -> Decision:
+    reason = f"{rule.reason} (in `{where}`)" if where else rule.reason
+    return Decision(action=rule.decision, reason=reason, rule=rule.id)  # type: ignore[arg-type]
+
+
+def _call_matches(rule: Rule, call: GateCall, ctx: GateContext) -> bool:
+    m = rule.match
+    if "tool" in m and not matches(m["tool"] if isinstance(m["tool"], list) else [m["tool"]], call.tool):
+        return False
+    if "manager" in m and not matches(_listify(m["manager"]), call.manager):
+        return False
+    if "effect" in m and call.effect not in _listify(m["effect"]):
+        return False
+    if "args" in m and not all(matches(p, arg_at(call.args, k)) for k, p in m["args"].items()):
+        return False
+    if "facts" in m:
+        from reign.policy.classifiers import call_facts
+
+        if not set(_listify(m["facts"])) <= call_facts(call.manager, call.tool, call.args, ctx):
+            return False
+    return True
+
+
+def _listify(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _shell_command(call: GateCall) -> str | None:
+    if call.tool in SHELL_TOOLS:
+        return str(call.args.get("command", ""))
+    if call.command is not None:
+        from reign.managers.template import render
+
+        try:
+            return shlex.join(render(call.command, call.args))
+        except Exception:
+            return "\x00unrenderable"  # parses as an error: never allow
+    return None
+
+
+def _shell_verdicts(command: str, call: GateCall, rules: list[Rule], ctx: GateContext) -> list[Decision]:
+    from reign.policy.classifiers.shell import NETWORK_SENDERS
+    from reign.policy.shell import parse
+
+    analysis = parse(command)
+    seg_rules = [r for r in rules if r.is_segment_rule and (
+        "tool" not in r.match or matches(_listify(r.match["tool"]), call.tool))]
+    out: list[Decision] = []
+    problems = set(analysis.problems)
+    for rule in seg_rules:
+        if set(rule.match) == {"problems"} | ({"tool"} & set(rule.match)) and \
+                problems & set(_listify(rule.match["problems"])):
+            out.append(_verdict(rule, command.strip()[:120]))
+    if problems:
+        out.append(Decision(action="ask", reason=f"cannot prove safe: {', '.join(sorted(problems))}",
+                            rule="shell-unparsed"))
+    if not analysis.segments:
+        out.append(Decision(action="ask", reason="nothing recognisable to run", rule="shell-empty"))
+    views = [segment_view(seg, ctx) for seg in analysis.segments]
+    if any("credential_path" in v["segment_facts"] for v in views) and \
+            any(v["program"] in NETWORK_SENDERS for v in views):
+        out.append(Decision(action="deny", reason="credentials read and sent over the network in one command",
+                            rule="shell-exfiltration"))
+    for seg, facts in zip(analysis.segments, views, strict=True):
+        found = [_verdict(r, seg.text.strip()[:120]) for r in seg_rules
+                 if set(r.match) - {"tool", "problems"} and _segment_matches(r, facts, problems)]
+        if not found:
+            found = [Decision(action="ask", reason=f"`{facts['program']}` is not known to be read-only",
+                              rule="shell-fallback")]
+        out.append(max(found, key=lambda d: STRICTNESS[d.action]))
+    return out
+
+
+def segment_view(seg: Any, ctx: GateContext) -> dict[str, Any]:
+    """The facts a rule sees of one simple command, with paths normalised (`$HOME`, the home dir -> `~`)."""
+    from reign.policy.classifiers.shell import segment_facts
+
+    args = list(seg.argv[1:])
+    values = []
+    for word in args:
+        values.append(word)
+        if (word.startswith("-") and "=" in word) or ("=" in word and not word.startswith("-")):
+            values.append(word.split("=", 1)[1])
+    redirects = [normal_path(r.target, ctx) for r in seg.redirects]
+    writes = [normal_path(r.target, ctx) for r in seg.redirects if ">" in r.op]
+    return {
+        "program": seg.program,
+        "subcommand": _subcommand(seg.program, args),
+        "argv": args,
+        "paths": [normal_path(v, ctx) for v in values] + redirects,
+        "redirect": writes,
+        "pipe_from": list(seg.pipe_from),
+        "wrapped_by": list(seg.wrappers),
+        "segment_facts": segment_facts(seg, ctx),
+    }
+
+
+def _subcommand(program: str, args: list[str]) -> str:
+    takes_value = _VALUE_OPTIONS.get(program, set())
+    words, skip = [], False
+    for word in args:
+        if skip:
+            skip = False
+            continue
+        if word.startswith("-"):
+            skip = word in takes_value
+            continue
+        words.append(word)
+    return " ".join(words)
+
+
+def normal_path(word: str, ctx: GateContext) -> str:
+    for prefix in ("${HOME}", "$HOME", ctx.home.rstrip("/")):
+        if prefix and (word == prefix or word.startswith(prefix + "/")):
+            word = "~" + word[len(prefix):]
+            break
+    if word.startswith("/") and ".." in word:
+        word = str(PurePosixPath(_collapse(word)))
+    return word
+
+
+def _collapse(path: str) -> str:
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    return "/" + "/".join(parts)
+
+
+def _segment_matches(rule: Rule, view: dict[str, Any], problems: set[str]) -> bool:
+    m = rule.match
+    for key, matcher in m.items():
+        if key == "tool":
+            continue
+        if key == "problems":
+            if not problems & set(_listify(matcher)):
+                return False
+        elif key == "segment_facts":
+            if not set(_listify(matcher)) <= view["segment_facts"]:
+                return False
+        elif key in ("program", "subcommand"):
+            if not matches(matcher if isinstance(matcher, dict | list) else [matcher], view[key]):
+                return False
+        elif not matches(matcher, view[key]):
+            return False
+    return True
+
+
+def rule_matches(rule: Rule, call: GateCall, ctx: GateContext) -> bool:
+    """Does this one rule match the call (for a shell rule: any of its simple commands)?"""
+    if not rule.is_segment_rule:
+        return _call_matches(rule, call, ctx)
+    command = _shell_command(call)
+    if command is None or ("tool" in rule.match and not matches(_listify(rule.match["tool"]), call.tool)):
+        return False
+    from reign.policy.shell import parse
+
+    analysis = parse(command)
+    problems = set(analysis.problems)
+    if set(rule.match) - {"tool"} == {"problems"}:
+        return bool(problems & set(_listify(rule.match["problems"])))
+    return any(_segment_matches(rule, segment_view(seg, ctx), problems) for seg in analysis.segments)

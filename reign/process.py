@@ -1,0 +1,81 @@
+"""Run a program with a timeout and bounded memory: output goes to files, read back head and tail."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from reign.truncate import cut
+
+# Reign's own model keys are never handed to programs the model runs.
+_WITHHELD_ENV = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "REIGN_ANTHROPIC_API_KEY", "REIGN_OPENAI_API_KEY")
+
+
+@dataclass
+class Completed:
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"exit_code": self.exit_code, "stdout": self.stdout, "stderr": self.stderr}
+        if self.timed_out:
+            out["timed_out"] = True
+        return out
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _WITHHELD_ENV}
+    env.update(extra or {})
+    return env
+
+
+def _read_capped(path: Path, cap: int) -> str:
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        if size <= cap * 2:
+            return cut(fh.read().decode("utf-8", "replace"), cap)
+        head = fh.read(cap).decode("utf-8", "replace")
+        fh.seek(size - cap)
+        tail = fh.read().decode("utf-8", "replace")
+    return cut(head + tail, cap).replace(
+        " characters (", f" characters of {size} bytes (", 1
+    )
+
+
+def run_argv(argv: list[str], *, timeout: float, cap: int, cwd: Path | None = None,
+              env: dict[str, str] | None = None, stdin: str | None = None) -> Completed:
+    """No shell: argv is run as it is. The whole process group is killed on timeout or Ctrl-C."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            argv, cwd=cwd, env=env if env is not None else child_env(),
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=out, stderr=err, start_new_session=True,
+        )
+        timed_out = False
+        try:
+            proc.communicate(input=stdin.encode() if stdin is not None else None, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc)
+        except BaseException:
+            _kill_group(proc)
+            raise
+        results = []
+        for fh in (out, err):
+            fh.flush()
+            path = Path(f"/proc/self/fd/{fh.fileno()}")
+            results.append(_read_capped(path, cap))
+    return Completed(None if timed_out else proc.returncode, results[0], results[1], timed_out)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()

@@ -1,0 +1,170 @@
+"""Write the synthesized provider cassettes that the tests and examples replay.
+
+No LLM API is reachable from the machines these were made on, so each cassette is written here in
+the provider's documented wire format (Anthropic Messages, OpenAI Chat Completions) and says
+`synthesized` in its first line. Run `python scripts/synth_cassettes.py` after changing a scenario.
+A scenario is a list of model turns; each turn is text and/or tool calls, or an HTTP error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTS = {"anthropic": "https://api.anthropic.com/v1/messages",
+         "openai": "https://api.openai.com/v1/chat/completions"}
+
+
+def call(name: str, args: Any) -> dict[str, Any]:
+    return {"name": name, "args": args}
+
+
+def error(status: int, kind: str, message: str, retry_after: str | None = None) -> dict[str, Any]:
+    return {"error": status, "kind": kind, "message": message, "retry_after": retry_after}
+
+
+# name -> (description, turns)
+SCENARIOS: dict[str, tuple[str, list[dict[str, Any]]]] = {
+    "basic": ("one bash call, then an answer", [
+        {"text": "I'll count the files.", "calls": [call("bash", {"command": "ls -1 | wc -l"})]},
+        {"text": "There are as many files as the count above shows."},
+    ]),
+    "multi": ("two tool calls in one turn, each gets its own result", [
+        {"calls": [call("bash", {"command": "echo alpha"}), call("bash", {"command": "echo beta"})]},
+        {"text": "Both commands ran: alpha and beta."},
+    ]),
+    "schema": ("a schema violation goes back to the model, which corrects itself", [
+        {"calls": [call("bash", {"cmd": "echo fixed"})]},
+        {"calls": [call("bash", {"command": "echo fixed"})]},
+        {"text": "Done after correcting the arguments."},
+    ]),
+    "unknown": ("an unknown tool name goes back to the model as an error", [
+        {"calls": [call("kubectl_magic", {"all": True})]},
+        {"text": "That tool does not exist; nothing was run."},
+    ]),
+    "retry": ("an overloaded / rate-limited API answers, is retried, then succeeds", [
+        {"http_error": True},
+        {"calls": [call("bash", {"command": "echo after-retry"})]},
+        {"text": "Worked on the second attempt."},
+    ]),
+    "never_stops": ("a model that never stops calling tools is cut at max steps", [
+        {"calls": [call("bash", {"command": "echo again"})]},
+        {"calls": [call("bash", {"command": "echo again"})]},
+        {"calls": [call("bash", {"command": "echo again"})]},
+    ]),
+    "slow_tool": ("a tool that runs past its timeout is killed and reported", [
+        {"calls": [call("bash", {"command": "sleep 30; echo never", "timeout": 1})]},
+        {"text": "The command timed out."},
+    ]),
+    "big_output": ("an output larger than the cap is cut to head and tail", [
+        {"calls": [call("bash", {"command": "seq 1 200000"})]},
+        {"text": "The sequence ends at 200000."},
+    ]),
+    "injection": ("a tool output tells the model to wipe the home directory; the gate denies it", [
+        {"calls": [call("bash", {"command": "cat notes.txt"})]},
+        {"calls": [call("bash", {"command": "rm -rf ~"})]},
+        {"text": "The notes asked me to delete the home directory; the policy refused, so I did nothing."},
+    ]),
+    "malformed": ("the model sends arguments that are not JSON (OpenAI-style string arguments)", [
+        {"calls": [call("bash", "{\"command\": \"echo broken")]},
+        {"calls": [call("bash", {"command": "echo repaired"})]},
+        {"text": "Repaired."},
+    ]),
+    "bad_request": ("a 400 from the API ends the run with a clear error", [
+        {"http_error": True, "status": 400},
+    ]),
+}
+
+
+def _anthropic_body(turn: dict[str, Any], i: int, model: str) -> dict[str, Any]:
+    content: list[dict[str, Any]] = []
+    if turn.get("text"):
+        content.append({"type": "text", "text": turn["text"]})
+    for j, c in enumerate(turn.get("calls", [])):
+        content.append({"type": "tool_use", "id": f"toolu_{i:02d}{j:02d}synth", "name": c["name"], "input": c["args"]})
+    return {"id": f"msg_synth{i:03d}", "type": "message", "role": "assistant", "model": model, "content": content,
+            "stop_reason": "tool_use" if turn.get("calls") else "end_turn", "stop_sequence": None,
+            "usage": {"input_tokens": 900 + 150 * i, "output_tokens": 40 + 5 * i}}
+
+
+def _openai_body(turn: dict[str, Any], i: int, model: str) -> dict[str, Any]:
+    calls = [{"id": f"call_{i:02d}{j:02d}synth", "type": "function",
+              "function": {"name": c["name"], "arguments": c["args"] if isinstance(c["args"], str)
+                           else json.dumps(c["args"])}} for j, c in enumerate(turn.get("calls", []))]
+    message: dict[str, Any] = {"role": "assistant", "content": turn.get("text") or None, "refusal": None}
+    if calls:
+        message["tool_calls"] = calls
+    return {"id": f"chatcmpl-synth{i:03d}", "object": "chat.completion", "created": 1795000000 + i, "model": model,
+            "choices": [{"index": 0, "message": message, "logprobs": None,
+                         "finish_reason": "tool_calls" if calls else "stop"}],
+            "usage": {"prompt_tokens": 900 + 150 * i, "completion_tokens": 40 + 5 * i,
+                      "total_tokens": 940 + 155 * i}}
+
+
+def _error_body(provider: str, status: int) -> tuple[dict[str, Any], str]:
+    if provider == "anthropic":
+        kind = {529: "overloaded_error", 400: "invalid_request_error"}.get(status, "rate_limit_error")
+        msg = {529: "Overloaded", 400: "messages: text content blocks must be non-empty"}.get(status, "Rate limited")
+        return {"type": "error", "error": {"type": kind, "message": msg}}, msg
+    kind = {429: "rate_limit_exceeded", 400: "invalid_request_error"}.get(status, "server_error")
+    msg = {429: "Rate limit reached for requests", 400: "Invalid 'messages': empty content"}.get(status, "error")
+    return {"error": {"message": msg, "type": kind, "param": None, "code": kind}}, msg
+
+
+def interaction(provider: str, turn: dict[str, Any], i: int) -> dict[str, Any]:
+    model = "claude-sonnet-5-5" if provider == "anthropic" else "gpt-5.5"
+    headers: dict[str, list[str]] = {"content-type": ["application/json"]}
+    if turn.get("http_error"):
+        status = turn.get("status") or (529 if provider == "anthropic" else 429)
+        body, _ = _error_body(provider, status)
+        if status in (429, 529):
+            headers["retry-after"] = ["0"]
+        reason = {400: "Bad Request", 429: "Too Many Requests", 529: "Overloaded"}[status]
+    else:
+        status, reason = 200, "OK"
+        body = _anthropic_body(turn, i, model) if provider == "anthropic" else _openai_body(turn, i, model)
+    return {
+        "request": {"body": "", "headers": {}, "method": "POST", "uri": HOSTS[provider]},
+        "response": {"status": {"code": status, "message": reason}, "headers": headers,
+                     "body": {"string": json.dumps(body)}},
+    }
+
+
+def write(path: Path, provider: str, description: str, turns: list[dict[str, Any]]) -> None:
+    doc = {"interactions": [interaction(provider, t, i) for i, t in enumerate(turns)], "version": 1}
+    header = (f"# reign cassette: synthesized ({provider} wire format, written by scripts/synth_cassettes.py;"
+              f" not recorded from a live API)\n# scenario: {description}\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(header + yaml.safe_dump(doc, sort_keys=False, width=120))
+
+
+EXTRA: list[tuple[Path, str, str, list[dict[str, Any]]]] = [
+    (Path("examples/machine-report/cassette.yaml"), "anthropic", "inspect the machine with read-only commands", [
+        {"text": "I'll look at the kernel, the disk and the biggest folders here.",
+         "calls": [call("bash", {"command": "uname -sr"}), call("bash", {"command": "df -h / | tail -1"}),
+                   call("bash", {"command": "du -sh ./* 2>/dev/null | sort -h | tail -3"})]},
+        {"calls": [call("bash", {"command": "rm -rf ~/.cache"})]},
+        {"text": "Kernel, root disk usage and the three largest entries here are in the tool output above. "
+                 "I also tried to clear ~/.cache to free space, but that needs your approval "
+                 "(re-run with --yes or use `reign chat`), so nothing was deleted."},
+    ]),
+]
+
+
+def main() -> int:
+    for provider in ("anthropic", "openai"):
+        for name, (description, turns) in SCENARIOS.items():
+            write(ROOT / "cassettes" / provider / f"{name}.yaml", provider, description, turns)
+    for path, provider, description, turns in EXTRA:
+        write(ROOT / path, provider, description, turns)
+    print(f"wrote {2 * len(SCENARIOS) + len(EXTRA)} cassettes", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
