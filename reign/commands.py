@@ -117,9 +117,9 @@ def chat_loop(**opts: Any) -> None:
 
 
 def _tool_rows(settings: Settings) -> list[dict[str, Any]]:
-    from reign.catalogue import Catalogue
+    from reign.runtime import load_catalogue
 
-    catalogue = Catalogue.load(settings.tools_dirs)
+    catalogue = load_catalogue(settings)
     rows = []
     for tool in sorted(catalogue.tools.values(), key=lambda t: (t.manager, t.name)):
         reason = catalogue.unavailable_reason(tool)
@@ -243,5 +243,7 @@ def verify_audit(path: Path | None) -> int:
     report = verify(target)
     for problem in report.problems:
         print(problem)
+    for warning in report.warnings:
+        print(f"warning: {warning}")
     print(f"{'ok' if report.ok else 'FAILED'}: {report.records} records in {target}")
     return 0 if report.ok else 1

@@ -26,6 +26,13 @@ NETWORK_SENDERS = frozenset({
     "curl", "wget", "nc", "ncat", "netcat", "socat", "scp", "sftp", "rsync", "ssh", "ftp", "tftp", "telnet",
     "http", "https", "xh", "openssl", "aws", "gsutil", "rclone", "mail", "sendmail", "dig", "nslookup", "host",
 })
+# Variables that change which program runs or what it loads: an `ls` under them is not a plain `ls`.
+RISKY_ENV = re.compile(
+    r"^(PATH|LD_[A-Z_]+|DYLD_[A-Z_]+|BASH_ENV|ENV|PROMPT_COMMAND|SHELLOPTS|BASHOPTS|IFS|PS4|GIT_[A-Z_]+|"
+    r"PAGER|MANPAGER|LESSOPEN|LESSCLOSE|EDITOR|VISUAL|PYTHONPATH|PYTHONSTARTUP|PYTHONHOME|PERL5LIB|PERL5OPT|"
+    r"PERLLIB|RUBYOPT|RUBYLIB|NODE_OPTIONS|NODE_PATH|KUBECONFIG|KUBECTL_[A-Z_]+|DOCKER_HOST|DOCKER_CONFIG|"
+    r"HELM_[A-Z_]+|TF_CLI_[A-Z_]+|TF_PLUGIN_[A-Z_]+|AWS_PROFILE|AWS_CONFIG_FILE|SSH_ASKPASS|SUDO_ASKPASS)=")
+_LEADING_ASSIGNMENTS = re.compile(r"^\s*((?:[A-Za-z_][A-Za-z0-9_]*=(?:'[^']*'|\"[^\"]*\"|\S)*\s+)+)")
 _ENV_DUMP_OPTIONS = {"export": {"-p"}, "declare": {"-p", "-x", "-px", "-xp"}, "typeset": {"-p", "-x"}}
 
 
@@ -39,6 +46,12 @@ def segment_facts(seg: Any, ctx: GateContext) -> set[str]:
     words = [(w.split("=", 1)[1] if "=" in w else w).lstrip("@") for w in args] + [r.target for r in seg.redirects]
     if any(fnmatch.fnmatchcase(normal_path(w, ctx), g) for w in words for g in CREDENTIAL_GLOBS):
         facts.add("credential_path")
+    leading = _LEADING_ASSIGNMENTS.match(seg.text)
+    assignments = leading.group(1).split() if leading else []
+    if prog == "env":
+        assignments += [a for a in args if "=" in a and not a.startswith("-")]
+    if any(RISKY_ENV.match(a) for a in assignments):
+        facts.add("risky_env")
     if prog in ("env", "printenv") and not [a for a in args if not a.startswith("-")]:
         facts.add("env_dump")
     if prog == "set" and not args:
