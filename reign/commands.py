@@ -43,25 +43,29 @@ def _provider_session(settings: Settings, opts: dict[str, Any]) -> Iterator[Any]
         yield make_provider(settings, replaying=replaying)
 
 
-def run_once(goal: str, *, output: str, yes: bool, **opts: Any) -> int:
+def run_once(goal: str | None, *, output: str, yes: bool, **opts: Any) -> int:
+    from reign import sessions
     from reign.approval import NonInteractive
     from reign.log import configure
     from reign.runtime import Options, build_agent
 
-    settings = load_settings(opts)
+    session = sessions.plan(load_settings(opts), opts)  # on --resume: the stored scope, flags checked
+    settings = session.settings
     log = configure(verbose=bool(opts.get("verbose")))
     with _provider_session(settings, opts) as provider:
-        agent = build_agent(settings, provider, Options(policy_files=list(opts.get("policies") or ()),
+        agent = build_agent(settings, provider, Options(policy_files=session.policies, session=session.id,
                                                         approver=NonInteractive(yes=yes), log=log))
+        session.bind(agent, provider=provider.name, model=provider.model)
+        goal = goal or sessions.DEFAULT_FOLLOW_UP
         if output == "text":
             from reign.console import Console
 
             console = Console()
             agent.on_step = console.show_calls
-            result = agent.run(goal)
+            result = session.run(agent, goal)
             console.show_result(result)
         else:
-            result = agent.run(goal)
+            result = session.run(agent, goal)
             print(json.dumps(result_json(result), ensure_ascii=False))
     return 0 if result.stop_reason == "completed" else 1
 
@@ -84,14 +88,20 @@ def chat_loop(**opts: Any) -> None:
     from reign.log import configure
     from reign.runtime import Options, build_agent
 
-    settings = load_settings(opts)
+    from reign import sessions
+
+    session = sessions.plan(load_settings(opts), opts)  # on --resume: the stored scope, flags checked
+    settings = session.settings
     console = Console()
     with _provider_session(settings, opts) as provider:
-        agent = build_agent(settings, provider, Options(policy_files=list(opts.get("policies") or ()),
+        agent = build_agent(settings, provider, Options(policy_files=session.policies, session=session.id,
                                                         approver=ConsoleApprover(console),
                                                         log=configure(verbose=bool(opts.get("verbose")))))
+        if session.bind(agent, provider=provider.name, model=provider.model):
+            console.note(f"resumed session {session.id} ({len(agent.messages)} messages of context)")
         agent.on_step = console.show_calls
-        agent.on_text = console.stream_text
+        # A cassette holds whole JSON responses, not event streams: replays are not streamed.
+        agent.on_text = None if opts.get("cassette") and not opts.get("record") else console.stream_text
         offered = agent.executor.catalogue.offered(read_only=settings.read_only)
         console.banner(provider.name, provider.model, len(offered))
         while True:
@@ -107,12 +117,13 @@ def chat_loop(**opts: Any) -> None:
                 console.tools_table(_tool_rows(settings))
             elif command == "/reset":
                 agent.messages.clear()
-                agent.executor.memory.digests.clear()
-                console.note("conversation and session approvals cleared")
+                session = sessions.start(settings, resume=None, read_only=None, policies=session.policies)
+                session.bind(agent, provider=provider.name, model=provider.model)  # fresh approvals too
+                console.note(f"conversation and session approvals cleared; new session {session.id}")
             elif command.startswith("/"):
                 console.note(f"unknown command {command}; /help lists them")
             else:
-                result = agent.run(command)
+                result = session.run(agent, command)
                 console.end_turn(result)
 
 
@@ -247,3 +258,46 @@ def verify_audit(path: Path | None) -> int:
         print(f"warning: {warning}")
     print(f"{'ok' if report.ok else 'FAILED'}: {report.records} records in {target}")
     return 0 if report.ok else 1
+
+
+def list_sessions(*, as_json: bool, limit: int) -> None:
+    from reign.sessions import SessionStore, list_text
+
+    store = SessionStore.existing(load_settings({}).sessions_db)
+    infos = store.list(limit) if store else []
+    if as_json:
+        for info in infos:
+            print(json.dumps(info.row(), ensure_ascii=False))
+        return
+    print(list_text(infos))
+
+
+def show_session(ref: str) -> None:
+    from reign.sessions import SessionStore, transcript_text
+
+    path = load_settings({}).sessions_db
+    store = SessionStore.existing(path)
+    if store is None:
+        raise ReignError(f"no session database at {path}")
+    print(transcript_text(store, ref))
+
+
+def export_session(ref: str, out: Path | None) -> None:
+    from reign.sessions import SessionStore
+
+    path = load_settings({}).sessions_db
+    store = SessionStore.existing(path)
+    if store is None:
+        raise ReignError(f"no session database at {path}")
+    text = json.dumps(store.export(ref), indent=2, ensure_ascii=False)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text + "\n")
+
+
+def serve_mcp(*, http: bool, port: int, read_only: bool, policies: list[Path], tools_dirs: list[Path]) -> None:
+    from reign.mcp.server import serve
+
+    settings = load_settings({"read_only": read_only or None, "tools_dirs": tools_dirs})
+    serve(settings, policies=policies, http=http, port=port)

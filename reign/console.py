@@ -56,6 +56,9 @@ class Console:
         if self._streaming:
             self.out.print()
             self._streaming = False
+        elif result.final:
+            self.out.print("[bold magenta]reign>[/bold magenta] ", end="")
+            self.out.print(result.final, markup=False)
         if result.stop_reason != "completed":
             self.out.print(f"[yellow]stopped: {result.stop_reason}[/yellow] {result.error}")
 
