@@ -49,6 +49,7 @@ class Agent:
     log: Any = None
     on_text: Callable[[str], None] | None = None  # streams model text (chat)
     on_step: Callable[[int, list[ToolCall]], None] | None = None
+    on_result: Callable[[CallRecord], None] | None = None  # shows each call's outcome (text mode, chat)
     messages: list[Message] = field(default_factory=list)
     journal: Journal | None = None
 
@@ -105,6 +106,8 @@ class Agent:
             tool_result, record = self.executor.execute(call, result.steps)
             results.append(tool_result)
             result.tool_calls.append(record)
+            if self.on_result:
+                self.on_result(record)
             if self.journal:
                 self.journal.call_finished(result.steps, tool_result, record)
         self._log(result, model_ms, turn.tool_calls)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Literal, Protocol
 
 from reign.types import Decision, ToolCall
@@ -40,11 +41,16 @@ class NonInteractive:
     """`reign run`: asks are refused unless --yes. --yes never reaches a deny: the gate stops those first."""
 
     yes: bool = False
+    notify: Callable[[ApprovalRequest, Approval], None] | None = None  # shows what was approved or refused
 
     def approve(self, request: ApprovalRequest) -> Approval:
         if self.yes:
-            return Approval(True, "once", "approved by --yes")
-        return Approval(False, "refused", "needs approval: re-run with --yes, or use `reign chat` to approve it")
+            answer = Approval(True, "once", "approved by --yes")
+        else:
+            answer = Approval(False, "refused", "needs approval: re-run with --yes, or use `reign chat` to approve it")
+        if self.notify:
+            self.notify(request, answer)
+        return answer
 
 
 @dataclass

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from reign.approval import Approval, ApprovalRequest
-from reign.types import RunResult, ToolCall
+from reign.types import CallRecord, RunResult, ToolCall
 
 _STYLE = {"allow": "green", "ask": "yellow", "deny": "red"}
 
@@ -51,6 +51,36 @@ class Console:
         for call in calls:
             self.out.print(f"[dim]step {step}[/dim] [bold]{call.name}[/bold] {_short(call.args)}", markup=True,
                            highlight=False)
+
+    def show_approval(self, request: ApprovalRequest, answer: Approval) -> None:
+        """What --yes approved (or what was refused for want of it), with the plan or diff it covers."""
+        from reign.redact import redact
+
+        colour = "green" if answer.approved else "yellow"
+        self.out.print(f"[{colour}]{'approved' if answer.approved else 'not approved'}[/]: "
+                       f"[bold]{request.call.name}[/bold] {_short(request.call.args)} - {answer.note}",
+                       highlight=False)
+        if request.preview:
+            self.out.print(redact(request.preview), markup=False)
+
+    def show_outcome(self, record: CallRecord, lines: int = 8) -> None:
+        """A short, readable excerpt of what a call returned (the model sees the whole, capped)."""
+        text = record.output
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and "stdout" in data:  # bash and command templates
+            text = (str(data.get("stdout") or "") + str(data.get("stderr") or "")).rstrip() or \
+                f"(exit code {data.get('exit_code')})"
+        shown = text.splitlines()
+        more = f"\n... ({len(shown) - lines} more lines)" if len(shown) > lines else ""
+        style = "dim" if record.ok else ("red" if record.decision == "deny" else "yellow")
+        for line in shown[:lines]:
+            self.out.print("  " + line, style=style, markup=False, highlight=False, no_wrap=True,
+                           overflow="ellipsis")
+        if more:
+            self.out.print(more.strip(), style=style, markup=False)
 
     def end_turn(self, result: RunResult) -> None:
         if self._streaming:
@@ -136,7 +166,9 @@ class ConsoleApprover:
         out.print(json.dumps(request.call.args, indent=2, ensure_ascii=False), markup=False)
         if request.preview:
             out.print("[bold]preview[/bold]:")
-            out.print(request.preview, markup=False)
+            from reign.redact import redact
+
+            out.print(redact(request.preview), markup=False)
         out.print(f"[dim]call hash {request.digest[:16]}[/dim]")
         try:
             answer = out.input("run it? [y]es / [n]o / [a]lways for this session: ").strip().lower()

@@ -67,6 +67,7 @@ class Executor:
         if decision.action == "ask":
             approval, request = self._ask(call, tool, decision, step)
             record.approved = approval.approved
+            record.preview = None if request.preview is None else redact(request.preview, self._secrets)
             if not approval.approved:
                 return self._finish(call, record, step, f"not run: {approval.note}", error=True)
         return self._run(call, tool, record, step, request)

@@ -97,6 +97,7 @@ class CallRecord(BaseModel):
     rule: str = ""
     reason: str = ""
     approved: bool | None = None
+    preview: str | None = None  # the plan or diff shown for approval (redacted)
     ok: bool = False
     output: str = ""
     duration_ms: float = 0.0

@@ -153,6 +153,27 @@ EXTRA: list[tuple[Path, str, str, list[dict[str, Any]]]] = [
                  "I also tried to clear ~/.cache to free space, but that needs your approval "
                  "(re-run with --yes or use `reign chat`), so nothing was deleted."},
     ]),
+    (Path("examples/docker-web/cassette.yaml"), "anthropic",
+     "start a web container on 127.0.0.1:18080 and check that it answers", [
+        {"text": "I'll load the Docker tools.", "calls": [call("use_tools", {"managers": ["docker"]})]},
+        {"calls": [call("docker_run", {
+            "image": "reign-test/busybox:latest", "name": "reign-web", "network_mode": "host",
+            "command": "echo 'hello from reign' > /www/index.html && httpd -f -p 127.0.0.1:18080 -h /www",
+            "labels": {"reign-example": "docker-web"}, "restart_policy": "unless-stopped"})]},
+        {"calls": [call("docker_exec", {"container": "reign-web",
+                                        "command": ["wget", "-qO-", "http://127.0.0.1:18080/"]})]},
+        {"text": "reign-web is running on the host network and answers on http://127.0.0.1:18080/ "
+                 "with 'hello from reign'."},
+    ]),
+    (Path("examples/terraform-apply/cassette.yaml"), "anthropic",
+     "plan and apply a Terraform change, then read its output", [
+        {"calls": [call("use_tools", {"managers": ["terraform"]})]},
+        {"calls": [call("terraform_init", {"dir": "infra"})]},
+        {"calls": [call("terraform_plan", {"dir": "infra"})]},
+        {"calls": [call("terraform_apply", {"dir": "infra"})]},
+        {"calls": [call("terraform_output", {"dir": "infra"})]},
+        {"text": "Applied the saved plan (1 to add) after approval; the output greeting is shown above."},
+    ]),
 ]
 
 

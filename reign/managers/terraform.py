@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -247,13 +248,13 @@ def render_fingerprint(fp: dict[str, Any], expected_sha256: str | None = None) -
     return "\n".join(lines)
 
 
-def preview_apply(*, dir: str, plan_sha256: str, ctx: ToolContext) -> str:
+def preview_apply(*, dir: str, plan_sha256: str | None = None, ctx: ToolContext) -> str:
     """Catalogue `preview` of terraform_apply: the summary shown before a person approves."""
     fp = plan_fingerprint(dir, root=ctx.settings.workspace_root, timeout=ctx.settings.tool_timeout)
     return render_fingerprint(fp, plan_sha256)
 
 
-def preview_destroy(*, dir: str, plan_sha256: str, ctx: ToolContext) -> str:
+def preview_destroy(*, dir: str, plan_sha256: str | None = None, ctx: ToolContext) -> str:
     """Catalogue `preview` of terraform_destroy."""
     fp = plan_fingerprint(dir, root=ctx.settings.workspace_root, destroy=True,
                           timeout=ctx.settings.tool_timeout)
@@ -272,8 +273,28 @@ def _complete_line(stdout: str) -> str:
     return "complete"
 
 
-def _apply_saved(dir: str, plan_sha256: str, ctx: ToolContext, *, destroy: bool) -> dict[str, Any]:
+def _approved_sha(ctx: ToolContext) -> str | None:
+    """The plan hash shown in the preview a person approved (see render_fingerprint), if any."""
+    match = re.search(r"^plan sha256: ([0-9a-f]{64})$", ctx.approved_preview or "", re.M)
+    return match.group(1) if match else None
+
+
+def _expected_sha(plan_sha256: str | None, ctx: ToolContext) -> str:
+    """The plan this call may apply: the one it names, the one a person approved, and they must agree."""
+    approved = _approved_sha(ctx)
+    if plan_sha256 and approved and plan_sha256.lower() != approved:
+        raise ToolError(f"the call names plan {plan_sha256} but the approval was for plan {approved}; refusing")
+    expected = (plan_sha256 or approved or "").lower()
+    if not expected:
+        raise ToolError("apply needs plan_sha256 (from terraform_plan) or a person's approval of the plan; "
+                        "refusing to apply a plan nobody approved")
+    return expected
+
+
+def _apply_saved(dir: str, plan_sha256: str | None, ctx: ToolContext, *, destroy: bool) -> dict[str, Any]:
     root = ctx.settings.workspace_root
+    expected = _expected_sha(plan_sha256, ctx)
+    plan_sha256 = expected
     workdir = _workdir(dir, ctx)
     rel = DESTROY_PLAN_FILE if destroy else PLAN_FILE
     what = "destroy plan" if destroy else "plan"
@@ -372,7 +393,7 @@ def plan(*, dir: str, vars: dict[str, Any] | None = None, destroy: bool = False,
     return fp
 
 
-def apply(*, dir: str, plan_sha256: str, ctx: ToolContext) -> dict[str, Any]:
+def apply(*, dir: str, plan_sha256: str | None = None, ctx: ToolContext) -> dict[str, Any]:
     """Apply the saved plan `<dir>/.reign/plan.tfplan`, and only if its sha256 is `plan_sha256`.
 
     There is no apply without a saved plan. The approval covers this call's arguments, hence the plan
@@ -383,7 +404,7 @@ def apply(*, dir: str, plan_sha256: str, ctx: ToolContext) -> dict[str, Any]:
     return _apply_saved(dir, plan_sha256, ctx, destroy=False)
 
 
-def destroy(*, dir: str, plan_sha256: str, ctx: ToolContext) -> dict[str, Any]:
+def destroy(*, dir: str, plan_sha256: str | None = None, ctx: ToolContext) -> dict[str, Any]:
     """Apply the saved destroy plan `<dir>/.reign/destroy.tfplan` (from terraform_plan destroy=true).
 
     Same binding as `apply`: refused unless the file's sha256 is `plan_sha256`, the configuration is

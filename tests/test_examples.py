@@ -1,0 +1,92 @@
+"""The examples/ scenarios end to end: a synthesized model cassette drives real engines.
+
+The model's side is a cassette (no LLM is reachable here); Docker and Terraform are real, and each
+test checks the state of the engine afterwards, not just what the model said.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reign.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(cassette: Path, *args: str) -> tuple[int, dict]:
+    result = CliRunner().invoke(main, ["run", "--cassette", str(cassette), "--output", "json", *args, "goal"])
+    assert result.stdout.strip(), result.output
+    return result.exit_code, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.terraform
+def test_terraform_example_plans_asks_and_applies(workdir: Path, tf_cli_config) -> None:
+    shutil.copytree(ROOT / "examples/terraform-apply/infra", workdir / "infra")
+    cassette = ROOT / "examples/terraform-apply/cassette.yaml"
+    code, out = _run(cassette)
+    assert code == 0
+    refused = [c for c in out["tool_calls"] if c["approved"] is False]
+    assert [c["tool"] for c in refused] == ["terraform_init", "terraform_apply"]
+    assert not (workdir / "infra" / "terraform.tfstate").exists()
+
+    code, out = _run(cassette, "--yes")
+    calls = {c["tool"]: c for c in out["tool_calls"]}
+    assert code == 0 and calls["terraform_apply"]["ok"], calls["terraform_apply"]["output"]
+    preview = calls["terraform_apply"]["preview"]
+    plan_sha = json.loads(calls["terraform_plan"]["output"])["sha256"]
+    assert f"plan sha256: {plan_sha}" in preview and "terraform_data.greeting (create)" in preview
+    state = json.loads((workdir / "infra" / "terraform.tfstate").read_text())
+    assert state["outputs"]["greeting"]["value"] == "hello from reign"
+    assert "hello from reign" in calls["terraform_output"]["output"]
+
+
+@pytest.mark.terraform
+def test_apply_refuses_a_plan_that_is_not_the_approved_one(workdir: Path, tf_cli_config) -> None:
+    from reign.config import Settings
+    from reign.context import ToolContext
+    from reign.errors import ToolError
+    from reign.managers import terraform as tf
+
+    shutil.copytree(ROOT / "examples/terraform-apply/infra", workdir / "infra")
+    ctx = ToolContext(settings=Settings(workspace_root=workdir, tool_timeout=120))
+    tf.init(dir="infra", ctx=ctx)
+    first = tf.plan(dir="infra", ctx=ctx)
+    approved = tf.preview_apply(dir="infra", ctx=ctx)
+    with pytest.raises(ToolError, match="nobody approved"):
+        tf.apply(dir="infra", ctx=ctx)  # no hash and no approval: refused
+    (workdir / "infra" / "main.tf").write_text((workdir / "infra" / "main.tf").read_text().replace(
+        "hello from reign", "changed"))
+    second = tf.plan(dir="infra", ctx=ctx)
+    assert second["sha256"] != first["sha256"]
+    ctx.approved_preview = approved  # the person approved the first plan; the disk now holds another
+    with pytest.raises(ToolError, match="not the approved"):
+        tf.apply(dir="infra", ctx=ctx)
+    assert not (workdir / "infra" / "terraform.tfstate").exists()
+
+
+@pytest.mark.docker
+def test_docker_example_serves_http_on_loopback(workdir: Path, docker_engine: str, busybox_image: str) -> None:
+    import docker
+
+    client = docker.DockerClient(base_url=docker_engine)
+    for old in client.containers.list(all=True, filters={"name": "reign-web"}):
+        old.remove(force=True)
+    try:
+        code, out = _run(ROOT / "examples/docker-web/cassette.yaml", "--yes")
+        assert code == 0, out
+        run = next(c for c in out["tool_calls"] if c["tool"] == "docker_run")
+        assert run["decision"] == "ask" and run["approved"] is True and run["ok"], run["output"]
+        container = client.containers.get("reign-web")
+        assert container.status == "running" and container.attrs["HostConfig"]["NetworkMode"] == "host"
+        with urllib.request.urlopen("http://127.0.0.1:18080/", timeout=5) as reply:  # noqa: S310 (loopback)
+            assert reply.read().decode().strip() == "hello from reign"
+        assert "hello from reign" in out["tool_calls"][-1]["output"]
+    finally:
+        for c in client.containers.list(all=True, filters={"name": "reign-web"}):
+            c.remove(force=True)
