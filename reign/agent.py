@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from reign.errors import ReignError
 from reign.executor import Executor
+from reign.truncate import compact
 from reign.providers.base import Provider
 from reign.types import CallRecord, Message, RunResult, StopReason, ToolCall, ToolResult, ToolSpec, Usage
 
@@ -22,6 +23,8 @@ class Limits:
     max_steps: int = 20
     token_budget: int = 400_000
     time_limit: float = 900.0
+    keep_recent: int = 3  # tool results of the last N steps stay as they came; older ones are compacted
+    old_result_cap: int = 1500  # characters an older tool result keeps (head, notable lines, tail)
 
 
 class Journal(Protocol):
@@ -111,8 +114,16 @@ class Agent:
             if self.journal:
                 self.journal.call_finished(result.steps, tool_result, record)
         self._log(result, model_ms, turn.tool_calls)
+        self._compact_old_results()
         if result.usage.total >= self.limits.token_budget:
             raise _Stop("token_budget")
+
+    def _compact_old_results(self) -> None:
+        """Context grows with every step: results older than `keep_recent` steps are cut down further."""
+        tool_messages = [m for m in self.messages if m.role == "tool"]
+        for msg in tool_messages[: -self.limits.keep_recent or None]:
+            for res in msg.tool_results:
+                res.content = compact(res.content, self.limits.old_result_cap)
 
     def _close_dangling(self, why: str) -> None:
         """Every tool call gets exactly one result, even when the run stopped in the middle of a turn."""

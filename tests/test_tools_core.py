@@ -133,3 +133,28 @@ def test_pid_of_timed_out_child_is_gone(settings: Settings, tmp_path: Path) -> N
     stat = Path(f"/proc/{pid}/stat")
     # Gone, or a zombie waiting for a reaper: either way it no longer runs.
     assert not stat.exists() or stat.read_text().split(") ", 1)[1].startswith("Z")
+
+
+def test_cut_keeps_notable_lines_from_the_middle_with_line_numbers() -> None:
+    rows = [f"default   web-{i:04d}   1/1   Running   0   3d" for i in range(3000)]
+    rows[1700] = "payments  api-7f9c   0/1   CrashLoopBackOff   41   3d"
+    short = cut("\n".join(rows), 4000)
+    assert "1701: payments  api-7f9c   0/1   CrashLoopBackOff" in short
+    assert short.startswith("default   web-0000") and short.rstrip().endswith("3d")
+    assert len(short) < 4600
+
+
+def test_old_results_are_compacted_but_recent_ones_stay_whole(scripted, settings: Settings) -> None:
+    from helpers import make_agent
+
+    from reign.agent import Limits
+
+    from conftest import turn
+
+    turns = [turn("", ("bash", {"command": "seq 1 2000"})) for _ in range(5)] + [turn("done")]
+    provider = scripted(turns)
+    agent = make_agent(provider, settings, limits=Limits(keep_recent=2, old_result_cap=300))
+    assert agent.run("x").stop_reason == "completed"
+    sizes = [len(m.tool_results[0].content) for m in agent.messages if m.role == "tool"]
+    assert all(s < 500 for s in sizes[:3]) and all(s > 3000 for s in sizes[3:])
+    assert all("[compacted by reign]" in m.tool_results[0].content for m in agent.messages[:7] if m.role == "tool")
