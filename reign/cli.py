@@ -29,6 +29,7 @@ _RUN_OPTIONS: list[Callable[[Any], Any]] = [
     click.option("--tools-path", "tools_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
                  help="Extra tool catalogue folder (repeatable)."),
     click.option("-v", "--verbose", is_flag=True, help="Log every step to stderr."),
+    click.option("--resume", metavar="ID", help="Continue a stored session (its scope is kept; see `reign sessions`)."),
 ]
 
 
@@ -50,14 +51,16 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("goal")
+@click.argument("goal", required=False)
 @_run_options
 @click.option("--yes", "-y", is_flag=True, help="Approve `ask` decisions (never overrides a deny).")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def run(goal: str, output: str, yes: bool, **opts: Any) -> None:
+def run(goal: str | None, output: str, yes: bool, **opts: Any) -> None:
     """Work on one GOAL and stop. Exit code 0 only when the run completed."""
     from reign.commands import run_once
 
+    if not goal and not opts.get("resume"):
+        _fail("give a GOAL (or --resume ID \"<follow-up>\" to continue a session)")
     try:
         code = run_once(goal, output=output, yes=yes, **opts)
     except ReignError as exc:
@@ -160,6 +163,75 @@ def audit_verify(path: Path | None) -> None:
 
     try:
         sys.exit(verify_audit(path))
+    except ReignError as exc:
+        _fail(str(exc), 1)
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.pass_context
+def sessions(ctx: click.Context, as_json: bool, limit: int) -> None:
+    """Stored runs and chats: list them (the default), show one, export one as JSON."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(sessions_list, as_json=as_json, limit=limit)
+
+
+@sessions.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+def sessions_list(as_json: bool, limit: int) -> None:
+    """Id, goal, start, status, steps and tokens of the latest sessions."""
+    from reign.commands import list_sessions
+
+    try:
+        list_sessions(as_json=as_json, limit=limit)
+    except ReignError as exc:
+        _fail(str(exc), 1)
+
+
+@sessions.command("show")
+@click.argument("session_id")
+def sessions_show(session_id: str) -> None:
+    """Print the transcript of a session (an id prefix is enough)."""
+    from reign.commands import show_session
+
+    try:
+        show_session(session_id)
+    except ReignError as exc:
+        _fail(str(exc), 1)
+
+
+@sessions.command("export")
+@click.argument("session_id")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+def sessions_export(session_id: str, out: Path | None) -> None:
+    """Write a session (messages, calls with decisions and results, scope) as JSON."""
+    from reign.commands import export_session
+
+    try:
+        export_session(session_id, out)
+    except ReignError as exc:
+        _fail(str(exc), 1)
+
+
+@main.group()
+def mcp() -> None:
+    """The Model Context Protocol: serve Reign's gated tools to MCP clients."""
+
+
+@mcp.command("serve")
+@click.option("--http", is_flag=True, help="Streamable HTTP on 127.0.0.1 instead of stdio.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="With --http.")
+@click.option("--read-only", is_flag=True, help="Offer and allow only read tools.")
+@click.option("--policy", "policies", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tools-path", "tools_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+def mcp_serve(http: bool, port: int, read_only: bool, policies: tuple[Path, ...], tools_dirs: tuple[Path, ...]) -> None:
+    """Offer the available tools over MCP; every call passes the gate and lands in the audit trail."""
+    from reign.commands import serve_mcp
+
+    try:
+        serve_mcp(http=http, port=port, read_only=read_only, policies=list(policies), tools_dirs=list(tools_dirs))
     except ReignError as exc:
         _fail(str(exc), 1)
 

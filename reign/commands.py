@@ -52,9 +52,10 @@ def run_once(goal: str | None, *, output: str, yes: bool, **opts: Any) -> int:
     session = sessions.plan(load_settings(opts), opts)  # on --resume: the stored scope, flags checked
     settings = session.settings
     log = configure(verbose=bool(opts.get("verbose")))
+    approver = NonInteractive(yes=yes)
     with _provider_session(settings, opts) as provider:
         agent = build_agent(settings, provider, Options(policy_files=session.policies, session=session.id,
-                                                        approver=NonInteractive(yes=yes), log=log))
+                                                        approver=approver, log=log))
         session.bind(agent, provider=provider.name, model=provider.model)
         goal = goal or sessions.DEFAULT_FOLLOW_UP
         if output == "text":
@@ -62,8 +63,11 @@ def run_once(goal: str | None, *, output: str, yes: bool, **opts: Any) -> int:
 
             console = Console()
             agent.on_step = console.show_calls
+            agent.on_result = console.show_outcome
+            approver.notify = console.show_approval
             result = session.run(agent, goal)
             console.show_result(result)
+            console.note(f"session {session.id} (`reign run --resume {session.id} \"...\"` continues it)")
         else:
             result = session.run(agent, goal)
             print(json.dumps(result_json(result), ensure_ascii=False))
@@ -76,7 +80,8 @@ def result_json(result: RunResult) -> dict[str, Any]:
         "stop_reason": result.stop_reason,
         "error": result.error,
         "steps": result.steps,
-        "tool_calls": [c.model_dump(include={"tool", "args", "decision", "rule", "approved", "ok", "output"})
+        "tool_calls": [c.model_dump(include={"tool", "args", "decision", "rule", "approved", "ok", "output"}
+                                    | ({"preview"} if c.preview is not None else set()))
                        for c in result.tool_calls],
         "usage": result.usage.model_dump(),
         "session": result.session,
@@ -84,11 +89,10 @@ def result_json(result: RunResult) -> dict[str, Any]:
 
 
 def chat_loop(**opts: Any) -> None:
+    from reign import sessions
     from reign.console import Console, ConsoleApprover
     from reign.log import configure
     from reign.runtime import Options, build_agent
-
-    from reign import sessions
 
     session = sessions.plan(load_settings(opts), opts)  # on --resume: the stored scope, flags checked
     settings = session.settings
@@ -100,6 +104,7 @@ def chat_loop(**opts: Any) -> None:
         if session.bind(agent, provider=provider.name, model=provider.model):
             console.note(f"resumed session {session.id} ({len(agent.messages)} messages of context)")
         agent.on_step = console.show_calls
+        agent.on_result = console.show_outcome
         # A cassette holds whole JSON responses, not event streams: replays are not streamed.
         agent.on_text = None if opts.get("cassette") and not opts.get("record") else console.stream_text
         offered = agent.executor.catalogue.offered(read_only=settings.read_only)
@@ -264,7 +269,7 @@ def list_sessions(*, as_json: bool, limit: int) -> None:
     from reign.sessions import SessionStore, list_text
 
     store = SessionStore.existing(load_settings({}).sessions_db)
-    infos = store.list(limit) if store else []
+    infos = store.recent(limit) if store else []
     if as_json:
         for info in infos:
             print(json.dumps(info.row(), ensure_ascii=False))

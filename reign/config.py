@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"]
@@ -41,6 +41,17 @@ class _TomlSource(PydanticBaseSettingsSource):
         return section if isinstance(section, dict) else {}
 
 
+class McpServer(BaseModel):
+    """An MCP server Reign starts (stdio) whose tools join the catalogue as `<prefix>_<tool>`."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    command: str
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)  # over a minimal inherited environment (no secrets)
+    prefix: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,31}$")  # default: the name
+    effect: Literal["read", "write", "destructive"] = "write"  # for the gate: write -> ask by default
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="REIGN_", env_file=".env", extra="ignore", env_nested_delimiter="__"
@@ -65,6 +76,8 @@ class Settings(BaseSettings):
     read_only: bool = False
     tool_loading: Literal["lazy", "eager"] = "lazy"
     audit_dir: Path = Field(default_factory=lambda: state_dir() / "audit")
+    sessions_db: Path = Field(default_factory=lambda: state_dir() / "sessions.db")
+    mcp_servers: list[McpServer] = Field(default_factory=list)
 
     workspace_root: Path = Field(default_factory=Path.cwd)
     kube_context: str | None = None

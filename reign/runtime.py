@@ -37,8 +37,18 @@ def new_session_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def build_agent(settings: Settings, provider: Provider, opts: Options) -> Agent:
+def load_catalogue(settings: Settings) -> Catalogue:
+    """The catalogue files, plus the tools of the MCP servers in `mcp_servers` (started once per process)."""
     catalogue = Catalogue.load(settings.tools_dirs)
+    if settings.mcp_servers:
+        from reign.mcp.client import attach
+
+        attach(catalogue, settings)
+    return catalogue
+
+
+def build_agent(settings: Settings, provider: Provider, opts: Options) -> Agent:
+    catalogue = load_catalogue(settings)
     policy = load_checked_policy([*settings.policy_files, *opts.policy_files])
     session = opts.session or new_session_id()
     audit: Any = None
