@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from reign.errors import ReignError
 from reign.executor import Executor
-from reign.truncate import compact
 from reign.providers.base import Provider
+from reign.truncate import compact
 from reign.types import CallRecord, Message, RunResult, StopReason, ToolCall, ToolResult, ToolSpec, Usage
 
 

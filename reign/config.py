@@ -54,7 +54,7 @@ class McpServer(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="REIGN_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+        env_prefix="REIGN_", env_file=".env", extra="ignore", env_nested_delimiter="__", populate_by_name=True
     )
 
     provider: Literal["anthropic", "openai"] = "anthropic"
@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     docker_host: str | None = None
     github_token: SecretStr | None = Field(default=None, validation_alias="GITHUB_TOKEN")
     github_base_url: str = "https://api.github.com"
+    github_clone_url: str | None = None  # template with {owner} {repo} {full_name}; default from base URL
+    github_work_dir: Path | None = None  # where change-as-PR clones live (default: state dir)
 
     @classmethod
     def settings_customise_sources(

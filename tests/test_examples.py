@@ -84,7 +84,7 @@ def test_docker_example_serves_http_on_loopback(workdir: Path, docker_engine: st
         assert run["decision"] == "ask" and run["approved"] is True and run["ok"], run["output"]
         container = client.containers.get("reign-web")
         assert container.status == "running" and container.attrs["HostConfig"]["NetworkMode"] == "host"
-        with urllib.request.urlopen("http://127.0.0.1:18080/", timeout=5) as reply:  # noqa: S310 (loopback)
+        with urllib.request.urlopen("http://127.0.0.1:18080/", timeout=5) as reply:
             assert reply.read().decode().strip() == "hello from reign"
         assert "hello from reign" in out["tool_calls"][-1]["output"]
     finally:

@@ -145,11 +145,10 @@ def test_cut_keeps_notable_lines_from_the_middle_with_line_numbers() -> None:
 
 
 def test_old_results_are_compacted_but_recent_ones_stay_whole(scripted, settings: Settings) -> None:
+    from conftest import turn
     from helpers import make_agent
 
     from reign.agent import Limits
-
-    from conftest import turn
 
     turns = [turn("", ("bash", {"command": "seq 1 2000"})) for _ in range(5)] + [turn("done")]
     provider = scripted(turns)
