@@ -142,3 +142,25 @@ def test_policy_lint_and_explain(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["policy", "explain", "--json", "--policy", str(good)])
     data = json.loads(result.output)
     assert any(r["id"] == "no-curl" and r["layer"] == "cli" for r in data["rules"])
+
+
+def test_production_prefers_a_pull_request_over_direct_writes() -> None:
+    prod = GateContext(kube_context="prod-eu-1", production=True)
+    direct = decide(GateCall(tool="k8s_scale", args={"name": "web"}, effect="write", manager="kubernetes"),
+                    load_checked_policy(), prod)
+    assert direct.action == "deny" and "github_propose_change" in direct.reason
+    shell = _decide("bash", {"command": "kubectl -n web rollout restart deploy/api"}, ctx=prod)
+    assert shell.action == "deny" and shell.rule == "production-direct-writes-shell"
+    assert _decide("bash", {"command": "kubectl get pods -A"}, ctx=prod).action == "allow"
+    pr = decide(GateCall(tool="github_propose_change", args={}, effect="write", manager="github"),
+                load_checked_policy(), prod)
+    assert pr.action == "ask"
+
+
+def test_examples_can_set_the_session_context(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("rules:\n- id: no-prod-ls\n  decision: deny\n  reason: x\n  match: {program: [ls], context: {production: true}}\n"
+                    "  examples:\n    match: [{tool: bash, args: {command: ls}, context: {production: true}}]\n"
+                    "    not_match: [{tool: bash, args: {command: ls}}]\n")
+    assert _decide("bash", {"command": "ls"}, extra=[path]).action == "allow"
+    assert _decide("bash", {"command": "ls"}, ctx=GateContext(production=True), extra=[path]).rule == "no-prod-ls"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from reign.errors import PolicyError
@@ -22,13 +23,22 @@ def check_examples(policy: Policy, ctx: GateContext | None = None) -> None:
     failures = []
     for rule in policy.rules:
         for ex in rule.examples_match:
-            if not rule_matches(rule, example_call(ex, rule), ctx):
+            if not rule_matches(rule, example_call(ex, rule), _with(ctx, ex)):
                 failures.append(f"rule {rule.id!r} ({rule.layer}) should match {_show(ex)} but does not")
         for ex in rule.examples_not_match:
-            if rule_matches(rule, example_call(ex, rule), ctx):
+            if rule_matches(rule, example_call(ex, rule), _with(ctx, ex)):
                 failures.append(f"rule {rule.id!r} ({rule.layer}) should not match {_show(ex)} but does")
     if failures:
         raise PolicyError("policy examples failed:\n  " + "\n  ".join(failures))
+
+
+def _with(ctx: GateContext, example: Any) -> GateContext:
+    """An example may set the session it is decided in: `context: {production: true, ...}`."""
+    extra = example.get("context") if isinstance(example, dict) else None
+    if not extra:
+        return ctx
+    known = {k: (tuple(v) if isinstance(v, list) else v) for k, v in extra.items() if hasattr(ctx, k)}
+    return replace(ctx, **known)
 
 
 def _show(example: dict[str, Any]) -> str:

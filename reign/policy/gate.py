@@ -76,8 +76,16 @@ def _verdict(rule: Rule, where: str = "") -> Decision:
     return Decision(action=rule.decision, reason=reason, rule=rule.id)  # type: ignore[arg-type]
 
 
+def _context_matches(rule: Rule, ctx: GateContext) -> bool:
+    """`context:` predicates on the session (production, kube_context, read_only), not on the call."""
+    wanted = rule.match.get("context") or {}
+    return all(matches(p, getattr(ctx, k, ctx.extra.get(k))) for k, p in wanted.items())
+
+
 def _call_matches(rule: Rule, call: GateCall, ctx: GateContext) -> bool:
     m = rule.match
+    if not _context_matches(rule, ctx):
+        return False
     if "tool" in m and not matches(m["tool"] if isinstance(m["tool"], list) else [m["tool"]], call.tool):
         return False
     if "manager" in m and not matches(_listify(m["manager"]), call.manager):
@@ -136,7 +144,8 @@ def _shell_verdicts(command: str, call: GateCall, rules: list[Rule], ctx: GateCo
                             rule="shell-exfiltration"))
     for seg, facts in zip(analysis.segments, views, strict=True):
         found = [_verdict(r, seg.text.strip()[:120]) for r in seg_rules
-                 if set(r.match) - {"tool", "problems"} and _segment_matches(r, facts, problems)]
+                 if set(r.match) - {"tool", "problems", "context"} and _context_matches(r, ctx)
+                 and _segment_matches(r, facts, problems)]
         if not found:
             found = [Decision(action="ask", reason=f"`{facts['program']}` is not known to be read-only",
                               rule="shell-fallback")]
@@ -206,7 +215,7 @@ def _collapse(path: str) -> str:
 def _segment_matches(rule: Rule, view: dict[str, Any], problems: set[str]) -> bool:
     m = rule.match
     for key, matcher in m.items():
-        if key == "tool":
+        if key in ("tool", "context"):
             continue
         if key == "problems":
             if not problems & set(_listify(matcher)):
@@ -235,4 +244,5 @@ def rule_matches(rule: Rule, call: GateCall, ctx: GateContext) -> bool:
     problems = set(analysis.problems)
     if set(rule.match) - {"tool"} == {"problems"}:
         return bool(problems & set(_listify(rule.match["problems"])))
-    return any(_segment_matches(rule, segment_view(seg, ctx), problems) for seg in analysis.segments)
+    return _context_matches(rule, ctx) and any(
+        _segment_matches(rule, segment_view(seg, ctx), problems) for seg in analysis.segments)

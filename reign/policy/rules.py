@@ -19,7 +19,7 @@ from reign.errors import PolicyError
 
 ACTIONS = ("allow", "ask", "deny")
 STRICTNESS = {"allow": 0, "ask": 1, "deny": 2}
-CALL_KEYS = {"tool", "effect", "args", "facts", "manager"}
+CALL_KEYS = {"tool", "effect", "args", "facts", "manager", "context"}  # context: the session (production...)
 SEGMENT_KEYS = {"program", "subcommand", "argv", "paths", "redirect", "pipe_from", "wrapped_by",
                 "problems", "segment_facts"}
 MATCHER_KEYS = {"glob", "regex", "in", "any_glob", "any_regex", "any_in", "present", "not_glob"}
@@ -136,7 +136,7 @@ def parse_rule(raw: Any, where: str, layer: str) -> Rule:
 
 
 def _check_matcher(matcher: Any, where: str) -> None:
-    if isinstance(matcher, dict) and not where.endswith("match.args"):
+    if isinstance(matcher, dict) and not where.endswith(("match.args", "match.context")):
         bad = set(matcher) - MATCHER_KEYS
         if bad:
             raise PolicyError(f"{where}: unknown matcher {sorted(bad)} (use {', '.join(sorted(MATCHER_KEYS))})")
