@@ -65,7 +65,8 @@ def decide(call: GateCall, policy: Policy, ctx: GateContext) -> Decision:
         action: Action = "allow" if call.effect == "read" else "ask"
         verdicts.append(Decision(action=action, reason=f"{call.effect} tool", rule=f"fallback-{call.effect}"))
     decision = max(verdicts, key=lambda d: STRICTNESS[d.action])
-    if ctx.production and decision.action == "allow" and call.effect != "read":
+    # An allowed shell call is one whose every command a rule allows (the read-only ones by default).
+    if ctx.production and decision.action == "allow" and call.effect != "read" and shell is None:
         return Decision(action="ask", reason=f"production context {ctx.kube_context!r}: writes ask",
                         rule="production-context")
     return decision
