@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from reign.errors import ReignError
 from reign.executor import Executor
 from reign.providers.base import Provider
-from reign.truncate import compact
+from reign.truncate import compact, stub
 from reign.types import CallRecord, Message, RunResult, StopReason, ToolCall, ToolResult, ToolSpec, Usage
 
 
@@ -24,7 +24,8 @@ class Limits:
     token_budget: int = 400_000
     time_limit: float = 900.0
     keep_recent: int = 3  # tool results of the last N steps stay as they came; older ones are compacted
-    old_result_cap: int = 1500  # characters an older tool result keeps (head, notable lines, tail)
+    old_result_cap: int = 1000  # characters an older tool result keeps (head, notable lines, tail)
+    stub_after: int = 10  # results older than N steps become a one-line stub, so context stays bounded
 
 
 class Journal(Protocol):
@@ -121,9 +122,12 @@ class Agent:
     def _compact_old_results(self) -> None:
         """Context grows with every step: results older than `keep_recent` steps are cut down further."""
         tool_messages = [m for m in self.messages if m.role == "tool"]
-        for msg in tool_messages[: -self.limits.keep_recent or None]:
+        for age, msg in enumerate(reversed(tool_messages)):
+            if age < self.limits.keep_recent:
+                continue
             for res in msg.tool_results:
-                res.content = compact(res.content, self.limits.old_result_cap)
+                res.content = stub(res.content) if age >= self.limits.stub_after else \
+                    compact(res.content, self.limits.old_result_cap)
 
     def _close_dangling(self, why: str) -> None:
         """Every tool call gets exactly one result, even when the run stopped in the middle of a turn."""

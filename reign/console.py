@@ -65,12 +65,11 @@ class Console:
 
     def show_outcome(self, record: CallRecord, lines: int = 8) -> None:
         """A short, readable excerpt of what a call returned (the model sees the whole, capped)."""
+        from reign.executor import parse_process
+
         text = record.output
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None
-        if isinstance(data, dict) and "stdout" in data:  # bash and command templates
+        data = parse_process(text)
+        if data is not None:  # bash and command templates
             text = (str(data.get("stdout") or "") + str(data.get("stderr") or "")).rstrip() or \
                 f"(exit code {data.get('exit_code')})"
         shown = text.splitlines()

@@ -133,10 +133,38 @@ class Executor:
         return ToolResult(call_id=call.id, name=call.name, content=safe, is_error=error), record
 
 
+_PROCESS_KEYS = {"exit_code", "stdout", "stderr", "timed_out", "error"}
+
+
 def _render(value: Any) -> str:
+    """What the model reads. A process result is plain text (no escaped newlines: fewer tokens, and
+    cutting and compaction work line by line); anything else is compact JSON."""
     if isinstance(value, str):
         return value
+    if isinstance(value, dict) and {"exit_code", "stdout"} <= value.keys() and value.keys() <= _PROCESS_KEYS:
+        return render_process(value)
     return json.dumps(value, indent=None, default=str, ensure_ascii=False)
+
+
+def render_process(value: dict[str, Any]) -> str:
+    parts = [f"exit_code: {value.get('exit_code')}"]
+    if value.get("timed_out"):
+        parts.append(f"timed_out: true ({value.get('error') or 'killed'})")
+    parts.append("stdout:\n" + str(value.get("stdout") or ""))
+    if value.get("stderr"):
+        parts.append("stderr:\n" + str(value["stderr"]))
+    return "\n".join(parts)
+
+
+def parse_process(text: str) -> dict[str, Any] | None:
+    """The inverse of render_process, for people and tests reading a result back."""
+    if not text.startswith("exit_code: ") or "\nstdout:\n" not in text:
+        return None
+    head, _, rest = text.partition("\nstdout:\n")
+    stdout, _, stderr = rest.partition("\nstderr:\n")
+    code = head.splitlines()[0].removeprefix("exit_code: ")
+    return {"exit_code": None if code == "None" else int(code), "stdout": stdout, "stderr": stderr,
+            "timed_out": "\ntimed_out: true" in head}
 
 
 def _sha(text: str) -> str:

@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from reign.truncate import cut
+from reign.truncate import cut_lines
 
 # Reign's own model keys are never handed to programs the model runs.
 _WITHHELD_ENV = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "REIGN_ANTHROPIC_API_KEY", "REIGN_OPENAI_API_KEY")
@@ -37,16 +37,9 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def _read_capped(path: Path, cap: int) -> str:
-    size = path.stat().st_size
-    with path.open("rb") as fh:
-        if size <= cap * 2:
-            return cut(fh.read().decode("utf-8", "replace"), cap)
-        head = fh.read(cap).decode("utf-8", "replace")
-        fh.seek(size - cap)
-        tail = fh.read().decode("utf-8", "replace")
-    return cut(head + tail, cap).replace(
-        " characters (", f" characters of {size} bytes (", 1
-    )
+    """Line by line, so notable lines deep inside a huge output survive and memory stays bounded."""
+    with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
+        return cut_lines(fh, cap)
 
 
 def run_argv(argv: list[str], *, timeout: float, cap: int, cwd: Path | None = None,

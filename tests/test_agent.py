@@ -13,6 +13,7 @@ from reign.agent import Limits
 from reign.approval import NonInteractive
 from reign.config import Settings
 from reign.errors import ReignError
+from reign.executor import parse_process
 from reign.types import ModelTurn
 
 
@@ -24,7 +25,8 @@ def test_several_calls_in_one_turn_each_get_one_result(scripted, settings: Setti
     assert result.stop_reason == "completed" and result.final == "done"
     results = provider.requests[1]["messages"][-1].tool_results
     assert [r.call_id for r in results] == ["c0-bash", "c1-bash"]
-    assert '"stdout": "one\\n"' in results[0].content and '"stdout": "two\\n"' in results[1].content
+    assert parse_process(results[0].content)["stdout"] == "one\n"
+    assert parse_process(results[1].content)["stdout"] == "two\n"
     assert [c.decision for c in result.tool_calls] == ["allow", "allow"]
 
 
@@ -130,7 +132,7 @@ def test_large_output_is_cut_with_a_marker(scripted, settings: Settings) -> None
     make_agent(provider, settings).run("x")
     content = provider.requests[1]["messages"][-1].tool_results[0].content
     assert len(content) < settings.output_cap + 400
-    assert "cut by reign" in content and "100000" in content and '"stdout": "1\\n2\\n' in content
+    assert "cut by reign" in content and "100000" in content and content.startswith("exit_code: 0\nstdout:\n1\n2\n")
 
 
 @pytest.mark.parametrize("read_only", [True, False])

@@ -16,6 +16,7 @@ import yaml
 from click.testing import CliRunner
 
 from reign.cli import main
+from reign.executor import parse_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = ["anthropic", "openai"]
@@ -37,7 +38,7 @@ def test_basic_real_bash_call(provider: str, workdir: Path) -> None:
     assert code == 0 and out["stop_reason"] == "completed" and out["steps"] == 2
     [call] = out["tool_calls"]
     assert call["tool"] == "bash" and call["decision"] == "allow" and call["ok"]
-    assert json.loads(call["output"])["stdout"].strip() == "3"
+    assert parse_process(call["output"])["stdout"].strip() == "3"
     assert out["usage"]["input_tokens"] > 0 and out["usage"]["output_tokens"] > 0
 
 
@@ -45,7 +46,7 @@ def test_basic_real_bash_call(provider: str, workdir: Path) -> None:
 def test_several_calls_in_one_turn(provider: str, workdir: Path) -> None:
     code, out = run_json(provider, "multi")
     assert code == 0
-    assert [json.loads(c["output"])["stdout"] for c in out["tool_calls"]] == ["alpha\n", "beta\n"]
+    assert [parse_process(c["output"])["stdout"] for c in out["tool_calls"]] == ["alpha\n", "beta\n"]
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -87,7 +88,7 @@ def test_model_that_never_stops_is_cut_at_max_steps(provider: str, workdir: Path
 def test_tool_that_times_out(provider: str, workdir: Path) -> None:
     code, out = run_json(provider, "slow_tool")
     assert code == 0
-    result = json.loads(out["tool_calls"][0]["output"])
+    result = parse_process(out["tool_calls"][0]["output"])
     assert result["timed_out"] is True and "never" not in result["stdout"]
 
 

@@ -73,7 +73,7 @@ def test_lists_tools_with_annotations_runs_a_read_and_refuses_a_denied_call(work
         assert tool.annotations.read_only_hint is (effects[name] == "read"), name
         assert tool.annotations.destructive_hint is (effects[name] == "destructive"), name
     assert tools["bash"].annotations.read_only_hint is False
-    assert not ls.is_error and "visible-file" in json.loads(text(ls))["stdout"]
+    assert not ls.is_error and "visible-file" in text(ls)
     assert wipe.is_error and "denied by policy rule shell-wipe-system" in text(wipe)
     assert bad.is_error and "invalid arguments" in text(bad)
 

@@ -157,3 +157,20 @@ def test_old_results_are_compacted_but_recent_ones_stay_whole(scripted, settings
     sizes = [len(m.tool_results[0].content) for m in agent.messages if m.role == "tool"]
     assert all(s < 500 for s in sizes[:3]) and all(s > 3000 for s in sizes[3:])
     assert all("[compacted by reign]" in m.tool_results[0].content for m in agent.messages[:7] if m.role == "tool")
+
+
+def test_very_old_results_become_stubs_that_keep_notable_lines(scripted, settings: Settings) -> None:
+    from conftest import turn
+    from helpers import make_agent
+
+    from reign.agent import Limits
+    from reign.approval import NonInteractive
+
+    cmd = "seq 1 3000 | sed 's/^1500$/payments api-7f9c 0\\/1 CrashLoopBackOff/'"
+    provider = scripted([turn("", ("bash", {"command": cmd})) for _ in range(6)] + [turn("done")])
+    agent = make_agent(provider, settings, limits=Limits(keep_recent=1, stub_after=3, old_result_cap=800),
+                       approver=NonInteractive(yes=True))
+    agent.run("x")
+    contents = [m.tool_results[0].content for m in agent.messages if m.role == "tool"]
+    assert all(c.startswith("[stub by reign") and "CrashLoopBackOff" in c and len(c) < 400 for c in contents[:3])
+    assert all("[compacted by reign]" in c and "CrashLoopBackOff" in c for c in contents[3:5])

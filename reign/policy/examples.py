@@ -37,7 +37,7 @@ def _with(ctx: GateContext, example: Any) -> GateContext:
     extra = example.get("context") if isinstance(example, dict) else None
     if not extra:
         return ctx
-    known = {k: (tuple(v) if isinstance(v, list) else v) for k, v in extra.items() if hasattr(ctx, k)}
+    known: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in extra.items() if hasattr(ctx, k)}
     return replace(ctx, **known)
 
 
