@@ -164,3 +164,15 @@ def test_examples_can_set_the_session_context(tmp_path: Path) -> None:
                     "    not_match: [{tool: bash, args: {command: ls}}]\n")
     assert _decide("bash", {"command": "ls"}, extra=[path]).action == "allow"
     assert _decide("bash", {"command": "ls"}, ctx=GateContext(production=True), extra=[path]).rule == "no-prod-ls"
+
+
+def test_an_unpinned_session_on_a_production_kubeconfig_context_is_production(tmp_path: Path, monkeypatch) -> None:
+    from reign.config import Settings
+    from reign.policy import gate_context
+
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\ncurrent-context: eu-prod-2\ncontexts: []\n")
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    ctx = gate_context(Settings())
+    assert ctx.kube_context == "eu-prod-2" and ctx.production
+    assert not gate_context(Settings(kube_context="staging")).production

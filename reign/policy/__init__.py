@@ -19,8 +19,24 @@ if TYPE_CHECKING:
 __all__ = ["GateCall", "GateContext", "Policy", "PolicyGate", "decide", "gate_context", "load_checked_policy"]
 
 
+def current_kube_context() -> str:
+    """The kubeconfig's current-context, so a session on an unpinned production context is seen as one."""
+    import yaml
+
+    raw = os.environ.get("KUBECONFIG", "")
+    paths = [Path(p).expanduser() for p in raw.split(os.pathsep) if p] or [Path.home() / ".kube" / "config"]
+    for path in paths:
+        try:
+            data = yaml.safe_load(path.read_text())
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and data.get("current-context"):
+            return str(data["current-context"])
+    return ""
+
+
 def gate_context(settings: Settings) -> GateContext:
-    context = settings.kube_context or ""
+    context = settings.kube_context or current_kube_context()
     production = bool(context and re.search(settings.kube_production_pattern, context))
     return GateContext(
         read_only=settings.read_only,
