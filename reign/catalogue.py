@@ -72,13 +72,14 @@ class Catalogue:
     _validators: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, extra_dirs: Iterable[Path] = ()) -> Catalogue:
+    def load(cls, extra_dirs: Iterable[Path] = (), *, check_schemas: bool = True) -> Catalogue:
+        """`check_schemas=False` skips the JSON-Schema meta-check: for callers that only read effects."""
         cat = cls()
         for folder in [shipped_dir("tools"), *extra_dirs, *_env_dirs()]:
             if not folder.is_dir():
                 raise ReignError(f"tool catalogue folder not found: {folder}")
             for path in sorted(folder.glob("*.y*ml")):
-                for tool in _load_file(path):
+                for tool in _load_file(path, check_schemas):
                     cat.add(tool)
         return cat
 
@@ -131,7 +132,7 @@ def _env_dirs() -> list[Path]:
     return [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]
 
 
-def _load_file(path: Path) -> list[Tool]:
+def _load_file(path: Path, check_schemas: bool = True) -> list[Tool]:
     try:
         data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except (OSError, yaml.YAMLError) as exc:
@@ -154,7 +155,8 @@ def _load_file(path: Path) -> list[Tool]:
         if effect not in _EFFECTS:
             raise ReignError(f"{where} ({name}): `effect` must be one of {', '.join(_EFFECTS)}")
         schema = entry.get("input_schema") or {"type": "object", "properties": {}, "additionalProperties": False}
-        _check_schema(schema, f"{where} ({name})")
+        if check_schemas:
+            _check_schema(schema, f"{where} ({name})")
         command = entry.get("command")
         impl = entry.get("impl") or (_TEMPLATE_IMPL if command else None)
         if not impl or ":" not in str(impl):

@@ -198,7 +198,7 @@ def _known_effects(settings: Settings) -> dict[str, tuple[str, str, tuple[str, .
     from reign.catalogue import Catalogue
 
     try:
-        catalogue = Catalogue.load(settings.tools_dirs)
+        catalogue = Catalogue.load(settings.tools_dirs, check_schemas=False)
     except ReignError:
         return {}
     return {t.name: (t.effect, t.manager, t.command) for t in catalogue.tools.values()}

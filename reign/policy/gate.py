@@ -8,6 +8,7 @@ never `allow`. When no explicit rule matches, the tool's effect decides (read: a
 
 from __future__ import annotations
 
+import functools
 import shlex
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -143,15 +144,32 @@ def _shell_verdicts(command: str, call: GateCall, rules: list[Rule], ctx: GateCo
             any(v["program"] in NETWORK_SENDERS for v in views):
         out.append(Decision(action="deny", reason="credentials read and sent over the network in one command",
                             rule="shell-exfiltration"))
+    by_program, anywhere = _index(tuple(r for r in seg_rules if set(r.match) - {"tool", "problems", "context"}))
     for seg, facts in zip(analysis.segments, views, strict=True):
-        found = [_verdict(r, seg.text.strip()[:120]) for r in seg_rules
-                 if set(r.match) - {"tool", "problems", "context"} and _context_matches(r, ctx)
-                 and _segment_matches(r, facts, problems)]
+        candidates = by_program.get(facts["program"], ()) + anywhere
+        found = [_verdict(r, seg.text.strip()[:120]) for r in candidates
+                 if _context_matches(r, ctx) and _segment_matches(r, facts, problems)]
         if not found:
             found = [Decision(action="ask", reason=f"`{facts['program']}` is not known to be read-only",
                               rule="shell-fallback")]
         out.append(max(found, key=lambda d: STRICTNESS[d.action]))
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _index(rules: tuple[Rule, ...]) -> tuple[dict[str, tuple[Rule, ...]], tuple[Rule, ...]]:
+    """Rules that name plain programs are looked up by program; the rest are tried on every command."""
+    by_program: dict[str, list[Rule]] = {}
+    anywhere: list[Rule] = []
+    for rule in rules:
+        programs = rule.match.get("program")
+        names = programs if isinstance(programs, list) else [programs]
+        if programs is None or not all(isinstance(n, str) and not set(n) & set("*?[") for n in names):
+            anywhere.append(rule)
+            continue
+        for name in names:
+            by_program.setdefault(name, []).append(rule)
+    return {k: tuple(v) for k, v in by_program.items()}, tuple(anywhere)
 
 
 def segment_view(seg: Any, ctx: GateContext) -> dict[str, Any]:

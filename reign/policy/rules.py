@@ -25,7 +25,7 @@ SEGMENT_KEYS = {"program", "subcommand", "argv", "paths", "redirect", "pipe_from
 MATCHER_KEYS = {"glob", "regex", "in", "any_glob", "any_regex", "any_in", "present", "not_glob"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per loaded rule
 class Rule:
     id: str
     decision: str
