@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     kube_context: str | None = None
     kube_namespaces: list[str] = Field(default_factory=list)
     kube_production_pattern: str = r"(^|[-_.])(prod|production|live)([-_.]|$)"
+    kube_secret_values: bool = False  # let k8s_get reveal Secret values when a call asks (the policy still asks)
     protected_namespaces: list[str] = Field(default_factory=lambda: list(DEFAULT_PROTECTED_NAMESPACES))
     protected_branches: list[str] = Field(default_factory=lambda: ["main", "master", "release/*"])
     docker_host: str | None = None

@@ -174,6 +174,21 @@ EXTRA: list[tuple[Path, str, str, list[dict[str, Any]]]] = [
         {"calls": [call("terraform_output", {"dir": "infra"})]},
         {"text": "Applied the saved plan (1 to add) after approval; the output greeting is shown above."},
     ]),
+    (Path("examples/k8s-troubleshoot/cassette.yaml"), "anthropic",
+     "a deployment's pods never start: find why from pods and events, patch it, watch the rollout", [
+        {"text": "I'll look at the workload first.", "calls": [call("use_tools", {"managers": ["kubernetes"]})]},
+        {"calls": [call("k8s_get", {"kind": "pods", "namespace": "reign-shop"}),
+                   call("k8s_events", {"namespace": "reign-shop", "warnings_only": True})]},
+        {"calls": [call("k8s_describe", {"kind": "deployment", "name": "web", "namespace": "reign-shop"})]},
+        {"text": "The pods are Pending: FailedScheduling, no node matches the nodeSelector disktype=ssd. "
+                 "I'll remove the selector.",
+         "calls": [call("k8s_patch", {"kind": "deployment", "name": "web", "namespace": "reign-shop",
+                                      "patch": [{"op": "remove", "path": "/spec/template/spec/nodeSelector"}],
+                                      "patch_type": "json"})]},
+        {"calls": [call("k8s_rollout_status", {"name": "web", "namespace": "reign-shop", "wait_seconds": 90})]},
+        {"text": "web was stuck because its pods asked for a node with disktype=ssd and no node has that "
+                 "label. After approval I removed the nodeSelector; the rollout status above shows the result."},
+    ]),
 ]
 
 

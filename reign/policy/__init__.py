@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -51,12 +52,39 @@ def gate_context(settings: Settings) -> GateContext:
 
 
 def load_checked_policy(extra: list[Path] | None = None, *, cwd: Path | None = None) -> Policy:
-    """Load every layer and run every rule's examples; raises PolicyError naming the rule on failure."""
+    """Load every layer and run every rule's examples; raises PolicyError naming the rule on failure.
+
+    A passing check is remembered under a hash of every policy file and of the gate's own code, so an
+    unchanged policy is not re-checked on every start (reign policy check is called in loops)."""
     from reign.policy.examples import check_examples
 
     policy = load_policy(extra, cwd=cwd)
+    marker = _examples_marker(policy)
+    if marker is not None and marker.exists():
+        return policy
     check_examples(policy)
+    if marker is not None:
+        with contextlib.suppress(OSError):
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
     return policy
+
+
+def _examples_marker(policy: Policy) -> Path | None:
+    import hashlib
+
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    try:
+        for path in sorted([*here.glob("*.py"), *here.glob("classifiers/*.py")]):
+            digest.update(path.read_bytes())
+        for layer in policy.layers:
+            path = Path(layer.split(": ", 1)[1])
+            digest.update(layer.encode() + b"\0" + path.read_bytes())
+    except OSError:
+        return None
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "reign" / "policy-examples"
+    return base / f"{digest.hexdigest()}.ok"
 
 
 @dataclass

@@ -168,7 +168,7 @@ def _index(rules: tuple[Rule, ...]) -> tuple[dict[str, tuple[Rule, ...]], tuple[
             anywhere.append(rule)
             continue
         for name in names:
-            by_program.setdefault(name, []).append(rule)
+            by_program.setdefault(str(name), []).append(rule)
     return {k: tuple(v) for k, v in by_program.items()}, tuple(anywhere)
 
 

@@ -93,7 +93,7 @@ def _add_layer(policy: Policy, path: Path, layer: str) -> None:
         raise PolicyError(f"{path}: cannot read policy: {exc}") from exc
     if not isinstance(data, dict) or set(data) - {"rules", "disable"}:
         raise PolicyError(f"{path}: a policy file has `rules:` and optionally `disable:`")
-    policy.layers.append(f"{layer}: {path}")
+    policy.layers.append(f"{layer}: {path}")  # "<layer>: <path>", also the examples cache key
     for rule_id in data.get("disable") or []:
         if layer == "project":
             raise PolicyError(f"{path}: a project policy may only tighten; it cannot disable {rule_id!r}")
