@@ -189,6 +189,17 @@ EXTRA: list[tuple[Path, str, str, list[dict[str, Any]]]] = [
         {"text": "web was stuck because its pods asked for a node with disktype=ssd and no node has that "
                  "label. After approval I removed the nodeSelector; the rollout status above shows the result."},
     ]),
+    (Path("examples/helm-chart/cassette.yaml"), "anthropic",
+     "create a chart, lint it, and render it with production values (no cluster needed)", [
+        {"calls": [call("use_tools", {"managers": ["helm"]})]},
+        {"calls": [call("helm_create", {"name": "shop"})]},
+        {"calls": [call("helm_lint", {"chart": "shop", "values_files": ["values-prod.yaml"]})]},
+        {"calls": [call("helm_template", {"chart": "shop", "release": "shop", "namespace": "shop",
+                                          "values_files": ["values-prod.yaml"],
+                                          "show_only": ["templates/deployment.yaml"]})]},
+        {"text": "Created the chart `shop`, it lints clean with values-prod.yaml, and the rendered Deployment "
+                 "above uses 3 replicas and image tag 1.4.2."},
+    ]),
 ]
 
 

@@ -90,3 +90,15 @@ def test_docker_example_serves_http_on_loopback(workdir: Path, docker_engine: st
     finally:
         for c in client.containers.list(all=True, filters={"name": "reign-web"}):
             c.remove(force=True)
+
+
+@pytest.mark.helm
+def test_helm_example_creates_lints_and_renders_a_chart(workdir: Path, helm_engine) -> None:
+    shutil.copy(ROOT / "examples/helm-chart/values-prod.yaml", workdir / "values-prod.yaml")
+    code, out = _run(ROOT / "examples/helm-chart/cassette.yaml", "--yes")
+    assert code == 0, out
+    calls = {c["tool"]: c for c in out["tool_calls"]}
+    assert calls["helm_create"]["approved"] is True and (workdir / "shop" / "Chart.yaml").is_file()
+    assert calls["helm_lint"]["ok"], calls["helm_lint"]["output"]
+    rendered = calls["helm_template"]["output"]
+    assert "kind: Deployment" in rendered and "replicas: 3" in rendered and "1.4.2" in rendered
