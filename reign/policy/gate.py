@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import shlex
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
 from reign.policy.rules import STRICTNESS, Policy, Rule, arg_at, matches
@@ -122,7 +121,7 @@ def _shell_command(call: GateCall) -> str | None:
 
 
 def _shell_verdicts(command: str, call: GateCall, rules: list[Rule], ctx: GateContext) -> list[Decision]:
-    from reign.policy.classifiers.shell import NETWORK_SENDERS
+    from reign.policy.classifiers.shell import NETWORK_SENDERS, staged_payload
     from reign.policy.shell import parse
 
     analysis = parse(command)
@@ -144,6 +143,10 @@ def _shell_verdicts(command: str, call: GateCall, rules: list[Rule], ctx: GateCo
             any(v["program"] in NETWORK_SENDERS for v in views):
         out.append(Decision(action="deny", reason="credentials read and sent over the network in one command",
                             rule="shell-exfiltration"))
+    staged = staged_payload(analysis.segments, ctx)
+    if staged:
+        out.append(Decision(action="deny", reason=f"runs a file it just downloaded or decoded: {staged}",
+                            rule="shell-run-downloaded-file"))
     by_program, anywhere = _index(tuple(r for r in seg_rules if set(r.match) - {"tool", "problems", "context"}))
     for seg, facts in zip(analysis.segments, views, strict=True):
         candidates = by_program.get(facts["program"], ()) + anywhere
@@ -216,11 +219,12 @@ def normal_path(word: str, ctx: GateContext) -> str:
             word = "~" + word[len(prefix):]
             break
     if word.startswith("/") and ".." in word:
-        word = str(PurePosixPath(_collapse(word)))
+        word = collapse_path(word)
     return word
 
 
-def _collapse(path: str) -> str:
+def collapse_path(path: str) -> str:
+    """`/a/./b//../c` -> `/a/c`, without touching the filesystem."""
     parts: list[str] = []
     for part in path.split("/"):
         if part == "..":

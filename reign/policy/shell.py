@@ -10,21 +10,36 @@ What the gate should know:
 - Wrapper labels in `Segment.wrappers`: the wrapper's program ("sudo", "env", "xargs", "ssh", ...),
   "<shell> -c" for a string payload, "<shell> -s" for a script read from stdin (here-doc, here-string,
   `echo ... |`), "find -exec" (-execdir/-ok/-okdir), "su -c", "runuser -c", "script -c",
-  "kubectl exec" / "docker exec" (the in-container command), "coproc", "time", "trap".
+  "kubectl exec" / "docker exec" (the in-container command), "coproc", "time", "trap", "at" (`at` and
+  `batch` reading a script on stdin; `at -f FILE` is a script file, like `bash FILE`).
+- Known stdin is followed: `printf`/`echo -e` escapes are decoded (whole `\\xHH`, `\\NNN`, `\\uHHHH`,
+  `\\UHHHHHHHH`); when `xargs` is fed the literal output of `echo`/`printf` through a pipe, the words it
+  appends (split on blanks and quotes, NUL with -0, the -d delimiter, lines with -I) are in the payload's
+  argv, one payload per line with -I. Here-docs / here-strings reach the gate as `stdin_literal` instead.
+- Literal assignments (`r=/; rm -rf $r`) are substituted in later words (and redirection targets) of the
+  same straight-line statement list, and such a word is not dynamic: only while certain -- not across
+  if/while/for/case/subshell/function bodies, not after `&&`/`||`, `&` or in a pipeline, not for prefix
+  assignments (`r=/ cmd`), not through builtins or functions that can change variables (`read`,
+  `printf -v`, `cd`, ...: forgotten), nor after anything that can change them unseen (`eval`, `source`,
+  `trap`, `declare`, a computed command, arithmetic, `${x:=..}`, `[[ ]]`, array subscripts, IFS, a parse
+  error: substitution stops). Unquoted, only a value with no blanks is substituted. The command name
+  itself stays computed (`a=rm; $a -rf /` is still `dynamic_program`).
 - A computed payload is flagged `dynamic_payload` and then still parsed as written (best effort),
   so the commands it names appear as segments; its own parse errors are not reported.
 - `argv` is brace-expanded as bash does (`/etc/shado{w,}` -> two words); globs are kept as written
   (`/etc/shado?` is one literal word, not dynamic): path rules must treat `*?[` in a word as wildcards.
 - `pipe_from` is transitive and over-approximate: every upstream stage's programs, nearest first.
-- Not visible here: aliases, leading assignments (`PATH=..`, `LD_PRELOAD=..`, `BASH_ENV=..` are
-  dropped from argv), code run by interpreters and tools (`python -c`, `awk system()`, `git -c`,
-  `tar --to-command`, ...), script files (`bash x.sh`, `source f`), and fd/stdin changes made by
-  `exec` that persist to later commands.
+- Not visible here: aliases, functions and variables inherited from the environment, leading
+  assignments (`PATH=..`, `LD_PRELOAD=..`, `BASH_ENV=..` are dropped from argv), code run by
+  interpreters and tools (`python -c`, `awk system()`, `git -c`, `tar --to-command`, ...), script
+  files (`bash x.sh`, `source f`, `at -f f`), and fd/stdin changes made by `exec` that persist to
+  later commands.
 
 tree-sitter-bash 0.25 quirks handled here: `coproc` and `time { ..; }` (unknown keywords: blanked
 out and re-parsed, the wrapper recorded by offset), `cmd <<EOF | next` (the rest of the pipeline is
 nested inside the here-doc node), `a | b > f` and `a | b && c` (redirections hung on, and lists nested
-in, the wrong node: flattened and regrouped by bash precedence), `<>` (split into `<` and `>`),
+in, the wrong node: flattened and regrouped by bash precedence), `<>` (split into `<` and `>`:
+`<` + ERROR `>`, ERROR `<` + `>`, or an ERROR `<` before a `>f` redirection when a `;` follows),
 `FOO=1 > f` (a missing command name), `cmd 0<f` (the `0` read as an argument), backslash-newline
 inside a word (split into two words: rejoined), `$"..."` (split into `$` and a string: rejoined),
 `[ .. ]` (parsed like `[[ ]]`: re-read as the `[` command), backticks in a here-doc body (left as
@@ -34,6 +49,7 @@ text) and escaped backticks inside backticks (re-parsed after bash's own unescap
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
@@ -114,8 +130,11 @@ _WORD_ESC = re.compile(r"\\(.)", re.S)
 _DQ_ESC = re.compile(r"\\([$`\"\\\n])")
 _GLOB = re.compile(r"(?<!\\)[*?\[]")
 _ANSI_ESC = re.compile(r"\\(x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|[0-7]{1,3}|c.|.)", re.S)
+_PRINTF_ESC = re.compile(r"\\(x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|[0-7]{1,3}|.)", re.S)
+_ECHO_ESC = re.compile(r"\\(x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|0[0-7]{0,3}|.)", re.S)
 _SIMPLE_ESC = {"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r", "t": "\t",
                "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
+_ECHO_SIMPLE = {k: v for k, v in _SIMPLE_ESC.items() if k not in "'\"?"}
 _HEREDOC_DYN = re.compile(r"(?<!\\)(\$[A-Za-z_{(\[0-9@*#?$!-]|`)")
 _HEREDOC_ESC = re.compile(r"\\([$`\\])|\\\n")
 _BACKTICKS = re.compile(r"(?<!\\)`((?:[^`\\]|\\.)*)`", re.S)
@@ -124,6 +143,20 @@ _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
 _KEYWORD_PREFIX = re.compile(rb"(?<![\w./-])(coproc|time)(?![\w./-])")
 _COPROC_NAME = re.compile(rb"\s+([A-Za-z_][A-Za-z0-9_]*)(?=\s*[{(])")
 _TIME_GROUP = re.compile(rb"(\s+-p)?\s*(?=[{(])")
+_IFS_WS = re.compile(r"[ \t\n]")
+# Literal assignments are substituted only while nothing can have changed them behind the parser's back.
+# Seen anywhere in a source (arithmetic and `[[ ]]` can assign, `${x:=..}`, array subscripts, IFS):
+_VAR_HAZARDS = re.compile(rb"IFS|\(\(|\$\[|\[\[|\$\{[^}]*=|\]\+?=|\$\{[#!]?\w*\[")
+# These run code or change how later assignments and expansions behave: no substitution after them.
+_VAR_POISON = frozenset({"eval", "source", ".", "trap", "declare", "typeset", "local", "enable", "shopt",
+                         "alias", "exec"})
+# These may change a variable's value: forget what is known.
+_VAR_MUTATORS = frozenset({"read", "mapfile", "readarray", "printf", "let", "unset", "export", "readonly",
+                           "getopts", "wait", "cd", "pushd", "popd", "set", "shift", "coproc", "builtin",
+                           "command"})
+_VAR_SPECIAL = frozenset({"_", "RANDOM", "SRANDOM", "SECONDS", "LINENO", "EPOCHSECONDS", "EPOCHREALTIME",
+                          "PWD", "OLDPWD", "REPLY", "OPTARG", "OPTIND", "HISTCMD", "PPID", "UID", "EUID",
+                          "GROUPS", "FUNCNAME", "PIPESTATUS", "MAPFILE", "COLUMNS", "LINES", "SHELLOPTS"})
 _STDIN_PATHS = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0", "-"})
 
 
@@ -165,8 +198,11 @@ class _Word:
         return self.raw if self.dynamic else self.value
 
 
-def _eval(node: Node) -> tuple[str, bool, bool]:
-    """(value, dynamic, glob) of a word node."""
+_Env = dict[str, str]
+
+
+def _eval(node: Node, env: _Env | None = None) -> tuple[str, bool, bool]:
+    """(value, dynamic, glob) of a word node; `$name` / `${name}` known in env are substituted."""
     t = node.type
     if t == "word":
         raw = _t(node)
@@ -175,7 +211,7 @@ def _eval(node: Node) -> tuple[str, bool, bool]:
     if t == "raw_string":
         return _t(node)[1:-1], False, False
     if t == "string":
-        return _dq(node)
+        return _dq(node, env)
     if t == "ansi_c_string":
         return _ansi_decode(_t(node)[2:-1]), False, False
     if t == "concatenation":
@@ -183,7 +219,7 @@ def _eval(node: Node) -> tuple[str, bool, bool]:
         dyn = glob = False
         brace: list[str] | None = None  # unquoted `{a,b}` / `{1..3}`: brace expansion
         for c in node.children:
-            v, d, g = _eval(c)
+            v, d, g = _eval(c, env)
             parts.append(v)
             dyn |= d
             glob |= g
@@ -199,15 +235,29 @@ def _eval(node: Node) -> tuple[str, bool, bool]:
     if t == "number":
         return _t(node), False, False
     if t in _EXPANSIONS:
+        if env:  # unquoted: only a value that word splitting leaves whole
+            known = _lookup(node, env)
+            if known and not _IFS_WS.search(known):
+                return known, False, bool(_GLOB.search(known))
         return _t(node), True, False
     if t in ("brace_expression", "extglob_pattern"):
         return _t(node), False, True
     if t == "translated_string":
-        return _dq(node)
+        return _dq(node, env)
     return _t(node), True, False  # unknown shape: treat as computed
 
 
-def _dq(node: Node) -> tuple[str, bool, bool]:
+def _lookup(node: Node, env: _Env) -> str | None:
+    """The known value of a plain `$name` / `${name}`, else None."""
+    t = node.type
+    if t == "simple_expansion" or (t == "expansion" and node.child_count == 3):
+        name = node.children[1] if t == "expansion" else node.named_children[0] if node.named_child_count else None
+        if name is not None and name.type == "variable_name":
+            return env.get(_t(name))
+    return None
+
+
+def _dq(node: Node, env: _Env | None = None) -> tuple[str, bool, bool]:
     raw = node.text or b""
     base = node.start_byte
     pos = raw.find(b'"') + 1
@@ -224,6 +274,8 @@ def _dq(node: Node) -> tuple[str, bool, bool]:
             out.append(lit(raw[pos:s]))
         if c.type == "string_content":
             out.append(lit(raw[s:e]))
+        elif env and (known := _lookup(c, env)) is not None:
+            out.append(known)
         else:
             out.append(raw[s:e].decode("utf-8", "replace"))
             dyn = True
@@ -233,8 +285,8 @@ def _dq(node: Node) -> tuple[str, bool, bool]:
     return "".join(out), dyn, False
 
 
-def _word(node: Node) -> _Word:
-    value, dyn, glob = _eval(node)
+def _word(node: Node, env: _Env | None = None) -> _Word:
+    value, dyn, glob = _eval(node, env)
     return _Word(value, _t(node), dyn, glob, node.start_byte, node.end_byte, node)
 
 
@@ -251,7 +303,7 @@ _SEQUENCE = re.compile(r"^(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.(-?\d+))?$"
 _Tok = tuple[str, bool]  # (character, is an unquoted brace metacharacter)
 
 
-def _brace_words(w: _Word) -> list[_Word]:
+def _brace_words(w: _Word, env: _Env | None = None) -> list[_Word]:
     """Brace-expand one word (bash does it before anything else); the word itself when it has no
     brace expansion, is computed, or would expand to more than _BRACE_LIMIT words."""
     if w.dynamic or w.node is None or w.node.type not in ("concatenation", "brace_expression"):
@@ -269,7 +321,7 @@ def _brace_words(w: _Word) -> list[_Word]:
                 toks.append((raw[i], raw[i] in "{,}"))
                 i += 1
         else:
-            toks.extend((ch, False) for ch in _eval(c)[0])
+            toks.extend((ch, False) for ch in _eval(c, env)[0])
     alternatives = _brace_expand(toks)
     if alternatives is None or alternatives == [w.value]:
         return [w]
@@ -396,6 +448,8 @@ class _Analyser:
         self.functions: set[str] = set()
         self.calls: dict[str, set[str]] = {}
         self.func_producers: dict[str, tuple[str, ...]] = {}
+        self.env: _Env = {}  # literal assignments known in the statement list being walked
+        self.poisoned = False  # something seen can change variables unseen: substitute nothing more
 
     def problem(self, code: str) -> None:
         self.problems.setdefault(code, None)
@@ -418,6 +472,9 @@ class _Analyser:
                 root = _parser().parse(src).root_node
         if root.has_error and not _known_errors_only(root):
             self.problem("parse_error")
+            self.poisoned = True  # statement boundaries are not known: no variable is certain
+        elif not self.poisoned and b"=" in src and _VAR_HAZARDS.search(src):
+            self.poisoned = True
         self.body(root, replace(ctx, src=src, coprocs=coprocs))
 
     # ----------------------------------------------------------------- statements
@@ -446,18 +503,94 @@ class _Analyser:
                 prev_operand = True
         if cur:
             groups.append((cur, False))
-        for group, bg in groups:
-            c = replace(ctx, background=True) if bg and not ctx.background else ctx
-            stages: list[Node | _Attached] = []
-            for it in group:
-                if isinstance(it, str):
-                    if it in ("&&", "||") and stages:
+        track = not self.poisoned and b"=" in ctx.src  # no `=` in the source: no assignment to track
+        saved = self.env
+        if saved or track:
+            self.env = {}  # a new statement list: nothing known yet
+        try:
+            for group, bg in groups:
+                c = replace(ctx, background=True) if bg and not ctx.background else ctx
+                before = dict(self.env) if bg and track else None  # `a=1 &` runs in a subshell
+                certain = not bg  # the first pipeline of an and-or list always runs
+                stages: list[Node | _Attached] = []
+                for it in group:
+                    if isinstance(it, str):
+                        if it in ("&&", "||") and stages:
+                            if track:
+                                self.statement(stages, c, certain)
+                            else:
+                                self.pipeline(stages, c)
+                            certain = False
+                            stages = []
+                    else:
+                        stages.append(it)
+                if stages:
+                    if track:
+                        self.statement(stages, c, certain)
+                    else:
                         self.pipeline(stages, c)
-                        stages = []
-                else:
-                    stages.append(it)
-            if stages:
-                self.pipeline(stages, c)
+                if before is not None:
+                    self.env = before
+        finally:
+            self.env = saved
+
+    def statement(self, stages: list[Node | _Attached], ctx: _Ctx, certain: bool) -> None:
+        """One pipeline of a statement list, keeping track of the literal assignments it makes."""
+        first = stages[0]
+        if len(stages) == 1 and not isinstance(first, _Attached) and \
+                first.type in ("variable_assignment", "variable_assignments"):
+            self.pipeline(stages, ctx)
+            self.assign(first, certain)
+            return
+        n0 = len(self.segs)
+        self.pipeline(stages, ctx)
+        if self.poisoned:
+            return
+        segs = self.segs
+        for k in range(n0, len(segs)):
+            seg = segs[k][0]
+            prog = seg.program
+            if prog in _VAR_POISON or 0 in seg.dynamic_args or (seg.wrappers and
+                                                              not _VAR_POISON.isdisjoint(seg.wrappers)):
+                self.poisoned = True
+                return
+            if prog in _VAR_MUTATORS or prog in self.functions:
+                self.env.clear()
+        if not self.env:
+            return
+        for st in stages:
+            body = st.body if isinstance(st, _Attached) else st
+            if body.type == "command":
+                for c in body.children:  # `a=1 cmd`: for cmd only, but keep nothing certain about a
+                    if c.type == "variable_assignment":
+                        name = c.child_by_field_name("name")
+                        self.env.pop(_t(name) if name is not None else "", None)
+            elif not (body.type == "test_command" and body.child_count and body.children[0].type == "["):
+                self.env.clear()  # a compound command, subshell, declaration, ...: forget everything
+                return
+
+    def assign(self, node: Node, certain: bool) -> None:
+        """Record `name=literal` (a value with no expansion, or only known ones)."""
+        items = [node] if node.type == "variable_assignment" else \
+            [c for c in node.named_children if c.type == "variable_assignment"]
+        for a in items:
+            name_node = a.child_by_field_name("name")
+            if name_node is None or name_node.type != "variable_name":
+                continue  # `a[i]=..`: _VAR_HAZARDS
+            name = _t(name_node)
+            value = a.child_by_field_name("value")
+            if value is not None:
+                v, dyn, _ = _eval(value, self.env if self.env and not self.poisoned else None)
+            else:
+                v, dyn = "", False
+            append = any(c.type == "+=" for c in a.children)
+            if append and name in self.env:
+                v = self.env[name] + v
+            if not certain or self.poisoned or dyn or (append and name not in self.env) or \
+                    name in _VAR_SPECIAL or name.startswith("BASH"):
+                self.env.pop(name, None)
+            else:
+                self.env[name] = v
 
     def pipeline(self, stages: list[Node | _Attached], ctx: _Ctx) -> None:
         stdin = ctx.stdin
@@ -620,6 +753,7 @@ class _Analyser:
 
     def command(self, node: Node, ctx: _Ctx, outer: Sequence[Node]) -> tuple[_Lit | None, tuple[str, ...]]:
         src = ctx.src
+        env = self.env if self.env and not self.poisoned else None
         words: list[_Word] = []
         expand: list[Node] = []
         redir_nodes: list[Node] = []
@@ -634,7 +768,7 @@ class _Analyser:
                 inner = c.named_children
                 if inner and inner[0].is_missing:  # `FOO=1 > f`: the grammar wants a command name
                     continue
-                w = _word(inner[0]) if inner else _word(c)
+                w = _word(inner[0]) if inner else _word(c)  # `$a -rf /` stays a computed program name
                 expand.append(c)
             elif t.endswith("_redirect"):
                 redir_nodes.append(c)
@@ -647,7 +781,7 @@ class _Analyser:
                     continue
                 nxt = children[k] if k < n else None
                 if nxt is not None and nxt.type == "string" and nxt.start_byte == c.end_byte:  # $"..."
-                    v, d, g = _eval(nxt)
+                    v, d, g = _eval(nxt, env)
                     w = _Word(v, _t(c) + _t(nxt), d, g, c.start_byte, nxt.end_byte)
                     expand.append(nxt)
                     k += 1
@@ -657,7 +791,7 @@ class _Analyser:
                 stmts.append(c)
                 continue
             else:
-                w = _word(c)
+                w = _word(c, env)
                 expand.append(c)
             if words and src[words[-1].end:w.start] == b"\\\n":  # `r\<newline>m` is one word to bash
                 p = words[-1]
@@ -667,14 +801,18 @@ class _Analyser:
                 words.append(w)
         if words and any(w.glob for w in words):  # `/etc/shado{w,}` is `/etc/shadow /etc/shado` to bash
             glob_program = words[0].glob
-            words = [x for w in words for x in _brace_words(w)]
+            words = [x for w in words for x in _brace_words(w, env)]
             words[0].glob = words[0].glob or glob_program
         redir_nodes.extend(outer)
         fds: dict[int, str] = {}
         if words and redir_nodes:  # the grammar reads the `0` of `cmd 0<file` as an argument
-            starts = {r.start_byte for r in redir_nodes}
+            starts = {r.start_byte: r.start_byte for r in redir_nodes}
+            for r in redir_nodes:
+                err = _rw_error_before(r)
+                if err is not None:
+                    starts[err.start_byte] = r.start_byte
             for w in [w for w in words[1:] if w.end in starts and w.raw.isdigit()]:
-                fds[w.end] = w.raw
+                fds[starts[w.end]] = w.raw
                 words.remove(w)
         program = _program(words[0]) if words else ""
         tasks: list[tuple[Node | str, _Stdin | None]] = []
@@ -733,6 +871,7 @@ class _Analyser:
             t = r.type
             fd = fds.get(r.start_byte, "")
             op = ""
+            rw_split = False
             dest: Node | None = None
             for c in r.children:
                 ct = c.type
@@ -741,8 +880,13 @@ class _Analyser:
                 elif not c.is_named:
                     if not op:
                         op = ct
+                    elif rw_split and ct == ">":
+                        op, rw_split = "<>", False
                 elif ct == "ERROR" and op == "<" and _t(c) == ">":  # `<>` split by the grammar
                     op = "<>"
+                elif ct == "ERROR" and not op and _t(c) == "<":  # `N<>f; ..`: split the other way
+                    op = "<"
+                    rw_split = True
                 elif ct == "file_redirect" and t == "heredoc_redirect":
                     todo.insert(i, c)
                 elif ct in ("heredoc_start", "heredoc_body", "heredoc_end", "pipeline", "list") or \
@@ -760,6 +904,8 @@ class _Analyser:
                     i += 1
                     op = "<>"
                     dest = next((c for c in nxt.children if c.is_named and c.type != "file_descriptor"), None)
+            if t == "file_redirect" and op == ">" and _rw_error_before(r) is not None:
+                op = "<>"  # `cmd <>f; ..`: the `<` is an ERROR node just before a `>f` redirection
             is_stdin = fd in ("", "0")
             if t == "heredoc_redirect":
                 red, stdin_new = self.heredoc(r, fd + op, ctx, tasks)
@@ -769,7 +915,7 @@ class _Analyser:
                 continue
             if dest is None:
                 continue
-            w = _word(dest)
+            w = _word(dest, self.env if self.env and not self.poisoned else None)
             tasks.append((dest, proc_stdin))
             out.append(Redirect(fd + op, w.argv, w.dynamic))
             if t == "herestring_redirect":
@@ -1102,8 +1248,72 @@ def _xargs(a: _Analyser, prog: str, args: list[_Word], ctx: _Ctx, stdin: _Stdin)
             placeholders.add(w.value[2:] or "{}")
         elif w.value.startswith("--replace"):
             placeholders.add(w.value.partition("=")[2] or "{}")
+    cmd = args[i:] or [_Word("echo", "echo", False)]
+    items = _xargs_input(opts, stdin)
+    if items is not None and placeholders and len(items) <= _XARGS_RUNS:
+        for item in items:  # `echo a | xargs -I{} rm {}`: one run per input line, placeholders replaced
+            run = [w if w.dynamic else _Word(_replace_all(w.value, placeholders, item), w.raw, False, w.glob)
+                   for w in cmd]
+            a.argv_payload(run, ctx, stdin, "xargs")
+        return
+    if items is not None and not placeholders:  # `echo / | xargs rm -rf`: the words it appends are known
+        if not args[i:]:
+            return  # plain `xargs` echoes its input
+        a.argv_payload([*cmd, *(_Word(v, v, False, bool(_GLOB.search(v))) for v in items)], ctx, stdin, "xargs")
+        return
     a.argv_payload(args[i:], ctx, stdin, "xargs", placeholders=frozenset(placeholders),
                    appended=not placeholders)
+
+
+_XARGS_RUNS = 16
+_XARGS_WORDS = 1024
+
+
+def _replace_all(value: str, placeholders: set[str], item: str) -> str:
+    for p in placeholders:
+        value = value.replace(p, item)
+    return value
+
+
+def _xargs_input(opts: dict[str, _Word | None], stdin: _Stdin) -> list[str] | None:
+    """The items xargs reads, when its stdin is the known literal output of a pipe (`echo` / `printf`;
+    here-docs and here-strings reach the gate as `stdin_literal`): whitespace/quote-separated words,
+    NUL-separated with -0, split on the -d delimiter; lines with -I / -i / -L. None when not known."""
+    if not (stdin.present and stdin.exact and stdin.text is not None) or stdin.heredoc:
+        return None
+    if {"-a", "--arg-file", "-E", "-e", "--eof"} & opts.keys() or any(k.startswith("-e") for k in opts):
+        return None
+    text = stdin.text
+    delim: str | None = None
+    if {"-0", "--null"} & opts.keys():
+        delim = "\0"
+    d = opts.get("-d") or opts.get("--delimiter")
+    if d is not None:
+        if d.dynamic:
+            return None
+        delim = _escapes(d.value, echo=False)[0] if d.value.startswith("\\") else d.value
+        if len(delim) != 1:
+            return None
+    if delim is not None:
+        items = text.split(delim)
+        if items and items[-1] == "":
+            items.pop()
+    elif {"-I", "-i", "-L", "-l", "--replace", "--max-lines"} & opts.keys() or \
+            any(k.startswith(("--replace", "--max-lines")) for k in opts):
+        items = [line.lstrip(" \t") for line in text.split("\n") if line.strip(" \t")]
+        if any(ch in line for line in items for ch in "'\"\\"):
+            return None  # quoting inside lines: not worth modelling
+    elif not any(ch in text for ch in "'\"\\"):
+        items = text.split()
+    else:
+        lex = shlex.shlex(text, posix=True, punctuation_chars=False)
+        lex.whitespace_split = True
+        lex.commenters = ""
+        try:
+            items = list(lex)
+        except ValueError:  # an unmatched quote: xargs stops with an error
+            return None
+    return items if len(items) <= _XARGS_WORDS else None
 
 
 @_handler("env")
@@ -1240,6 +1450,23 @@ def _script(a: _Analyser, prog: str, args: list[_Word], ctx: _Ctx, stdin: _Stdin
         a.payload(cmd.value, cmd.dynamic, ctx, "script -c", stdin)
     else:
         a.read_stdin("script", ctx, stdin)
+
+
+@_handler("at", "batch")
+def _at(a: _Analyser, prog: str, args: list[_Word], ctx: _Ctx, stdin: _Stdin) -> None:
+    """`at TIME` / `batch` read a shell script from stdin; `-f FILE` reads it from a script file."""
+    _, opts = _options(args, "qft")
+    if {"-l", "-d", "-r", "-c", "-V"} & opts.keys():  # list, remove, print a job; version
+        return
+    if "-f" in opts:
+        script = opts["-f"]
+        if script is not None and (script.dynamic or
+                                   (ctx.placeholders and any(p in script.value for p in ctx.placeholders))):
+            a.problem("dynamic_payload")
+        elif script is not None and script.value in _STDIN_PATHS:
+            a.read_stdin("at", ctx, stdin)
+        return
+    a.read_stdin("at", ctx, stdin)
 
 
 _PARALLEL_SEPARATORS = frozenset({":::", "::::", ":::+", "::::+"})
@@ -1391,11 +1618,17 @@ def _known_errors_only(root: Node) -> bool:
             continue
         if n.is_error:
             p = n.parent
-            prev = n.prev_sibling
-            if not (p is not None and p.type == "file_redirect" and _t(n) == ">" and prev is not None
-                    and prev.type == "<" and prev.end_byte == n.start_byte):
-                return False
-            continue
+            prev, nxt = n.prev_sibling, n.next_sibling
+            text = _t(n)
+            if p is not None and p.type == "file_redirect" and text == ">" and prev is not None \
+                    and prev.type == "<" and prev.end_byte == n.start_byte:
+                continue  # `<>` read as `<` and an ERROR `>`
+            if p is not None and p.type == "file_redirect" and text == "<" and nxt is not None \
+                    and nxt.type == ">" and nxt.start_byte == n.end_byte:
+                continue  # `N<>f; ..` read as an ERROR `<` and `>`
+            if text == "<" and nxt is not None and _rw_error_before(nxt) == n:
+                continue  # `cmd <>f; ..` read as an ERROR `<` before a `>f` redirection
+            return False
         if n.has_error:
             stack.extend(n.children)
     return True
@@ -1406,6 +1639,19 @@ def _is_rw_split(redirect: Node) -> bool:
     return (any(c.type == "<" for c in redirect.children) and nxt is not None and nxt.type == "file_redirect"
             and nxt.start_byte == redirect.end_byte and any(c.type == ">" for c in nxt.children)
             and not any(c.type == "file_descriptor" for c in nxt.children))
+
+
+def _rw_error_before(redirect: Node) -> Node | None:
+    """The ERROR `<` just before a `>f` redirection with no fd (`cmd <>f; ..`, as the grammar splits it)."""
+    if redirect.type != "file_redirect":
+        return None
+    prev = redirect.prev_sibling
+    if prev is None or not prev.is_error or prev.end_byte != redirect.start_byte or prev.text != b"<":
+        return None
+    first = redirect.children[0] if redirect.child_count else None
+    if first is None or first.type != ">":
+        return None
+    return prev
 
 
 def _blank_keywords(root: Node, src: bytes) -> tuple[bytes, dict[int, tuple[str, ...]]]:
@@ -1449,10 +1695,35 @@ def _stdin_literal(stdin: _Stdin) -> str | None:
 
 
 def _echo_e(s: str) -> str:
-    """`echo -e` / `printf %b` escapes (`\\c` ends the output)."""
-    s = s.split("\\c", 1)[0]
-    s = re.sub(r"\\0([0-7]{0,3})", lambda m: chr(int(m.group(1) or "0", 8)), s)
-    return _ansi_decode(s)
+    """`echo -e` / `printf %b` escapes: `\\0NNN` octal, `\\xHH`, `\\uHHHH`, `\\UHHHHHHHH`; `\\c` ends the output."""
+    return _escapes(s, echo=True)[0]
+
+
+def _escapes(s: str, *, echo: bool) -> tuple[str, bool]:
+    """Decode backslash escapes in one pass, as printf's format (`\\NNN` octal) or `echo -e`
+    (`\\0NNN`); whole `\\xHH` / `\\uHHHH` / `\\UHHHHHHHH` escapes. Returns (text, stopped by `\\c`)."""
+    if "\\" not in s:
+        return s, False
+    out: list[str] = []
+    pos = 0
+    for m in (_ECHO_ESC if echo else _PRINTF_ESC).finditer(s):
+        out.append(s[pos:m.start()])
+        pos = m.end()
+        e = m.group(1)
+        c = e[0]
+        if c == "c" and echo:
+            return "".join(out), True
+        if c in "xuU" and len(e) > 1:
+            try:
+                out.append(chr(int(e[1:], 16)))
+            except (ValueError, OverflowError):
+                out.append(m.group(0))
+        elif c.isdigit() and (c == "0" or not echo):
+            out.append(chr(int(e, 8) & 0xFF))
+        else:
+            out.append((_ECHO_SIMPLE if echo else _SIMPLE_ESC).get(c, m.group(0)))
+    out.append(s[pos:])
+    return "".join(out), False
 
 
 def _printf(fmt: str, args: list[str]) -> str | None:
@@ -1465,14 +1736,19 @@ def _printf(fmt: str, args: list[str]) -> str | None:
             ch = fmt[i]
             nx = fmt[i + 1] if i + 1 < len(fmt) else ""
             if ch == "\\" and nx:
-                out.append(_ansi_decode(fmt[i:i + 2]))
-                i += 2
+                m = _PRINTF_ESC.match(fmt, i)
+                end = m.end() if m else i + 2
+                out.append(_escapes(fmt[i:end], echo=False)[0])
+                i = end
             elif ch == "%":
                 if nx == "%":
                     out.append("%")
                 elif nx in ("s", "b"):
                     arg = args[ai] if ai < len(args) else ""
-                    out.append(arg if nx == "s" else _echo_e(arg))
+                    text, stop = _escapes(arg, echo=True) if nx == "b" else (arg, False)
+                    out.append(text)
+                    if stop:  # `%b` with `\\c`: printf writes nothing more
+                        return "".join(out)
                     ai += 1
                     used += 1
                 else:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -243,14 +243,9 @@ def normalise(word: str, home: str) -> str | None:
         if re.fullmatch(r"[a-z_][a-z0-9_.-]*", user):
             w = ("/root" if user == "root" else f"/home/{user}") + (f"/{rest}" if rest else "")
     if w.startswith("/"):
-        parts: list[str] = []
-        for part in w.split("/"):
-            if part == "..":
-                if parts:
-                    parts.pop()
-            elif part not in ("", "."):
-                parts.append(part)
-        w = "/" + "/".join(parts)
+        from reign.policy.gate import collapse_path
+
+        w = collapse_path(w)
     return w
 
 
@@ -928,3 +923,57 @@ def stdin_words(seg: Any) -> list[str]:
         return shlex.split(text)
     except ValueError:
         return text.split()
+
+
+# ----------------------------------------------------------------------------- staged payloads
+# "Download (or decode) to a file, then run the file" in one command is the same as piping the
+# download into a shell; a glob on one simple command cannot see it, so it is recognised here.
+_FETCHERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "xh", "nc", "ncat", "netcat", "tftp",
+                       "ftp", "scp", "rsync", "base64", "base32", "basenc", "xxd", "uudecode", "openssl",
+                       "gunzip", "zcat", "bunzip2", "xz", "unxz", "rev", "printf", "echo"})
+_OUTPUT_FLAGS = frozenset({"-o", "-O", "--output", "--output-document", "-out", "--out"})
+_RUNNERS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "source", ".", "python", "python3", "perl",
+                      "ruby", "node", "php", "lua", "busybox"})
+
+
+def _file_key(word: str, ctx: GateContext) -> str:
+    from reign.policy.gate import normal_path
+
+    return normal_path(word, ctx).removeprefix("./")
+
+
+def staged_payload(segments: Sequence[Any], ctx: GateContext) -> str | None:
+    """The file a command writes from a fetcher or decoder and then runs, if it does both."""
+    written: dict[str, str] = {}
+    for seg in segments:
+        prog, args = seg.program, list(seg.argv[1:])
+        fetched = prog in _FETCHERS or any(p in _FETCHERS for p in seg.pipe_from)
+        if fetched:
+            for i, word in enumerate(args):
+                if (word in _OUTPUT_FLAGS or re.fullmatch(r"-[a-zA-Z]*[oO]", word)) and i + 1 < len(args):
+                    target = args[i + 1]
+                    if "://" in target:  # `curl -O URL`: the file is named after the URL
+                        target = target.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+                    written[_file_key(target, ctx)] = prog
+                elif word.startswith(("--output=", "--output-document=", "-o", "-O")) and len(word) > 2 \
+                        and not word.startswith("--output-dir"):
+                    written[_file_key(word.split("=", 1)[-1] if "=" in word else word[2:], ctx)] = prog
+            for r in seg.redirects:
+                if ">" in r.op and not r.target.isdigit():
+                    written[_file_key(r.target, ctx)] = prog
+            if prog == "tee":
+                for word in args:
+                    if not word.startswith("-"):
+                        written[_file_key(word, ctx)] = seg.pipe_from[0] if seg.pipe_from else prog
+        if not written:
+            continue
+        runs = []
+        if prog in _RUNNERS:
+            runs = [w for w in args if not w.startswith("-")][:1]
+        elif seg.argv and ("/" in seg.argv[0]):
+            runs = [seg.argv[0]]
+        for target in runs:
+            key = _file_key(target, ctx)
+            if key in written:
+                return f"{target} (written by {written[key]})"
+    return None
