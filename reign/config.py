@@ -54,7 +54,8 @@ class McpServer(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="REIGN_", env_file=".env", extra="ignore", env_nested_delimiter="__", populate_by_name=True
+        env_prefix="REIGN_", env_file=".env", extra="ignore", env_nested_delimiter="__", populate_by_name=True,
+        env_ignore_empty=True,  # `.env.example` copied as it is leaves unset settings at their defaults
     )
 
     provider: Literal["anthropic", "openai"] = "anthropic"

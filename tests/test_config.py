@@ -1,0 +1,39 @@
+"""Settings: `.env.example` copied as `.env` works as it is; the config file and flags layer over it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reign.commands import load_settings
+from reign.config import Settings
+from reign.errors import ReignError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_env_example_as_dotenv_keeps_the_defaults(workdir: Path) -> None:
+    shutil.copy(ROOT / ".env.example", workdir / ".env")
+    settings, defaults = Settings(), Settings(_env_file=None)
+    for name in Settings.model_fields:
+        if name not in ("workspace_root",):
+            assert getattr(settings, name) == getattr(defaults, name), name
+
+
+def test_config_file_then_environment_then_flags(workdir: Path, isolated_home: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    config = isolated_home / ".config" / "reign" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[reign]\nmax_steps = 7\nmodel = "from-file"\nprovider = "openai"\n')
+    assert (Settings().max_steps, Settings().model) == (7, "from-file")
+    monkeypatch.setenv("REIGN_MODEL", "from-env")
+    assert Settings().model == "from-env"
+    assert load_settings({"model": "from-flag", "max_steps": 3}).model == "from-flag"
+
+
+def test_bad_setting_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REIGN_MAX_STEPS", "many")
+    with pytest.raises(ReignError, match="bad configuration: max_steps"):
+        load_settings({})
