@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from reign.context import ToolContext
-from reign.errors import ToolError
+from reign.errors import ToolError, connection_reason
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 PROJECT_LABEL = "reign.project"
@@ -77,42 +77,8 @@ def _one_line(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
-def _root_reason(exc: BaseException) -> str:
-    """Short cause of a connection failure, found anywhere in the exception's chain or args."""
-    seen: set[int] = set()
-    todo: list[BaseException] = [exc]
-    while todo:
-        err = todo.pop(0)
-        if id(err) in seen:
-            continue
-        seen.add(id(err))
-        if isinstance(err, FileNotFoundError):
-            return "no such socket"
-        if isinstance(err, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(err, PermissionError):
-            return "permission denied"
-        if isinstance(err, TimeoutError) or type(err).__name__ in ("ReadTimeout", "ConnectTimeout"):
-            return "timed out"
-        if isinstance(err, OSError) and err.strerror:
-            return err.strerror.lower()
-        nxt = [err.__cause__, err.__context__, getattr(err, "reason", None), *err.args]
-        todo.extend(e for e in nxt if isinstance(e, BaseException))
-    text = str(exc)
-    for pattern, reason in (
-        (r"No such file or directory", "no such socket"),
-        (r"Connection refused", "connection refused"),
-        (r"Permission denied", "permission denied"),
-        (r"[Tt]imed? ?out", "timed out"),
-        (r"Name or service not known|nodename nor servname", "unknown host"),
-    ):
-        if re.search(pattern, text):
-            return reason
-    return _one_line(text, 160)
-
-
 def _unreachable(host: str, exc: BaseException) -> str:
-    return f"Docker engine unreachable at {host} ({_root_reason(exc)})"
+    return f"Docker engine unreachable at {host} ({connection_reason(exc)})"
 
 
 def _describe(exc: BaseException, host: str) -> str:

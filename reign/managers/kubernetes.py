@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from reign.context import ToolContext
-from reign.errors import ToolError
+from reign.errors import ToolError, connection_reason
 from reign.managers import kube_summary as ks
 from reign.policy.classifiers.kubernetes import kind_word, parse_manifest
 
@@ -223,28 +223,6 @@ def available() -> str | None:
 # ------------------------------------------------------------------------------------------ HTTP
 
 
-def _root_reason(exc: BaseException) -> str:
-    seen: set[int] = set()
-    todo: list[BaseException] = [exc]
-    while todo:
-        err = todo.pop(0)
-        if id(err) in seen:
-            continue
-        seen.add(id(err))
-        text = str(err)
-        if isinstance(err, ConnectionRefusedError) or "Connection refused" in text:
-            return "connection refused"
-        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-            return "TLS certificate verify failed"
-        if isinstance(err, TimeoutError) or type(err).__name__ in ("ReadTimeoutError", "ConnectTimeoutError"):
-            return "timed out"
-        if "Name or service not known" in text or "nodename nor servname" in text or "NameResolution" in text:
-            return "unknown host"
-        nxt = [err.__cause__, err.__context__, getattr(err, "reason", None), *err.args]
-        todo.extend(e for e in nxt if isinstance(e, BaseException))
-    return " ".join(str(exc).split())[:160]
-
-
 def _message(data: bytes | None, fallback: str) -> str:
     try:
         body = json.loads(data or b"")
@@ -282,7 +260,7 @@ def _request(sess: _Session, method: str, path: str, *, query: list[tuple[str, A
         raise KubeApiError(int(exc.status or 0), _message(exc.body if isinstance(exc.body, bytes) else
                                                           str(exc.body or "").encode(), str(exc.reason))) from None
     except (HTTPError, OSError) as exc:
-        raise ToolError(f"cluster unreachable at {sess.server}: {_root_reason(exc)}") from None
+        raise ToolError(f"cluster unreachable at {sess.server}: {connection_reason(exc)}") from None
     if not 200 <= int(resp.status) <= 299:
         raise KubeApiError(int(resp.status), _message(data, str(resp.reason)))
     if raw:
