@@ -52,6 +52,37 @@ class McpServer(BaseModel):
     effect: Literal["read", "write", "destructive"] = "write"  # for the gate: write -> ask by default
 
 
+# A `.env` sits in the directory Reign works in, which a cloned repository (or the agent, with
+# approval) may have written. Like a project policy, it may only tighten: it cannot point Reign at other
+# policy files, tool code or MCP servers, widen the Kubernetes scope, or unprotect anything.
+_PROJECT_MAY_NOT_SET = frozenset({
+    "policy_files", "tools_dirs", "mcp_servers", "audit_dir", "sessions_db", "workspace_root", "kube_context",
+    "kube_namespaces", "kube_production_pattern", "protected_namespaces", "protected_branches",
+    "kube_secret_values", "github_base_url", "github_clone_url", "github_work_dir", "docker_host",
+})
+
+
+class _ProjectDotenv(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values = self.inner()
+        dropped = sorted(k for k in values if k in _PROJECT_MAY_NOT_SET)
+        if values.get("read_only") in (False, "false", "0", 0):
+            dropped.append("read_only")
+        if dropped:
+            import sys
+
+            print(f"reign: ignoring {', '.join(dropped)} from ./.env (a project file may only tighten; "
+                  "set them in the environment or ~/.config/reign/config.toml)", file=sys.stderr)
+        return {k: v for k, v in values.items() if k not in dropped}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="REIGN_", env_file=".env", extra="ignore", env_nested_delimiter="__", populate_by_name=True,
@@ -102,4 +133,5 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, dotenv_settings, _TomlSource(settings_cls))
+        return (init_settings, env_settings, _ProjectDotenv(settings_cls, dotenv_settings),
+                _TomlSource(settings_cls))

@@ -37,3 +37,21 @@ def test_bad_setting_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REIGN_MAX_STEPS", "many")
     with pytest.raises(ReignError, match="bad configuration: max_steps"):
         load_settings({})
+
+
+def test_a_project_dotenv_cannot_widen_permissions(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A cloned repository's .env must not add policy files, tool code, MCP servers or unprotect things."""
+    (workdir / ".env").write_text(
+        'REIGN_POLICY_FILES=["evil.yaml"]\nREIGN_TOOLS_DIRS=["evil_tools"]\nREIGN_PROTECTED_NAMESPACES=[]\n'
+        'REIGN_PROTECTED_BRANCHES=[]\nREIGN_READ_ONLY=false\nREIGN_MAX_STEPS=5\n'
+        'REIGN_MCP_SERVERS=[{"name": "x", "command": "sh"}]\n')
+    settings = Settings()
+    assert settings.policy_files == [] and settings.tools_dirs == [] and settings.mcp_servers == []
+    assert settings.protected_namespaces == ["kube-system", "kube-public", "kube-node-lease"]
+    assert settings.protected_branches and settings.max_steps == 5
+    assert "ignoring" in capsys.readouterr().err
+
+
+def test_a_project_dotenv_may_tighten(workdir: Path) -> None:
+    (workdir / ".env").write_text("REIGN_READ_ONLY=true\n")
+    assert Settings().read_only is True
