@@ -544,27 +544,17 @@ def _resources(manifest: str, namespace: str) -> list[str]:
 
 
 def _namespace(ctx: ToolContext, namespace: str | None, *, write: bool, all_namespaces: bool = False) -> str | None:
-    from reign.managers.kubernetes import kubeconfig_files, load_kubeconfig
+    from reign.managers.kubernetes import kubeconfig_files, load_kubeconfig, scoped_namespace
 
-    allowed = [str(n) for n in getattr(ctx.settings, "kube_namespaces", None) or []]
-    protected = [str(n) for n in getattr(ctx.settings, "protected_namespaces", None) or []]
-    if all_namespaces:
-        if allowed:
-            raise ToolError(f"all-namespaces requests are outside this session's namespaces ({', '.join(allowed)})")
-        return None
-    ns = namespace or (allowed[0] if allowed else None)
-    if ns is None:
-        ns = "default"
+    def context_default() -> str:
         files = kubeconfig_files()
-        if files:
-            kc = load_kubeconfig(files)
-            entry = kc["contexts"].get(ctx.settings.kube_context or kc["current-context"]) or {}
-            ns = str(entry.get("namespace") or "default")
-    if allowed and ns not in allowed:
-        raise ToolError(f"namespace {ns!r} is outside this session's namespaces ({', '.join(allowed)})")
-    if write and not namespace and ns in protected:
-        raise ToolError(f"namespace {ns!r} (the context's default) is protected: name the namespace explicitly")
-    return ns
+        if not files:
+            return "default"
+        kc = load_kubeconfig(files)
+        entry = kc["contexts"].get(ctx.settings.kube_context or kc["current-context"]) or {}
+        return str(entry.get("namespace") or "default")
+
+    return scoped_namespace(ctx, namespace, context_default, write=write, all_namespaces=all_namespaces)
 
 
 def _context_name(ctx: ToolContext) -> str:

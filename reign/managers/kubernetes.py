@@ -26,6 +26,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -412,7 +413,6 @@ def _namespace(sess: _Session, ctx: ToolContext, res: Resource | None, namespace
                write: bool, name: str | None = None, all_namespaces: bool = False) -> str | None:
     """The namespace a call acts in (None: cluster-scoped or all namespaces), refusing what is out of scope."""
     allowed = _settings_list(ctx, "kube_namespaces")
-    protected = _settings_list(ctx, "protected_namespaces")
     scope = ", ".join(allowed)
     if res is not None and res.is_core("Namespace") and name:
         if allowed and name not in allowed:
@@ -422,11 +422,21 @@ def _namespace(sess: _Session, ctx: ToolContext, res: Resource | None, namespace
         if write and allowed:
             raise ToolError(f"{res.kind} is cluster-scoped: writes are outside this session's namespaces ({scope})")
         return None
+    return scoped_namespace(ctx, namespace, lambda: sess.namespace, write=write, all_namespaces=all_namespaces)
+
+
+def scoped_namespace(ctx: ToolContext, namespace: str | None, default: Callable[[], str], *, write: bool,
+                     all_namespaces: bool = False) -> str | None:
+    """The session's namespace scope, for Kubernetes and Helm alike: None means all namespaces. The
+    context's default namespace is looked up (`default`) only when the call names none."""
+    allowed = _settings_list(ctx, "kube_namespaces")
+    protected = _settings_list(ctx, "protected_namespaces")
+    scope = ", ".join(allowed)
     if all_namespaces:
         if allowed:
             raise ToolError(f"all-namespaces requests are outside this session's namespaces ({scope})")
         return None
-    ns = namespace or (allowed[0] if allowed else sess.namespace)
+    ns = namespace or (allowed[0] if allowed else default())
     if allowed and ns not in allowed:
         raise ToolError(f"namespace {ns!r} is outside this session's namespaces ({scope})")
     if write and not namespace and ns in protected:
