@@ -29,6 +29,7 @@ from typing import Any
 from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.process import child_env, run_argv
+from reign.workspace import confine, root_of
 
 TEMPLATES = ("test-python", "test-node", "test-go", "docker-image", "terraform", "helm")
 HELM_VERSION = "v3.17.3"
@@ -55,13 +56,9 @@ def _root(ctx: ToolContext, path: str) -> Path:
     """`path` (relative to the workspace root, or absolute inside it), resolved; ToolError if it leaves it."""
     if "\x00" in path:
         raise ToolError("path must be a plain path")
-    try:
-        base = Path(ctx.settings.workspace_root).resolve(strict=True)
-    except (OSError, RuntimeError) as exc:
-        raise ToolError(f"workspace root {ctx.settings.workspace_root} does not exist") from exc
-    raw = Path(path or ".")
-    target = (raw if raw.is_absolute() else base / raw).resolve()
-    if target != base and base not in target.parents:
+    base = root_of(ctx.settings.workspace_root)
+    target = confine(path or ".", base)
+    if target is None:
         raise ToolError(f"{path!r} is outside the workspace root {base}")
     if not target.is_dir():
         raise ToolError(f"{path!r} is not a directory")

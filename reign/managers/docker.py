@@ -25,6 +25,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from reign.context import ToolContext
 from reign.errors import ToolError, connection_reason
+from reign.workspace import confine
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 PROJECT_LABEL = "reign.project"
@@ -210,9 +211,8 @@ def _labels_filter(label: list[str] | None) -> dict[str, Any]:
 def _confine(path: str, ctx: ToolContext | None, what: str) -> Path:
     """Resolve `path` (relative to ctx.cwd) and refuse it unless it lies under the workspace root."""
     root = Path(ctx.settings.workspace_root if ctx is not None else Path.cwd()).resolve()
-    base = ctx.cwd if ctx is not None else Path.cwd()
-    resolved = (base / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
-    if not resolved.is_relative_to(root):
+    resolved = confine(path, root, base=ctx.cwd if ctx is not None else Path.cwd())
+    if resolved is None:
         raise ToolError(f"{what} {path} is outside the workspace root {root}")
     return resolved
 

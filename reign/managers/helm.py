@@ -32,6 +32,7 @@ from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers import kube_summary as ks
 from reign.policy.classifiers.kubernetes import CLUSTER_SCOPED, canonical_kind
+from reign.workspace import confine
 
 CHANGED = "the release or its rendered manifest changed since the diff was approved; ask again"
 _SEVERITY = {0: "UNKNOWN", 1: "INFO", 2: "WARNING", 3: "ERROR"}
@@ -417,9 +418,8 @@ def cluster_available() -> str | None:
 def confined(path: str, ctx: ToolContext, *, must_exist: bool = True) -> Path:
     """`path` (relative to the workspace root) resolved, symlinks followed; refused when it leaves the root."""
     root = Path(ctx.settings.workspace_root).expanduser().resolve()
-    raw = Path(path).expanduser()
-    real = (raw if raw.is_absolute() else root / raw).resolve()
-    if real != root and not real.is_relative_to(root):
+    real = confine(path, root)
+    if real is None:
         raise ToolError(f"{path}: outside the workspace root {root}")
     if must_exist and not real.exists():
         raise ToolError(f"{path}: no such file or directory under the workspace root")

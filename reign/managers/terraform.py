@@ -33,6 +33,7 @@ from typing import Any
 from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers import tfrun
+from reign.workspace import confine, root_of
 
 PLAN_FILE = ".reign/plan.tfplan"
 DESTROY_PLAN_FILE = ".reign/destroy.tfplan"
@@ -51,13 +52,9 @@ def resolve_dir(root: Path | str, dir: str) -> Path:
     """The real path of `dir` (relative to `root`, or absolute inside it); ToolError if it leaves `root`."""
     if not dir or "\x00" in dir:
         raise ToolError("dir must be a non-empty path")
-    try:
-        base = Path(root).resolve(strict=True)
-    except (OSError, RuntimeError) as exc:
-        raise ToolError(f"workspace root {root} does not exist") from exc
-    raw = Path(dir)
-    target = (raw if raw.is_absolute() else base / raw).resolve()
-    if target != base and base not in target.parents:
+    base = root_of(root)
+    target = confine(dir, base)
+    if target is None:
         raise ToolError(f"working directory {dir!r} is outside the workspace root {base}")
     if not target.is_dir():
         raise ToolError(f"working directory {dir!r} does not exist under the workspace root {base}")

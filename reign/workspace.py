@@ -1,0 +1,23 @@
+"""Paths the model names are confined to the workspace root: one check for every manager."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reign.errors import ToolError
+
+
+def root_of(workspace_root: Path | str) -> Path:
+    """The workspace root, real (symlinks resolved); ToolError if it does not exist."""
+    try:
+        return Path(workspace_root).expanduser().resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        raise ToolError(f"workspace root {workspace_root} does not exist") from exc
+
+
+def confine(path: str | Path, root: Path, *, base: Path | None = None) -> Path | None:
+    """`path` (relative to `base`, default the root; or absolute) resolved with symlinks followed,
+    or None when the result lies outside `root`. Callers word the refusal for their own tool."""
+    raw = Path(path).expanduser()
+    real = (raw if raw.is_absolute() else (base or root) / raw).resolve()
+    return real if real == root or real.is_relative_to(root) else None
