@@ -144,7 +144,8 @@ class Console:
         for r in records:
             detail = r.get("decision") or ("ok" if r.get("ok") else "error" if "ok" in r else "")
             if r.get("kind") == "approval":
-                detail = "approved" if r.get("approved") else "refused"
+                detail = ("approved" if r.get("approved") else "refused") + \
+                    (f" by {r['approved_by']}" if r.get("approved_by") else "")
             table.add_row(str(r.get("seq", "")), str(r.get("ts", ""))[:19], str(r.get("session", "")),
                           str(r.get("kind", "")), str(r.get("tool", "")), str(detail))
         self.out.print(table)
