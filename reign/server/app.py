@@ -74,24 +74,24 @@ class BodyLimit:
             await _too_large(send, self.max_body)
             return
         seen = 0
+        refused = False
 
         async def limited() -> dict[str, Any]:
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body:
-                    raise _TooLarge
+                if seen > self.max_body and not refused:
+                    refused = True
+                    await _too_large(send, self.max_body)
+                    return {"type": "http.disconnect"}  # the app stops reading; its own answer is dropped
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _too_large(send, self.max_body)
+        async def guarded(message: dict[str, Any]) -> None:
+            if not refused:
+                await send(message)
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, limited, guarded)
 
 
 async def _too_large(send: Callable[[dict[str, Any]], Awaitable[None]], limit: int) -> None:
