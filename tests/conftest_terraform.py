@@ -22,7 +22,7 @@ import pytest
 
 from reign.config import Settings
 from reign.context import ToolContext
-from reign.managers import tfrun
+from reign.managers.terraform import engine as tfrun
 
 REPO = Path(__file__).resolve().parent.parent
 TF_DATA = REPO / "tests" / "data" / "terraform"

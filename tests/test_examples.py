@@ -51,7 +51,7 @@ def test_apply_refuses_a_plan_that_is_not_the_approved_one(workdir: Path, tf_cli
     from reign.config import Settings
     from reign.context import ToolContext
     from reign.errors import ToolError
-    from reign.managers import terraform as tf
+    from reign.managers.terraform import tools as tf
 
     shutil.copytree(ROOT / "examples/terraform-apply/infra", workdir / "infra")
     ctx = ToolContext(settings=Settings(workspace_root=workdir, tool_timeout=120))
