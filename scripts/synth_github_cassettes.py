@@ -549,8 +549,8 @@ def example_plan() -> Any:
 
     sys.path.insert(0, str(ROOT))
     from reign.config import Settings
-    from reign.context import ToolContext
     from reign.managers.github import clone as gitops
+    from reign.toolcontext import ToolContext
 
     ex = example_module()
     with tempfile.TemporaryDirectory() as tmp:

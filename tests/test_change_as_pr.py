@@ -7,6 +7,7 @@ model turns (Anthropic wire format) and GitHub calls from one cassette, git for 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import importlib.util
 import json
 import subprocess
@@ -16,11 +17,11 @@ from typing import Any
 import pytest
 from test_github_manager import TOKEN, make_ctx, pygithub, replay  # noqa: F401 - pygithub: autouse fixture
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.github import change as gh_change
 from reign.managers.github import client as gh_client
 from reign.managers.github import clone as gh_clone
+from reign.toolcontext import ToolContext
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "bump-image-tag"
@@ -75,7 +76,7 @@ def test_propose_change_end_to_end(remote: Path, ctx: ToolContext, tmp_path: Pat
     assert '-  tag: "1.4.2"\n+  tag: "1.5.0"\n' in preview and "--- a/charts/web/values.yaml" in preview
     assert gh_change.preview_propose_change(**propose_args(), ctx=ctx) == preview  # deterministic: what approval binds to
 
-    ctx.approved_preview = preview
+    ctx = dataclasses.replace(ctx, approved_preview=preview)
     with replay("propose_change"):  # the POST /pulls body (base, head, title, the why) is checked
         result = gh_change.propose_change(**propose_args(), ctx=ctx)
 
@@ -123,7 +124,7 @@ def test_a_change_that_differs_from_the_approved_one_is_refused(remote: Path, ct
     git("-c", "user.name=Bo", "-c", "user.email=bo@example.com", "commit", "--quiet", "-am", "Scale up", cwd=work)
     git("push", "--quiet", "origin", "main", cwd=work)
     before = heads(remote)
-    ctx.approved_preview = approved
+    ctx = dataclasses.replace(ctx, approved_preview=approved)
     with pytest.raises(ToolError, match="differs from what was approved"):
         gh_change.propose_change(**propose_args(), ctx=ctx)
     assert heads(remote) == before

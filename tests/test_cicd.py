@@ -16,13 +16,13 @@ import pytest
 import yaml
 
 from reign.config import Settings
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.cicd import detect as cicd_detect
 from reign.managers.cicd import host as cicd_host
 from reign.managers.cicd import render as cicd_render
 from reign.managers.cicd import run as cicd_run
 from reign.managers.cicd import validate as cicd_validate
+from reign.toolcontext import ToolContext
 
 pytestmark = pytest.mark.cicd
 

@@ -20,7 +20,6 @@ import pytest
 import yaml
 
 from reign.config import Settings
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.docker import client as dk_client
 from reign.managers.docker import compose as dk_compose
@@ -29,6 +28,7 @@ from reign.managers.docker import format as dk_format
 from reign.managers.docker import images as dk_images
 from reign.managers.docker import resources as dk_resources
 from reign.managers.docker import specs as dk_specs
+from reign.toolcontext import ToolContext
 
 try:  # until tests/conftest.py imports them; harmless afterwards (the engine is reused, not restarted)
     from conftest_docker import busybox_image, docker_engine
@@ -119,8 +119,8 @@ def _sleeper(ctx: ToolContext, name: str, **kw: Any) -> dict[str, Any]:
 
 @pytest.mark.docker
 def test_run_ps_inspect_logs_exec(engine: str, ctx: ToolContext) -> None:
-    assert dk_client.available() is None
-    assert dk_client.available(ctx=ctx) is None
+    assert dk_client.available(Settings()) is None
+    assert dk_client.available(ctx.settings) is None
     out = dk_containers.run_container(
         image=IMAGE,
         command="echo hello; echo oops >&2; exec sleep 300",
@@ -452,7 +452,7 @@ def test_unreachable_engine_is_one_line(tmp_path: Path, monkeypatch: pytest.Monk
     dead = f"unix://{tmp_path}/dead.sock"
     monkeypatch.setenv("DOCKER_HOST", dead)
     monkeypatch.delenv("REIGN_DOCKER_HOST", raising=False)
-    assert dk_client.available() == f"Docker engine unreachable at {dead} (no such socket)"
+    assert dk_client.available(Settings()) == f"Docker engine unreachable at {dead} (no such socket)"
     with pytest.raises(ToolError) as exc:
         dk_containers.list_containers()
     assert _one_line(exc) == f"Docker engine unreachable at {dead} (no such socket)"
@@ -462,13 +462,13 @@ def test_unreachable_engine_is_one_line(tmp_path: Path, monkeypatch: pytest.Monk
     with socket.socket(socket.AF_UNIX) as s:
         s.bind(str(path))
         ctx = ToolContext(settings=Settings(docker_host=f"unix://{path}"))
-        assert dk_client.available(ctx=ctx) == f"Docker engine unreachable at unix://{path} (connection refused)"
+        assert dk_client.available(ctx.settings) == f"Docker engine unreachable at unix://{path} (connection refused)"
         with pytest.raises(ToolError) as refused:
             dk_containers.run_container(image=IMAGE, ctx=ctx)
         assert _one_line(refused) == f"Docker engine unreachable at unix://{path} (connection refused)"
     monkeypatch.setenv("REIGN_DOCKER_HOST", dead)
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/other.sock")
-    assert dk_client.available() == f"Docker engine unreachable at {dead} (no such socket)"
+    assert dk_client.available(Settings()) == f"Docker engine unreachable at {dead} (no such socket)"
 
 
 # --------------------------------------------------------------------------- no engine needed

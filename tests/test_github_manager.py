@@ -8,6 +8,7 @@ repository when GITHUB_TOKEN and REIGN_TEST_REPO are set.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import os
@@ -20,13 +21,13 @@ import pytest
 
 from reign.catalogue import Catalogue
 from reign.config import Settings
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.github import actions as gh_actions
 from reign.managers.github import client as gh_client
 from reign.managers.github import issues as gh_issues
 from reign.managers.github import pulls as gh_pulls
 from reign.managers.github import repos as gh_repos
+from reign.toolcontext import ToolContext
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes" / "github"
@@ -126,9 +127,9 @@ def test_catalogue_matches_the_implementations() -> None:
 
 
 def test_available_needs_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert gh_client.available() == "GITHUB_TOKEN not set"
+    assert gh_client.available(Settings()) == "GITHUB_TOKEN not set"
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    assert gh_client.available() is None
+    assert gh_client.available(Settings()) is None
 
 
 def test_client_refuses_without_token(tmp_path: Path) -> None:
@@ -259,7 +260,7 @@ def test_pull_request_writes_and_merge_bound_to_the_approved_head(ctx: ToolConte
                                ctx=ctx)
         review = gh_pulls.request_review(repo=REPO, number=8, reviewers=["bo"], ctx=ctx)
         preview = gh_pulls.preview_merge(repo=REPO, number=7, method="squash", ctx=ctx)
-        ctx.approved_preview = preview
+        ctx = dataclasses.replace(ctx, approved_preview=preview)
         merged = gh_pulls.merge_pr(repo=REPO, number=7, method="squash", ctx=ctx)
     assert created["number"] == 8 and review["requested"] == ["bo"]
     assert f"head reign/bump-web-image @ {HEAD_SHA}" in preview and "by squash" in preview
@@ -268,7 +269,7 @@ def test_pull_request_writes_and_merge_bound_to_the_approved_head(ctx: ToolConte
 
 def test_merge_refuses_when_the_head_moved_after_approval(ctx: ToolContext) -> None:
     with replay("merge_moved"):
-        ctx.approved_preview = gh_pulls.preview_merge(repo=REPO, number=7, ctx=ctx)
+        ctx = dataclasses.replace(ctx, approved_preview=gh_pulls.preview_merge(repo=REPO, number=7, ctx=ctx))
         with pytest.raises(ToolError, match="changed since it was approved"):
             gh_pulls.merge_pr(repo=REPO, number=7, ctx=ctx)  # no PUT /merge in the cassette: nothing was sent
 

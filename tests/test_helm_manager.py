@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from reign.config import Settings
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.helm import charts as helm_charts
 from reign.managers.helm import choice as helm_choice
@@ -22,6 +21,7 @@ from reign.managers.helm import cli as helm_cli
 from reign.managers.helm import releases as helm_releases
 from reign.managers.helm import values as helm_values
 from reign.policy.classifiers.kubernetes import HELM_VERB_EFFECTS
+from reign.toolcontext import ToolContext
 
 try:  # until tests/conftest.py imports them; harmless afterwards
     from conftest_k8s import api_get, helm_binary, helm_engine, k8s_cluster, k8s_namespace

@@ -22,7 +22,6 @@ import yaml
 
 from reign.catalogue import Catalogue
 from reign.config import Settings
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.kubernetes import changes as k8s_changes
 from reign.managers.kubernetes import client as k8s_client
@@ -31,6 +30,7 @@ from reign.managers.kubernetes import reads as k8s_reads
 from reign.managers.kubernetes import summary as ks
 from reign.managers.kubernetes import writes as k8s_writes
 from reign.policy.classifiers.kubernetes import VERB_EFFECTS
+from reign.toolcontext import ToolContext
 
 try:  # until tests/conftest.py imports them; harmless afterwards
     from conftest_k8s import (
@@ -159,7 +159,7 @@ def test_every_tool_unavailable_without_kubeconfig(tmp_path: Path, monkeypatch: 
         k8s_reads.get(kind="pods", ctx=ToolContext(settings=Settings(workspace_root=tmp_path)))
 
     monkeypatch.delenv("KUBECONFIG")  # HOME is an empty per-test folder: no ~/.kube/config either
-    assert k8s_client.available() == "no kubeconfig found (KUBECONFIG unset and ~/.kube/config missing)"
+    assert k8s_client.available(Settings()) == "no kubeconfig found (KUBECONFIG unset and ~/.kube/config missing)"
 
 
 def test_unreachable_cluster_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,10 +175,13 @@ def test_unreachable_cluster_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "contexts": [{"name": "gone", "context": {"cluster": "gone", "user": "u"}}]}))
     monkeypatch.setenv("KUBECONFIG", str(kc))
     t0 = time.monotonic()
-    assert k8s_client.available() == f"cluster unreachable at https://127.0.0.1:{port}: connection refused"
+    assert k8s_client.available(Settings()) == f"cluster unreachable at https://127.0.0.1:{port}: connection refused"
     assert time.monotonic() - t0 < 5
-    monkeypatch.setenv("REIGN_KUBE_CONTEXT", "other")
-    assert k8s_client.available() == "kube context 'other' is not in the kubeconfig (contexts: gone)"
+    assert k8s_client.available(Settings(kube_context="other")) == \
+        "kube context 'other' is not in the kubeconfig (contexts: gone)"
+    # the catalogue probes with the settings it was loaded with (a resumed session's scope), not the environment's
+    cat = Catalogue.load(settings=Settings(kube_context="other"))
+    assert cat.unavailable_reason(cat.tools["k8s_get"]) == "kube context 'other' is not in the kubeconfig (contexts: gone)"
 
 
 def test_summaries_are_compact_and_counted() -> None:
@@ -267,7 +270,7 @@ def test_live_cluster_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
                     "this machine only has the local test control plane")
     monkeypatch.setenv("KUBECONFIG", LIVE_KUBECONFIG)
     ctx = ToolContext(settings=Settings(tool_timeout=30))
-    assert k8s_client.available() is None
+    assert k8s_client.available(Settings()) is None
     assert k8s_reads.contexts(ctx=ctx)["pinned"]
     assert k8s_reads.namespaces(ctx=ctx)["total"] >= 1
     listing = k8s_reads.get(kind="pods", all_namespaces=True, limit=5, ctx=ctx)

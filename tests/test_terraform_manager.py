@@ -18,10 +18,10 @@ import yaml
 from conftest_terraform import *  # noqa: F403  (fixtures, until tests/conftest.py imports them)
 from conftest_terraform import REPO, tf_context
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.terraform import engine as tfrun
 from reign.managers.terraform import tools as tfm
+from reign.toolcontext import ToolContext
 from reign.types import ToolCall
 
 CATALOGUE = REPO / "tools" / "terraform.yaml"

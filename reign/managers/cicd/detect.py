@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
 from reign.managers.cicd.host import _env, _root
 from reign.process import run_argv
+from reign.toolcontext import ToolContext
 
 _SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "vendor", ".terraform", "dist", "build", "__pycache__",
               ".tox", ".mypy_cache", ".pytest_cache", "target", ".reign"}

@@ -7,9 +7,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.process import child_env
+from reign.toolcontext import ToolContext
 from reign.workspace import confine, root_of
 
 _WITHHELD = ("GITHUB_TOKEN", "GH_TOKEN", "ZIZMOR_GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN",

@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.cicd.detect import _SAFE_VALUE, Project, _read, detect_project
 from reign.managers.cicd.host import _inside, _root
 from reign.managers.cicd.validate import _validate_contents
+from reign.toolcontext import ToolContext
 
 TEMPLATES = ("test-python", "test-node", "test-go", "docker-image", "terraform", "helm")
 HELM_VERSION = "v3.17.3"

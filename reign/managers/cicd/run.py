@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.cicd.host import INSTALL_HINTS, _env, _inside, _root, find_tool
 from reign.managers.cicd.validate import _one_line
 from reign.process import run_argv
+from reign.toolcontext import ToolContext
 
 
 def local_run_blockers(workflow: dict[str, Any]) -> list[str]:

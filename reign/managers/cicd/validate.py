@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.cicd.host import INSTALL_HINTS, _env, _inside, _root, find_tool
 from reign.process import run_argv
+from reign.toolcontext import ToolContext
 
 VALIDATORS = ("actionlint", "zizmor", "check-jsonschema")
 

@@ -8,8 +8,9 @@ import threading
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from reign.context import ToolContext
+from reign.config import Settings
 from reign.errors import ToolError, connection_reason
+from reign.toolcontext import ToolContext
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 
@@ -22,9 +23,10 @@ _clients_lock = threading.Lock()
 # --------------------------------------------------------------------------- client and errors
 
 
-def _host(ctx: ToolContext | None) -> str:
-    if ctx is not None and ctx.settings.docker_host:
-        return ctx.settings.docker_host
+def _host(ctx: ToolContext | Settings | None) -> str:
+    settings = ctx.settings if isinstance(ctx, ToolContext) else ctx
+    if settings is not None and settings.docker_host:
+        return settings.docker_host
     return os.environ.get("DOCKER_HOST") or DEFAULT_HOST
 
 
@@ -104,16 +106,9 @@ def _tool(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     return wrapper
 
 
-def available(*, ctx: ToolContext | None = None) -> str | None:
-    """None when the engine answers a ping within 3 s, else a one-line reason."""
-    host = _host(ctx)
-    if ctx is None:
-        try:
-            from reign.config import Settings
-
-            host = Settings().docker_host or host
-        except Exception:  # a broken config file is reported elsewhere
-            host = os.environ.get("REIGN_DOCKER_HOST") or host
+def available(settings: Settings) -> str | None:
+    """None when the settings' engine answers a ping within 3 s, else a one-line reason."""
+    host = _host(settings)
     try:
         import docker
     except ImportError:

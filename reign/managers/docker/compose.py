@@ -6,11 +6,11 @@ import hashlib
 import json
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.docker.client import _client, _describe, _host, _is_engine_error, _tool
 from reign.managers.docker.mounts import _binds, _is_host_path, _parse_volume
 from reign.managers.docker.specs import _argv, _restart
+from reign.toolcontext import ToolContext
 
 PROJECT_LABEL = "reign.project"
 SERVICE_LABEL = "reign.service"

@@ -8,12 +8,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.docker.client import _client, _one_line, _timeout, _tool
 from reign.managers.docker.format import _decode, _drop_empty, _labels_filter, _short, _size, _when
 from reign.managers.docker.mounts import _binds
 from reign.managers.docker.specs import _argv, _ports, _restart
+from reign.toolcontext import ToolContext
 
 
 def _since(value: str) -> int:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.docker.client import _client, _one_line, _tool
 from reign.managers.docker.format import _drop_empty, _epoch, _labels_filter, _short, _size
 from reign.managers.docker.mounts import _confine
+from reign.toolcontext import ToolContext
 
 # --------------------------------------------------------------------------- images
 

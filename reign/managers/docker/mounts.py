@@ -6,9 +6,9 @@ import os
 import posixpath
 from pathlib import Path
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.docker.client import _host
+from reign.toolcontext import ToolContext
 from reign.workspace import confine
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.docker.client import _client, _one_line, _tool
 from reign.managers.docker.format import _drop_empty, _labels_filter, _short, _size
+from reign.toolcontext import ToolContext
 
 # --------------------------------------------------------------------------- networks and volumes
 

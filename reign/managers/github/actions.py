@@ -6,10 +6,10 @@ import re
 from datetime import datetime
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.github.client import _full, _repo, _take, api_errors
 from reign.managers.github.repos import _default_branch, _repo_url
+from reign.toolcontext import ToolContext
 from reign.truncate import cut
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.github.client import _listed, _repo, api_errors
 from reign.managers.github.clone import commit_and_push, locked_clone, plan_change, pr_body, remote_for
+from reign.toolcontext import ToolContext
 
 # --------------------------------------------------------------------------------------------- change as a PR
 
@@ -18,9 +18,8 @@ def propose_change(*, repo: str, title: str, why: str, edits: list[dict[str, Any
     remote = remote_for(ctx, repo)
     with locked_clone(ctx, repo, remote) as clone:
         plan = plan_change(clone, repo=repo, title=title, why=why, edits=edits, base=base, branch=branch)
-        if ctx.approved_preview is not None and plan.preview() != ctx.approved_preview:
-            raise ToolError("the change differs from what was approved (the base branch moved on?): "
-                            "propose it again to get a new approval")
+        ctx.check_approved(plan.preview(), "the change differs from what was approved (the base branch moved on?): "
+                                           "propose it again to get a new approval")
         commit = commit_and_push(clone, plan)
     body = pr_body(plan)
     r = _repo(ctx, repo)

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from reign.context import ToolContext
+from reign.config import Settings
 from reign.errors import ToolError
+from reign.toolcontext import ToolContext
 from reign.truncate import cut
 
 
@@ -30,13 +31,11 @@ MAX_BODY = 4000
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
-def available() -> str | None:
+def available(settings: Settings) -> str | None:
     """None when the GitHub tools can run, else why not (no PyGithub, no token)."""
     if importlib.util.find_spec("github") is None:
         return "PyGithub is not installed (pip install 'reign[github]')"
-    from reign.config import Settings
-
-    if Settings().github_token is None:
+    if settings.github_token is None:
         return "GITHUB_TOKEN not set"
     return None
 

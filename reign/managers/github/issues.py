@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.github.client import _body, _full, _labels, _listed, _login, _repo, _take, api_errors
+from reign.toolcontext import ToolContext
 
 
 def _issue_row(d: dict[str, Any]) -> dict[str, Any]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.github.client import _body, _full, _labels, _listed, _login, _repo, _take, api_errors
 from reign.managers.github.repos import _default_branch
+from reign.toolcontext import ToolContext
 from reign.truncate import cut
 
 
@@ -143,9 +143,8 @@ def merge_pr(*, repo: str, number: int, method: str = "merge", commit_title: str
         raise ToolError(f"{repo}#{number} is already merged")
     if d.get("state") != "open":
         raise ToolError(f"{repo}#{number} is {d.get('state')}: only open pull requests merge")
-    if ctx.approved_preview is not None and _merge_view(d, repo, method) != ctx.approved_preview:
-        raise ToolError(f"{repo}#{number} changed since it was approved (new commits or a new base): "
-                        "read it again and ask for a new approval")
+    ctx.check_approved(_merge_view(d, repo, method), f"{repo}#{number} changed since it was approved (new commits "
+                       "or a new base): read it again and ask for a new approval")
     head_sha = str((d.get("head") or {}).get("sha") or "")
     kwargs: dict[str, Any] = {"merge_method": method, "sha": head_sha}
     if commit_title:

@@ -6,9 +6,9 @@ import urllib.parse
 from itertools import islice
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.github.client import _SHA, _full, _listed, _repo, _take, api_errors, client, describe_error
+from reign.toolcontext import ToolContext
 from reign.truncate import cut
 
 # --------------------------------------------------------------------------------------------- repository

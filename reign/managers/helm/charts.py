@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.helm.choice import _engine
 from reign.managers.helm.values import _chart_dir, _object_key, confined, objects, user_values
 from reign.policy.classifiers.kubernetes import CLUSTER_SCOPED, canonical_kind
+from reign.toolcontext import ToolContext
 
 # ------------------------------------------------------------------------------------------ scope
 

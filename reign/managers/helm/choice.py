@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 
-from reign.context import ToolContext
+from reign.config import Settings
 from reign.errors import ToolError
 from reign.managers.helm.cli import CliEngine
 from reign.managers.helm.engine import Engine, _one_line
 from reign.managers.helm.sdk import SdkEngine
+from reign.toolcontext import ToolContext
 
 
 def _engine_choice() -> tuple[str | None, str | None]:
@@ -54,11 +55,11 @@ def available() -> str | None:
     return _engine_choice()[1]
 
 
-def cluster_available() -> str | None:
-    """Release tools: a Helm engine and a reachable cluster."""
+def cluster_available(settings: Settings) -> str | None:
+    """Release tools: a Helm engine and a reachable cluster (the settings' kube context)."""
     reason = available()
     if reason:
         return reason
     from reign.managers.kubernetes.client import available as kube_available
 
-    return kube_available()
+    return kube_available(settings)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.helm.charts import _check_rendered, _context_name, _namespace
 from reign.managers.helm.choice import _engine
 from reign.managers.helm.engine import CHANGED, Engine
 from reign.managers.helm.values import _chart_dir, _resources, manifest_diff, user_values
+from reign.toolcontext import ToolContext
 
 # ------------------------------------------------------------------------------------------ release tools
 
@@ -89,8 +89,7 @@ def install(*, release: str, chart: str, namespace: str | None = None, values_fi
             timeout_seconds: int = 300, ctx: ToolContext) -> dict[str, Any]:
     """helm install of a local chart, after a server dry-run render; waits for the objects to be ready."""
     engine, path, values, ns, preview = _release_plan("install", release, chart, namespace, values_files, set, ctx)
-    if ctx.approved_preview is not None and ctx.approved_preview != preview:
-        raise ToolError(CHANGED)
+    ctx.check_approved(preview, CHANGED)
     out = engine.install(path, release, values, ns, dry_run=False, wait=wait, timeout=timeout_seconds,
                          create_namespace=create_namespace)
     return _written(out, ns)
@@ -120,8 +119,7 @@ def upgrade(*, release: str, chart: str, namespace: str | None = None, values_fi
     engine, path, values, ns, preview = _release_plan("upgrade", release, chart, namespace, values_files, set, ctx,
                                                       install_missing=install, reuse_values=reuse_values,
                                                       reset_values=reset_values)
-    if ctx.approved_preview is not None and ctx.approved_preview != preview:
-        raise ToolError(CHANGED)
+    ctx.check_approved(preview, CHANGED)
     if engine.status(release, ns) is None:
         out = engine.install(path, release, values, ns, dry_run=False, wait=wait, timeout=timeout_seconds,
                              create_namespace=False)
@@ -162,8 +160,7 @@ def rollback(*, release: str, namespace: str | None = None, revision: int | None
              timeout_seconds: int = 300, ctx: ToolContext) -> dict[str, Any]:
     """helm rollback to a revision (default: the previous one); creates a new revision."""
     engine, ns, target, preview = _rollback_plan(release, namespace, revision, ctx)
-    if ctx.approved_preview is not None and ctx.approved_preview != preview:
-        raise ToolError(CHANGED)
+    ctx.check_approved(preview, CHANGED)
     engine.rollback(release, ns, target, wait=wait, timeout=timeout_seconds)
     after = engine.status(release, ns) or {}
     return {"release": release, "namespace": ns, "rolled_back_to": target, "revision": after.get("revision"),
@@ -192,7 +189,6 @@ def uninstall(*, release: str, namespace: str | None = None, keep_history: bool 
               timeout_seconds: int = 300, ctx: ToolContext) -> dict[str, Any]:
     """helm uninstall: deletes every object of the release (keep_history keeps its record)."""
     engine, ns, preview = _uninstall_plan(release, namespace, ctx)
-    if ctx.approved_preview is not None and ctx.approved_preview != preview:
-        raise ToolError(CHANGED)
+    ctx.check_approved(preview, CHANGED)
     out = engine.uninstall(release, ns, keep_history=keep_history, wait=wait, timeout=timeout_seconds)
     return {"release": release, "namespace": ns, **out}

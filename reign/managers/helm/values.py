@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.helm.engine import _one_line
 from reign.managers.kubernetes import summary as ks
 from reign.policy.classifiers.kubernetes import CLUSTER_SCOPED, canonical_kind
+from reign.toolcontext import ToolContext
 from reign.workspace import confine
 
 # ------------------------------------------------------------------------------------------ paths, values

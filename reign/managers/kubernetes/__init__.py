@@ -16,7 +16,7 @@ session allows it (`settings.kube_secret_values`, default off; the policy asks f
 
 Writes that change objects (apply, patch, scale, delete, rollout_undo) have a catalogue `preview`: a unified
 diff of the live object against the server-side dry-run result, without server bookkeeping. When the call was
-approved (`ctx.approved_preview` set) the tool recomputes it and refuses if the world changed in between.
+approved the tool recomputes it and refuses if the world changed in between (`ctx.check_approved`).
 
 Files, one job each:
 - `client.py`: The Kubernetes API session: kubeconfig, one cached HTTP session per context, requests and their errors.

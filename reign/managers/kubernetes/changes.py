@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.kubernetes import summary as ks
 from reign.managers.kubernetes.client import FIELD_MANAGER, KubeApiError, Resource, _get_or_none, _request, _Session
@@ -14,14 +13,10 @@ from reign.managers.kubernetes.discovery import _resolve_doc, resolve
 from reign.managers.kubernetes.reads import MAX_SCAN, _replicasets, _revision, _rollout_target
 from reign.managers.kubernetes.scope import _namespace, _ref, _settings_list
 from reign.policy.classifiers.kubernetes import parse_manifest
+from reign.toolcontext import ToolContext
 
 CHANGED = "the live object changed since the diff was approved; ask again"
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
-
-
-def _check_bound(ctx: ToolContext, preview: str) -> None:
-    if ctx.approved_preview is not None and ctx.approved_preview != preview:
-        raise ToolError(CHANGED)
 
 
 # ------------------------------------------------------------------------------------------ changes

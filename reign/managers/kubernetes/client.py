@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
+from reign.config import Settings
 from reign.errors import ToolError, connection_reason
+from reign.toolcontext import ToolContext
 
 FIELD_MANAGER = "reign"
 TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
@@ -121,16 +122,10 @@ def load_kubeconfig(files: list[str]) -> dict[str, Any]:
     return merged
 
 
-def _settings_context() -> str | None:
-    try:
-        from reign.config import Settings
-
-        return Settings().kube_context
-    except Exception:  # an availability probe must not fail on unrelated settings
-        return os.environ.get("REIGN_KUBE_CONTEXT") or None
-
-
-def _session(ctx: ToolContext | None) -> _Session:
+def _session(ctx: ToolContext | Settings) -> _Session:
+    """The cached session for the settings' kube context (a tool's ctx, or an availability probe's settings)."""
+    probing = not isinstance(ctx, ToolContext)
+    settings = ctx if isinstance(ctx, Settings) else ctx.settings
     try:
         from kubernetes import client, config
     except ImportError:
@@ -138,8 +133,8 @@ def _session(ctx: ToolContext | None) -> _Session:
     files = kubeconfig_files()
     if not files:
         raise ToolError(_no_kubeconfig())
-    wanted = ctx.settings.kube_context if ctx is not None else _settings_context()
-    timeout = float(ctx.settings.tool_timeout) if ctx is not None else 10.0
+    wanted = settings.kube_context
+    timeout = 10.0 if probing else float(settings.tool_timeout)  # a probe must answer quickly
     joined = os.pathsep.join(files)
     key = (joined, tuple(os.path.getmtime(f) for f in files), wanted or "", timeout)
     with _lock:
@@ -168,8 +163,8 @@ def _session(ctx: ToolContext | None) -> _Session:
     return sess
 
 
-def available() -> str | None:
-    """None when a cluster answers through the kubeconfig, else the one-line reason."""
+def available(settings: Settings) -> str | None:
+    """None when a cluster answers through the kubeconfig (the settings' context), else the one-line reason."""
     try:
         import kubernetes  # noqa: F401
     except ImportError:
@@ -177,7 +172,7 @@ def available() -> str | None:
     if not kubeconfig_files():
         return _no_kubeconfig()
     try:
-        sess = _session(None)
+        sess = _session(settings)
     except ToolError as exc:
         return str(exc)
     try:

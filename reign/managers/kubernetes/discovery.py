@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.kubernetes.client import KubeApiError, Resource, _request, _Session, _session
 from reign.policy.classifiers.kubernetes import kind_word
+from reign.toolcontext import ToolContext
 
 # ------------------------------------------------------------------------------------------ discovery
 

@@ -6,7 +6,6 @@ import re
 import time
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.kubernetes import summary as ks
 from reign.managers.kubernetes.client import (
@@ -23,6 +22,7 @@ from reign.managers.kubernetes.client import (
 from reign.managers.kubernetes.discovery import _groups, resolve
 from reign.managers.kubernetes.scope import _namespace, _ref, _secret_values_allowed, _settings_list
 from reign.policy.classifiers.kubernetes import kind_word
+from reign.toolcontext import ToolContext
 
 PAGE = 500
 MAX_SCAN = 5000

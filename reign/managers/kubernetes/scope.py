@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.kubernetes.client import Resource, _Session
+from reign.toolcontext import ToolContext
 
 # ------------------------------------------------------------------------------------------ scope
 

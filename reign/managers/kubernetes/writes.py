@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.kubernetes import summary as ks
 from reign.managers.kubernetes.changes import (
+    CHANGED,
     RESTARTED_AT,
     _apply_changes,
-    _check_bound,
     _delete_changes,
     _delete_preview,
     _dry_run,
@@ -26,6 +25,7 @@ from reign.managers.kubernetes.changes import (
 from reign.managers.kubernetes.client import FIELD_MANAGER, _request, _session
 from reign.managers.kubernetes.reads import _rollout_target
 from reign.managers.kubernetes.scope import _ref
+from reign.toolcontext import ToolContext
 
 
 def rollout_restart(*, name: str, kind: str = "deployment", namespace: str | None = None,
@@ -55,7 +55,7 @@ def apply(*, manifest: str, namespace: str | None = None, force_conflicts: bool 
     sess = _session(ctx)
     changes = _apply_changes(sess, ctx, manifest, namespace, force_conflicts)
     _dry_run_all(sess, changes)
-    _check_bound(ctx, _render(sess, "k8s_apply", changes))
+    ctx.check_approved(_render(sess, "k8s_apply", changes), CHANGED)
     return _outcome(_execute(sess, changes), len(changes))
 
 
@@ -77,7 +77,7 @@ def patch(*, kind: str, name: str, patch: Any, patch_type: str = "strategic", na
     _dry_run(sess, change, set())
     if change.live is None:
         raise ToolError(f"{change.ref} not found")
-    _check_bound(ctx, _render(sess, "k8s_patch", [change]))
+    ctx.check_approved(_render(sess, "k8s_patch", [change]), CHANGED)
     return _outcome(_execute(sess, [change]), 1)
 
 
@@ -99,7 +99,7 @@ def scale(*, name: str, replicas: int, kind: str = "deployment", namespace: str 
     _dry_run(sess, change, set())
     if change.live is None:
         raise ToolError(f"{change.ref} not found")
-    _check_bound(ctx, _render(sess, "k8s_scale", [change]))
+    ctx.check_approved(_render(sess, "k8s_scale", [change]), CHANGED)
     before = int(((change.live or {}).get("spec") or {}).get("replicas", 0))
     out = _outcome(_execute(sess, [change]), 1)
     out["replicas"] = {"from": before, "to": replicas}
@@ -120,7 +120,7 @@ def rollout_undo(*, name: str, namespace: str | None = None, to_revision: int | 
     sess = _session(ctx)
     change, revision = _undo_change(sess, ctx, name, namespace, to_revision)
     _dry_run(sess, change, set())
-    _check_bound(ctx, f"# roll back to revision {revision}\n" + _render(sess, "k8s_rollout_undo", [change]))
+    ctx.check_approved(f"# roll back to revision {revision}\n" + _render(sess, "k8s_rollout_undo", [change]), CHANGED)
     if ks.normalise(change.live) == ks.normalise(change.dry):
         return {"object": change.ref, "result": f"skipped: the template already matches revision {revision}"}
     out = _outcome(_execute(sess, [change]), 1)
@@ -145,5 +145,5 @@ def delete(*, kind: str, name: str | None = None, namespace: str | None = None, 
     sess = _session(ctx)
     changes = _delete_changes(sess, ctx, kind, name, namespace, label_selector, all, api_version,
                               grace_period_seconds)
-    _check_bound(ctx, _delete_preview(sess, changes))
+    ctx.check_approved(_delete_preview(sess, changes), CHANGED)
     return _outcome(_execute(sess, changes), len(changes))

@@ -30,9 +30,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.terraform import engine
+from reign.toolcontext import ToolContext
 from reign.workspace import confine, root_of
 
 PLAN_FILE = ".reign/plan.tfplan"
