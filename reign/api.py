@@ -3,7 +3,7 @@
     from reign import Reign
     result = Reign(cassette="examples/machine-report/cassette.yaml").run("Report on this machine")
 
-A run goes through the one wiring function (`reign.runtime.build_agent`), so it is gated, audited and
+A run goes through the one wiring function (`reign.wiring.build_agent`), so it is gated, audited and
 kept as a session exactly like `reign run`. Events (step, call, decision, approval_required, approval,
 result, final) reach subscribers as they happen, or can be iterated with `Reign.stream`.
 An `ask` goes to the approver hook; with none, asks are refused (nothing is approved unattended).
@@ -96,7 +96,7 @@ class Reign:
     def run(self, goal: str, *, resume: str | None = None) -> RunResult:
         """Work on `goal` (or continue session `resume`) until the loop stops; the RunResult says why."""
         from reign import sessions
-        from reign.runtime import Options, build_agent
+        from reign.wiring import Options, build_agent
 
         settings = self.settings or Settings()
         plan = sessions.start(settings, resume=resume, read_only=None, policies=[Path(p) for p in self.policy_files]) \
@@ -104,11 +104,9 @@ class Reign:
         if plan is not None:
             settings = plan.settings
         with self._provider(settings) as provider:
-            opts = Options(policy_files=plan.policies if plan else [Path(p) for p in self.policy_files],
-                           approver=as_approver(self.approver), audit=self.audit, session=plan.id if plan else "")
+            opts = Options(policy_files=[Path(p) for p in self.policy_files], plan=plan,
+                           approver=as_approver(self.approver), audit=self.audit)
             agent = build_agent(settings, provider, opts)
-            if plan is not None:
-                plan.bind(agent, provider=provider.name, model=provider.model)
             counter = iter(range(1, 1 << 62))
             session = agent.executor.session
 

@@ -93,7 +93,7 @@ class DurableRun:
     run_id: str
 
     def execute(self) -> str:
-        from reign.runtime import Options, build_agent
+        from reign.wiring import Options, build_agent
 
         db, cfg = self.world.db, self.world.cfg
         row = db.run(self.run_id)
@@ -109,10 +109,10 @@ class DurableRun:
                 (_live_provider(settings), None)
             approver = DurableApprover(db, cfg, self.run_id, sink)
             agent = build_agent(settings, DurableProvider(inner, transport),
-                                Options(session=self.run_id, approver=approver))
-            plan.bind(agent, provider=inner.name, model=inner.model)
+                                Options(plan=plan, approver=approver, cwd=Path(settings.workspace_root)))
+            # The durable seams wrap what the wiring built: tool invocations, audit records and session
+            # writes become checkpointed steps (the wiring itself stays free of DBOS).
             agent.executor = DurableExecutor.adopt(agent.executor, db, self.run_id)
-            agent.executor.cwd = Path(settings.workspace_root)
             agent.executor.audit = DurableAudit(agent.executor.audit)
             agent.journal = DurableJournal(plan.journal)
             agent.on_event = agent.executor.on_event = sink.emit
