@@ -12,7 +12,7 @@ from reign.server.users import UserScope
 
 def scoped_settings(base: Settings, run: dict[str, Any], scope_data: dict[str, Any]) -> Settings:
     """The settings of one run: the request's provider, model and steps; the user's namespaces, kube
-    contexts and workspaces. Narrowing only: a scope never widens the server's."""
+    contexts, workspaces and Kubernetes impersonation. Narrowing only: a scope never widens the server's."""
     scope = UserScope.model_validate(scope_data or {})
     update: dict[str, Any] = {}
     for name in ("provider", "model", "max_steps"):
@@ -34,4 +34,7 @@ def scoped_settings(base: Settings, run: dict[str, Any], scope_data: dict[str, A
         allowed = [Path(w).expanduser().resolve() for w in scope.workspaces]
         current = Path(base.workspace_root).resolve()
         update["workspace_root"] = current if current in allowed else allowed[0]
+    if scope.impersonate_user:
+        update["kube_impersonate_user"] = scope.impersonate_user
+        update["kube_impersonate_group"] = scope.impersonate_group
     return base.model_copy(update=update)

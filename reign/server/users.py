@@ -28,7 +28,7 @@ class UserScope(BaseModel):
     kube_contexts: list[str] = Field(default_factory=list)
     workspaces: list[str] = Field(default_factory=list)
     impersonate_user: str | None = None  # Kubernetes Impersonate-User: the cluster's RBAC applies per person
-    impersonate_groups: list[str] = Field(default_factory=list)
+    impersonate_group: str | None = None
 
 
 def token_hash(token: str) -> str:
