@@ -31,6 +31,7 @@ from reign.server.scope import scoped_settings
 from reign.types import CallRecord, Message, ModelTurn, RunResult, ToolCall, ToolResult, ToolSpec, Usage
 
 QUEUE = "reign-runs"
+RECV_WAIT = 10.0  # seconds per wait for an approval message
 FINAL_STATUS = {"completed": "completed", "max_steps": "completed", "token_budget": "completed",
                 "timeout": "completed", "error": "failed", "interrupted": "interrupted"}
 
@@ -254,7 +255,12 @@ class DurableApprover:
         self.sink.write("approval_required", pending)
         if self.cfg.webhook_url:
             DBOS.run_step({"name": "approval_notice"}, _notify, self.cfg, self.run_id, pending)
-        message = DBOS.recv(topic(request.digest, round_), timeout_seconds=max(0.0, expires - time.time()))
+        message = None
+        while message is None:  # in short waits, so a lost wake-up (database restarted) costs seconds, not the TTL
+            now = DBOS.run_step({"name": "clock"}, time.time)  # recorded: a replay takes the same turns
+            if now >= expires:
+                break
+            message = DBOS.recv(topic(request.digest, round_), timeout_seconds=min(expires - now, RECV_WAIT))
         if message is None:  # expired, unless a decision was stored and its message lost
             row = DBOS.run_step({"name": "approval_expired"}, self.db.settle_expired, self.run_id, request.digest)
             if row.get("status") in ("approved", "refused") and row.get("round") == round_:
