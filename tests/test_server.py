@@ -321,6 +321,8 @@ def test_cancel_ends_a_waiting_run(server_home: tuple[Path, Path], tmp_path: Pat
     assert shown["status"] == "cancelled" and shown["pending"] == []
     assert server.request("POST", f"/api/runs/{run_id}/cancel", alice).status_code == 409
     assert not (ws / "count.txt").exists()
+    wait_for(lambda: json.loads(server.cli("sessions", "export", run_id).stdout)["session"]["status"]
+             == "interrupted", what="the session to be closed")
 
 
 def test_pending_approval_is_posted_to_a_slack_webhook(server_home: tuple[Path, Path], tmp_path: Path,

@@ -10,6 +10,7 @@ Importing this module imports dbos (~0.7 s): only the server imports it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
+from dbos._error import DBOSWorkflowCancelledError, DBOSWorkflowConflictIDError
 
 from reign import sessions
 from reign.approval import Approval, ApprovalRequest
@@ -118,7 +120,16 @@ class DurableRun:
             agent.journal = DurableJournal(plan.journal)
             agent.on_event = agent.executor.on_event = sink.emit
             DBOS.run_step({"name": "session_begin"}, plan.journal.begin, row["goal"])
-            result = agent.run(row["goal"])
+            try:
+                result = agent.run(row["goal"])
+            except (DBOSWorkflowCancelledError, DBOSWorkflowConflictIDError):
+                # Cancelled (POST .../cancel; DBOS reports it either way): close the session, with no steps.
+                # Another execution owning the run is the other case: that one closes it.
+                if (db.run(self.run_id) or {}).get("status") == "cancelled":
+                    with contextlib.suppress(Exception):
+                        plan.journal.end(RunResult(stop_reason="interrupted", error="cancelled",
+                                                   session=self.run_id), agent.messages)
+                raise
         except ReignError as exc:
             result = RunResult(stop_reason="error", error=str(exc), session=self.run_id)
             sink.emit("final", {"stop_reason": "error", "final": "", "error": str(exc), "steps": 0,
