@@ -229,7 +229,8 @@ def _rollout_target(sess: _Session, ctx: ToolContext, kind: str, namespace: str 
         raise ToolError(f"rollouts apply to deployments, statefulsets and daemonsets, not {kind!r}")
     res = resolve(sess, f"{canon}.apps")
     ns = _namespace(sess, ctx, res, namespace, write=write)
-    assert ns is not None
+    if ns is None:
+        raise ToolError(f"a rollout of a {canon} happens in one namespace: name it")
     return res, ns, canon
 
 
