@@ -203,7 +203,7 @@ def test_summaries_are_compact_and_counted() -> None:
         "not ready": 1, "ready": 1}
 
 
-def test_trim_redact_and_normalise() -> None:
+def test_trim_redact_and_strip_server_bookkeeping() -> None:
     secret = {"apiVersion": "v1", "kind": "Secret",
               "metadata": {"name": "db", "namespace": "shop", "uid": "u1", "resourceVersion": "9",
                            "managedFields": [{"manager": "kubectl"}],
@@ -215,16 +215,16 @@ def test_trim_redact_and_normalise() -> None:
     assert trimmed["data"] == {"password": "<redacted: 7 bytes>", "user": "<redacted: 5 bytes>"}
     assert trimmed["stringData"] == {"token": "<redacted: 3 bytes>"}
     assert ks.trim(secret, reveal_secret=True)["data"]["password"] == "aHVudGVyMg=="
-    norm = ks.normalise(secret)
+    norm = ks.without_bookkeeping(secret)
     assert norm is not None and "uid" not in norm["metadata"] and "resourceVersion" not in norm["metadata"]
     assert norm["data"]["password"].startswith("<redacted: 7 bytes, sha256:")
-    changed = ks.normalise({**secret, "data": {**secret["data"], "password": "b3RoZXI="}})
+    changed = ks.without_bookkeeping({**secret, "data": {**secret["data"], "password": "b3RoZXI="}})
     diff = ks.object_diff(norm, changed, "Secret/shop/db")
     assert "-  password: '<redacted: 7 bytes, sha256:" in diff and "aHVudGVy" not in diff and "b3RoZXI" not in diff
-    assert ks.object_diff(norm, ks.normalise(secret), "x") == ""
+    assert ks.object_diff(norm, ks.without_bookkeeping(secret), "x") == ""
     svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
            "spec": {"clusterIP": "10.0.0.7", "ports": [{"port": 80, "nodePort": 31000}]}, "status": {}}
-    created = ks.normalise(svc, creating=True)
+    created = ks.without_bookkeeping(svc, creating=True)
     assert created is not None and created["spec"] == {"ports": [{"port": 80}]} and "status" not in created
 
 

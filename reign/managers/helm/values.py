@@ -127,7 +127,7 @@ def manifest_diff(before: str | None, after: str | None, namespace: str) -> tupl
     counts = {"create": 0, "change": 0, "delete": 0, "unchanged": 0}
     parts = []
     for key in sorted(set(old) | set(new)):
-        a, b = ks.normalise(old.get(key)), ks.normalise(new.get(key))
+        a, b = ks.without_bookkeeping(old.get(key)), ks.without_bookkeeping(new.get(key))
         action = "create" if a is None else "delete" if b is None else "change" if a != b else "unchanged"
         counts[action] += 1
         parts.append(f"## {key}: {action}")
