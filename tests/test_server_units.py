@@ -77,3 +77,10 @@ def test_database_urls() -> None:
     assert sqlalchemy_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert sqlalchemy_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert ServerConfig(database_url="postgresql://u@h/db").dbos_url == "postgresql://u@h/db"
+
+
+def test_bad_databases_are_one_line_errors() -> None:
+    with pytest.raises(ReignError, match="unsupported database URL mysql"):
+        Database("mysql://user@host/db")
+    with pytest.raises(ReignError, match=r"database postgresql\+psycopg://x@127.0.0.1:1/db: connection failed"):
+        Database("postgresql://x@127.0.0.1:1/db").migrate()

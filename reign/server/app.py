@@ -108,4 +108,5 @@ def serve(cfg: ServerConfig) -> None:
         import sys
 
         print(f"reign: serving on {cfg.host}: put TLS in front of it (tokens travel in headers)", file=sys.stderr)
+    Database(cfg.database_url).migrate()  # an unreachable or foreign database: one line, before serving
     uvicorn.run(create_app(cfg), host=cfg.host, port=cfg.port, log_level="warning", access_log=False)

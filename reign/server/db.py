@@ -99,6 +99,9 @@ class Database:
         from reign.server.config import sqlalchemy_url
 
         self.url = sqlalchemy_url(url)
+        if not self.url.startswith(("sqlite:///", "postgresql+psycopg://")):
+            raise ReignError(f"unsupported database URL {url.split('://')[0]}://...: use sqlite:///PATH or "
+                             "postgresql://USER@HOST:PORT/DB")
         sqlite = self.url.startswith("sqlite")
         kwargs: dict[str, Any] = {"pool_pre_ping": True}
         if sqlite:
@@ -119,11 +122,15 @@ class Database:
 
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-        with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(5245474)"))
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        try:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(5245474)"))
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except sa.exc.SQLAlchemyError as exc:
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise ReignError(f"database {where}: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}") from None
 
     def retry(self, work: Callable[[sa.Connection], T]) -> T:
         """One transaction; while the database is unreachable, wait and try again (up to RETRY_SECONDS)."""
