@@ -84,3 +84,17 @@ def test_bad_databases_are_one_line_errors() -> None:
         Database("mysql://user@host/db")
     with pytest.raises(ReignError, match=r"database postgresql\+psycopg://x@127.0.0.1:1/db: connection failed"):
         Database("postgresql://x@127.0.0.1:1/db").migrate()
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_uses(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from reign.server.db import metadata
+
+    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    db.migrate()
+    db.migrate()  # idempotent
+    with db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert [d for d in diffs if not (d[0] == "remove_table" and d[1].name == "reign_alembic_version")] == []
