@@ -22,6 +22,11 @@ What the gate should know:
   so the commands it names appear as segments; its own parse errors are not reported.
 - `argv` is brace-expanded as bash does (`/etc/shado{w,}` -> two words); globs are kept as written
   (`/etc/shado?` is one literal word, not dynamic): path rules must treat `*?[` in a word as wildcards.
+- The working directory is followed through `cd`/`pushd`/`popd` (`cd` / `cd ~` is home, `cd -` the
+  previous one); subshells, pipelines, `&`, substitutions and wrapper payloads restore it; a `cd` in
+  a branch, loop or a conditional and-or operand, to a computed place, or inside a called function,
+  makes it unknown (None) from there on. `cd DIR; cmd` is assumed to succeed. Remote and in-container
+  commands (ssh, kubectl/docker exec) and login shells run in an unknown directory.
 - `pipe_from` is transitive and over-approximate: every upstream stage's programs, nearest first.
 - Not visible here: aliases, functions and variables inherited from the environment, leading
   assignments (`PATH=..`, `LD_PRELOAD=..`, `BASH_ENV=..` are dropped from argv), code run by
@@ -33,6 +38,10 @@ What the gate should know:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+Effect = Literal["read", "write", "destructive", "unknown"]
+START_DIR = "."  # the directory the command string starts in (the tool's working directory)
 
 PROBLEMS = ("parse_error", "ansi_c_quoting", "dynamic_program", "dynamic_payload", "too_deep",
             "recursive_function", "empty")
@@ -44,6 +53,30 @@ class Redirect:
     op: str  # as written, fd number kept: ">", ">>", "2>", "2>&", "&>", "<", "<<", "<<-", "<<<", "<>" ...
     target: str  # literal word after quote removal; raw source text if computed; here-doc: its delimiter
     dynamic: bool  # the target contains an expansion
+    path: str | None = None  # the target resolved against the command's working directory, when it moved
+
+    @property
+    def resolved(self) -> str:
+        return self.path if self.path is not None else self.target
+
+
+@dataclass(frozen=True)
+class InlineCode:
+    """What a program's inline code does (`python3 -c CODE`, `awk PROGRAM`, `sed SCRIPT`, `gdb -ex CMD`...).
+
+    The commands it spawns with literal text are parsed as segments of their own (wrapper label
+    "<program> code"); this records the rest. `effect` is "unknown" when the code cannot be understood
+    (a parse error, a computed command or path, dynamic evaluation, a language with no grammar here).
+    """
+
+    language: str
+    effect: Effect
+    deletes: tuple[str, ...] = ()  # literal paths it deletes ("?" when computed)
+    writes: tuple[str, ...] = ()  # literal paths it writes ("?" when computed)
+    reads: tuple[str, ...] = ()  # literal paths it opens for reading
+    network: bool = False  # opens a connection or sends a request
+    env_dump: bool = False  # prints or sends the whole environment
+    why: tuple[str, ...] = ()  # short notes for the reason shown to a person
 
 
 @dataclass(frozen=True)
@@ -57,6 +90,15 @@ class Segment:
     stdin_literal: str | None  # literal text fed on stdin by a here-doc / here-string
     background: bool
     text: str  # source text of this simple command
+    cwd: str | None = START_DIR  # working directory: START_DIR, a path after cd/pushd/popd, None when unknown
+    paths: tuple[str, ...] = ()  # argv with relative operands resolved against cwd; () when cwd is START_DIR
+    code: InlineCode | None = None  # the program's inline code, when it has some
+
+    @property
+    def path_argv(self) -> tuple[str, ...]:
+        """argv with relative path operands resolved against the working directory (argv itself when
+        the directory did not move; relative words stay relative when it is unknown)."""
+        return self.paths or self.argv
 
 
 @dataclass(frozen=True)

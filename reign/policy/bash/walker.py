@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reign.policy.bash import wrappers
+from reign.policy.bash.cwd import CHDIR_PROGRAMS, Dirs, chdir, resolve_target, resolve_words
 from reign.policy.bash.quirks import (
     BODIES,
     KEYWORD_PREFIX,
@@ -25,7 +26,7 @@ from reign.policy.bash.quirks import (
     rw_error_before,
 )
 from reign.policy.bash.redirects import BACKTICK_ESC, RedirectReader
-from reign.policy.bash.segment import MAX_WRAPPERS, Redirect, Segment, ShellAnalysis
+from reign.policy.bash.segment import MAX_WRAPPERS, START_DIR, Redirect, Segment, ShellAnalysis
 from reign.policy.bash.state import NO_STDIN, Ctx, Lit, Stdin, dedupe, heredoc_text, stdout_literal
 from reign.policy.bash.words import Env, Word, brace_words, evaluate, node_text, program_name, read_word
 
@@ -42,6 +43,14 @@ _VAR_POISON = frozenset({"eval", "source", ".", "trap", "declare", "typeset", "l
 _VAR_MUTATORS = frozenset({"read", "mapfile", "readarray", "printf", "let", "unset", "export", "readonly",
                            "getopts", "wait", "cd", "pushd", "popd", "set", "shift", "coproc", "builtin",
                            "command"})
+# Wrappers whose command runs in this same shell (a `cd` through them moves it), and wrappers whose
+# command runs on another machine or in a container (its directory is not this one).
+_SAME_SHELL = frozenset({"builtin", "command", "eval", "source", "."})
+_ELSEWHERE = frozenset({"ssh", "kubectl exec", "oc exec", "kubectl run", "oc run", "kubectl debug", "oc debug",
+                        "docker exec", "podman exec", "nerdctl exec", "chroot"})
+# Compound commands whose body may run zero or several times, or not at all.
+_BRANCHING = frozenset({"if_statement", "while_statement", "for_statement", "c_style_for_statement",
+                        "case_statement", "case_item", "else_clause", "elif_clause", "do_group"})
 _VAR_SPECIAL = frozenset({"_", "RANDOM", "SRANDOM", "SECONDS", "LINENO", "EPOCHSECONDS", "EPOCHREALTIME",
                           "PWD", "OLDPWD", "REPLY", "OPTARG", "OPTIND", "HISTCMD", "PPID", "UID", "EUID",
                           "GROUPS", "FUNCNAME", "PIPESTATUS", "MAPFILE", "COLUMNS", "LINES", "SHELLOPTS"})
@@ -56,6 +65,17 @@ class Walker(RedirectReader):
         self.func_producers: dict[str, tuple[str, ...]] = {}
         self.env: Env = {}  # literal assignments known in the statement list being walked
         self.poisoned = False  # something seen can change variables unseen: substitute nothing more
+        self.dirs = Dirs()  # the working directory where the walk is
+        self.func_chdir: set[str] = set()  # functions whose body changes the directory
+
+    def subshell_dirs(self) -> Dirs:
+        """The directories to restore once a subshell (or child process) is done."""
+        return self.dirs
+
+    def maybe_moved(self, before: Dirs) -> None:
+        """After code that may or may not have run: a directory it changed is no longer known."""
+        if self.dirs != before:
+            self.dirs = Dirs(None, before.cwd if self.dirs.cwd != before.cwd else self.dirs.oldpwd, ())
 
     def problem(self, code: str) -> None:
         self.problems.setdefault(code, None)
@@ -117,26 +137,36 @@ class Walker(RedirectReader):
             for group, bg in groups:
                 c = replace(ctx, background=True) if bg and not ctx.background else ctx
                 before = dict(self.env) if bg and track else None  # `a=1 &` runs in a subshell
+                dirs_before = self.dirs
                 certain = not bg  # the first pipeline of an and-or list always runs
+                moved_maybe = False  # a later operand (it may not run) changed the directory
                 stages: list[Node | Attached] = []
                 for it in group:
                     if isinstance(it, str):
                         if it in ("&&", "||") and stages:
+                            at = self.dirs
                             if track:
                                 self.statement(stages, c, certain)
                             else:
                                 self.pipeline(stages, c)
+                            moved_maybe |= not certain and self.dirs != at
                             certain = False
                             stages = []
                     else:
                         stages.append(it)
                 if stages:
+                    at = self.dirs
                     if track:
                         self.statement(stages, c, certain)
                     else:
                         self.pipeline(stages, c)
+                    moved_maybe |= not certain and self.dirs != at
                 if before is not None:
                     self.env = before
+                if bg:
+                    self.dirs = dirs_before  # `cd x &` runs in a subshell
+                elif moved_maybe:
+                    self.maybe_moved(dirs_before)
         finally:
             self.env = saved
 
@@ -201,7 +231,10 @@ class Walker(RedirectReader):
     def pipeline(self, stages: list[Node | Attached], ctx: Ctx) -> None:
         stdin = ctx.stdin
         last = len(stages) - 1
+        dirs = self.dirs
         for i, st in enumerate(stages):
+            if last:
+                self.dirs = dirs  # each stage of a pipeline is a subshell
             c = ctx if stdin is ctx.stdin else replace(ctx, stdin=stdin)
             if ctx.coprocs and st.start_byte in ctx.coprocs:
                 c = self.coproc(ctx.coprocs.pop(st.start_byte), c)
@@ -211,10 +244,13 @@ class Walker(RedirectReader):
                 producers = self.producers(n0, ctx.level)
                 text, exact, heredoc = lit if lit is not None else (None, False, False)
                 stdin = Stdin(True, text, exact, heredoc, dedupe(producers + chain))
+        if last:
+            self.dirs = dirs
 
     def coproc(self, argv: tuple[str, ...], ctx: Ctx) -> Ctx:
         text = " ".join(argv)
-        seg = Segment(argv[0], argv, frozenset(), (), ctx.wrappers, ctx.stdin.pipe_from, None, True, text)
+        seg = Segment(argv[0], argv, frozenset(), (), ctx.wrappers, ctx.stdin.pipe_from, None, True, text,
+                      self.dirs.cwd)
         self.add(seg, ctx)
         if len(ctx.wrappers) >= MAX_WRAPPERS:
             self.problem("too_deep")
@@ -234,7 +270,12 @@ class Walker(RedirectReader):
         if t == "command":
             return self.command(node, ctx, ())
         if t in BODIES:
+            before = self.dirs
             self.body(node, ctx)
+            if t == "subshell":
+                self.dirs = before
+            elif t in _BRANCHING:
+                self.maybe_moved(before)
         elif t in ("list", "pipeline", "redirected_statement"):
             self.seq(flatten([node]), ctx)
         elif t == "function_definition":
@@ -290,9 +331,13 @@ class Walker(RedirectReader):
         self.calls.setdefault(name, set())
         inner = replace(ctx, func=name, level=ctx.level + 1, stdin=NO_STDIN, background=False)
         n0 = len(self.segs)
+        before = self.dirs
         for c in node.children:
             if c.is_named and c != name_node:
                 self.node(c, inner)
+        if self.dirs != before:
+            self.func_chdir.add(name)  # where a call leaves the directory is not followed
+        self.dirs = before
         self.func_producers[name] = self.producers(n0, ctx.level + 1)
 
     def declaration(self, node: Node, ctx: Ctx) -> None:
@@ -331,7 +376,9 @@ class Walker(RedirectReader):
                 out = proc_stdin is not None and n.child_count > 0 and n.children[0].type == ">("
                 inner = replace(ctx, level=ctx.level + 1,
                                 stdin=proc_stdin if out and proc_stdin is not None else ctx.stdin)
+                before = self.dirs
                 self.body(n, inner)
+                self.dirs = before
             elif t == "ansi_c_string":
                 self.problem("ansi_c_quoting")
             elif t in STATEMENTS and n is not node:
@@ -350,10 +397,12 @@ class Walker(RedirectReader):
     def substitution(self, node: Node, ctx: Ctx) -> None:
         inner = replace(ctx, level=ctx.level + 1)
         raw = node_text(node)
+        before = self.dirs
         if raw.startswith("`") and "\\" in raw:  # bash unescapes \` \$ \\ before parsing backticks
             self.text(BACKTICK_ESC.sub(r"\1", raw[1:-1] if raw.endswith("`") else raw[1:]), inner)
         else:
             self.body(node, inner)
+        self.dirs = before
 
     # ----------------------------------------------------------------- simple commands
 
@@ -439,8 +488,8 @@ class Walker(RedirectReader):
             self.add(seg, ctx)
         elif redirects:
             text = src[node.start_byte:node.end_byte].decode("utf-8", "replace")
-            seg = Segment("", (), frozenset(), redirects, ctx.wrappers, stdin.pipe_from,
-                          heredoc_text(stdin), ctx.background, text)
+            seg = Segment("", (), frozenset(), self.resolve_redirects(redirects), ctx.wrappers,
+                          stdin.pipe_from, heredoc_text(stdin), ctx.background, text, self.dirs.cwd)
             self.add(seg, ctx)
         self.run_tasks(tasks, ctx)
         for s in stmts:
@@ -451,7 +500,15 @@ class Walker(RedirectReader):
             self.problem("dynamic_program")
         else:
             self.unwrap(program, words, ctx, stdin, appended=False)
+            self.moved(program, words)
         return stdout_literal(program, words, stdin, redirects), stdin.pipe_from
+
+    def moved(self, program: str, words: Sequence[Word]) -> None:
+        """Follow the working directory after a command of this shell."""
+        if program in CHDIR_PROGRAMS:
+            self.dirs = chdir(self.dirs, program, list(words[1:]))
+        elif program in self.func_chdir:
+            self.dirs = Dirs(None, self.dirs.cwd, ())
 
     def segment(self, words: Sequence[Word], ctx: Ctx, redirects: tuple[Redirect, ...], stdin: Stdin,
                 text: str) -> Segment:
@@ -459,8 +516,17 @@ class Walker(RedirectReader):
         dyn = frozenset(i for i, w in enumerate(words) if w.dynamic)
         if ctx.placeholders and any(p in words[0].value for p in ctx.placeholders):
             self.problem("dynamic_payload")  # the program itself comes from xargs / find input
-        return Segment(program_name(words[0]), argv, dyn, redirects, ctx.wrappers, stdin.pipe_from,
-                       heredoc_text(stdin), ctx.background, text)
+        cwd = self.dirs.cwd
+        return Segment(program_name(words[0]), argv, dyn, self.resolve_redirects(redirects), ctx.wrappers,
+                       stdin.pipe_from, heredoc_text(stdin), ctx.background, text, cwd,
+                       resolve_words(cwd, list(words)))
+
+    def resolve_redirects(self, redirects: tuple[Redirect, ...]) -> tuple[Redirect, ...]:
+        cwd = self.dirs.cwd
+        if cwd == START_DIR or not redirects:
+            return redirects
+        return tuple(r if r.op.startswith("<<") else replace(r, path=resolve_target(cwd, r.target, r.dynamic))
+                     for r in redirects)
 
     # ----------------------------------------------------------------- wrappers
 
@@ -486,12 +552,19 @@ class Walker(RedirectReader):
             text = ctx.src[first.start:last.end].decode("utf-8", "replace")
         else:
             text = " ".join(w.raw for w in words)
+        before = self.dirs
+        if label in _ELSEWHERE:
+            self.dirs = Dirs(None)
         seg = self.segment(words, inner, (), stdin, text)
         self.add(seg, inner)
         if words[0].dynamic or words[0].glob:
             self.problem("dynamic_program")
         else:
             self.unwrap(seg.program, words, inner, stdin, appended=appended)
+            if label in _SAME_SHELL:
+                self.moved(seg.program, words)
+                return
+        self.dirs = before  # a child process: its `cd` does not move this shell
 
     def payload(self, text: str, dynamic: bool, ctx: Ctx, label: str, stdin: Stdin, *,
                 quoted_placeholders: bool = False) -> None:
@@ -506,7 +579,12 @@ class Walker(RedirectReader):
             self.problem("too_deep")
             return
         before = set(self.problems)
+        dirs = self.dirs
+        if label in _ELSEWHERE:
+            self.dirs = Dirs(None)
         self.text(text, replace(ctx, wrappers=(*ctx.wrappers, label), stdin=stdin))
+        if label not in _SAME_SHELL:
+            self.dirs = dirs
         if dynamic:
             for code in ("parse_error", "dynamic_program"):
                 if code not in before:
