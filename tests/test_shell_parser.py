@@ -1,4 +1,4 @@
-"""reign.policy.shell: the facts the gate decides shell commands on.
+"""reign.policy.bash: the facts the gate decides shell commands on.
 
 Each table states behaviour: which simple commands a string runs, through which wrappers, fed by
 which pipes, with which redirections, and what the parser could not prove.
@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 
-from reign.policy.shell import Redirect, Segment, ShellAnalysis, parse
+from reign.policy.bash import Redirect, Segment, ShellAnalysis, parse
 
 
 def programs(a: ShellAnalysis) -> list[str]:
@@ -526,7 +526,8 @@ def test_text_of_payload_segments() -> None:
 
 
 def test_printf_and_echo_escapes_decode_whole() -> None:
-    from reign.policy.shell import _echo_e, _printf
+    from reign.policy.bash.words import echo_e as _echo_e
+    from reign.policy.bash.words import printf_format as _printf
 
     assert _printf("\\x72\\x6d|\\101|\\0101|\\u00e9|\\U0001F600|\\cb|\\z", []) == "rm|A|\b1|\u00e9|\U0001F600|\\cb|\\z"
     assert _printf('\\"\\\'\\?\\e\\\\x41', []) == '"\'?\x1b\\x41'  # a decoded backslash is not decoded again

@@ -1,7 +1,7 @@
 """`decide(call, policy, context) -> Decision`: a pure function, no I/O, no model.
 
 Non-shell calls are matched on the tool, its effect, its arguments and its manager's facts.
-Shell calls are parsed into every simple command they would run (reign.policy.shell); each is
+Shell calls are parsed into every simple command they would run (reign.policy.bash); each is
 decided on its own and the call gets the strictest. A command that cannot be parsed cleanly is
 never `allow`. When no explicit rule matches, the tool's effect decides (read: allow, else ask).
 """
@@ -11,11 +11,14 @@ from __future__ import annotations
 import functools
 import shlex
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reign.policy.facts.cli_options import subcommand
 from reign.policy.rules import STRICTNESS, Policy, Rule, arg_at, matches
 from reign.types import Decision
+
+if TYPE_CHECKING:
+    from reign.policy.bash import Segment
 
 SHELL_TOOLS = frozenset({"bash"})
 EFFECT_ORDER = {"read": 0, "write": 1, "unknown": 2, "destructive": 3}
@@ -237,9 +240,9 @@ def _command_level(rule: Rule) -> bool:
 
 def _judge_shell(command: str, call: GateCall, rules: list[Rule], ctx: GateContext, sev: dict[str, str],
                  depth: int) -> Judgement:
+    from reign.policy.bash import parse
     from reign.policy.classifiers.shell import NETWORK_SENDERS, staged_payload
     from reign.policy.facts import shell_calls
-    from reign.policy.shell import parse
 
     analysis = parse(command)
     seg_rules = [r for r in rules if r.is_segment_rule and (
@@ -342,7 +345,7 @@ def _index(rules: tuple[Rule, ...]) -> tuple[dict[str, tuple[Rule, ...]], tuple[
     return {k: tuple(v) for k, v in by_program.items()}, tuple(anywhere)
 
 
-def segment_view(seg: Any, ctx: GateContext) -> dict[str, Any]:
+def segment_view(seg: Segment, ctx: GateContext) -> dict[str, Any]:
     """The facts a rule sees of one simple command, with paths normalised (`$HOME`, the home dir -> `~`)."""
     from reign.policy.classifiers.shell import segment_facts
 

@@ -40,9 +40,10 @@ import fnmatch
 import re
 import shlex
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from reign.policy.bash import Segment
     from reign.policy.gate import GateContext
 
 _RECURSIVE = re.compile(r"^(-[a-zA-Z]*[rR][a-zA-Z]*|--recursive(=.*)?)$")
@@ -190,9 +191,9 @@ _DOCKER_HOST_SENSITIVE_UNDER = ("/etc/", "/root/", "/boot/", "/dev/", "/usr/", "
 _ENGINE_SOCKETS = re.compile(r"(docker|containerd|crio|podman|buildkitd?)\.sock$|/run/containerd/")
 
 
-def segment_facts(seg: Any, ctx: GateContext) -> set[str]:
+def segment_facts(seg: Segment, ctx: GateContext) -> set[str]:
     prog, args = seg.program, list(seg.argv[1:])
-    dyn = {i - 1 for i in getattr(seg, "dynamic_args", ()) if i > 0}
+    dyn = {i - 1 for i in seg.dynamic_args if i > 0}
     from_xargs = bool(seg.wrappers) and seg.wrappers[-1] == "xargs"
     if from_xargs and stdin_words(seg):
         args += stdin_words(seg)  # `xargs rm -rf <<< /`: the words xargs appends are known
@@ -349,7 +350,7 @@ def _option_values(args: list[str], names: set[str] | frozenset[str]) -> list[st
     return out
 
 
-def _credential(seg: Any, prog: str, args: list[str], home: str, recursive: bool) -> bool:
+def _credential(seg: Segment, prog: str, args: list[str], home: str, recursive: bool) -> bool:
     if prog in ("kubectl", "oc") and (_kubectl_reads_secrets(args) or
                                       ("config" in args and ("--raw" in args or "--flatten" in args))):
         return True
@@ -425,7 +426,7 @@ def _computed_read(prog: str, args: list[str], dyn: set[int]) -> bool:
     return False
 
 
-def _environment_facts(seg: Any, prog: str, args: list[str], dyn: set[int]) -> set[str]:
+def _environment_facts(seg: Segment, prog: str, args: list[str], dyn: set[int]) -> set[str]:
     facts: set[str] = set()
     if prog in ("env", "printenv") and not [a for a in args if not a.startswith("-")]:
         facts.add("env_dump")
@@ -471,7 +472,7 @@ def _wipe_target(path: str, home: str) -> bool:
     return stripped and p == "/"
 
 
-def _path_facts(seg: Any, prog: str, args: list[str], home: str, recursive: bool) -> set[str]:
+def _path_facts(seg: Segment, prog: str, args: list[str], home: str, recursive: bool) -> set[str]:
     facts: set[str] = set()
     ops = [a for _, a in _operands(args, _VALUE_OPTS.get(prog, frozenset()))]
     if _wipes(prog, args, ops, home, recursive):
@@ -914,9 +915,9 @@ def _host_sensitive(source: str, read_only: bool, home: str) -> bool:
     return n.startswith(_DOCKER_HOST_SENSITIVE_UNDER)
 
 
-def stdin_words(seg: Any) -> list[str]:
+def stdin_words(seg: Segment) -> list[str]:
     """Words xargs would read from a literal here-string / here-doc (best effort)."""
-    text = getattr(seg, "stdin_literal", None)
+    text = seg.stdin_literal
     if not isinstance(text, str) or not text:
         return []
     try:
@@ -942,7 +943,7 @@ def _file_key(word: str, ctx: GateContext) -> str:
     return normal_path(word, ctx).removeprefix("./")
 
 
-def staged_payload(segments: Sequence[Any], ctx: GateContext) -> str | None:
+def staged_payload(segments: Sequence[Segment], ctx: GateContext) -> str | None:
     """The file a command writes from a fetcher or decoder and then runs, if it does both."""
     written: dict[str, str] = {}
     for seg in segments:
