@@ -303,11 +303,8 @@ def _judge_shell(command: str, call: GateCall, rules: list[Rule], ctx: GateConte
 _DESTRUCTIVE_PROGRAMS = frozenset({"rm", "rmdir", "shred", "unlink", "wipefs", "mkfs", "dd", "truncate",
                                    "srm", "fdisk", "parted", "sgdisk", "blkdiscard"})
 _WRITE_PROGRAMS = frozenset({"mkdir", "touch", "cp", "mv", "ln", "chmod", "chown", "chgrp", "tee", "install",
-                             "sed", "git", "make", "npm", "pip", "pip3", "tar", "unzip", "gzip", "gunzip", "zip",
-                             "patch", "rsync", "scp", "ssh-keygen", "kill", "pkill", "systemctl", "service",
-                             "apt-get", "apt", "yarn", "pnpm", "go", "cargo", "pytest", "python", "python3", "node",
-                             "cd", "pushd", "popd", "export", "source", ".", "exit", "set", "unset", "wait",
-                             "curl", "wget"})
+                             "git", "tar", "unzip", "gzip", "gunzip", "zip", "patch", "rsync", "scp", "cd",
+                             "pushd", "popd", "export", "exit", "unset", "wait", "curl", "wget"})
 
 
 def segment_effect(seg: Any, ctx: GateContext, found: list[Verdict]) -> str:
