@@ -102,16 +102,17 @@ def combine(judged: Judgement, call: GateCall, ctx: GateContext) -> Decision:
     top = max(verdicts, key=lambda v: (STRICTNESS[v.action], SEVERITY_ORDER[v.severity], v.grant))
     if top.action == "allow":
         grants = [v for v in verdicts if v.grant]
-        if grants:
-            return _decision(replace(grants[0], reason=f"{grants[0].reason} (allowed by name in your policy)",
-                                     severity="routine"), effect)
-        if gated in ("destructive", "unknown"):
-            top = Verdict("ask", f"{top.reason}; but it is {gated}", top.rule, "risky", top.source)
-        elif ctx.production and effect != "read" and call.tool not in SHELL_TOOLS and call.command is None:
+        if ctx.production and effect != "read" and call.tool not in SHELL_TOOLS and call.command is None:
             top = Verdict("ask", f"production context {ctx.kube_context!r}: writes ask", "production-context",
                           "risky")
+        elif grants:
+            return _decision(replace(grants[0], reason=f"{grants[0].reason} (allowed by name in your policy)",
+                                     severity="routine"), effect)
+        elif gated in ("destructive", "unknown"):
+            top = Verdict("ask", f"{top.reason}; but it is {gated}", top.rule, "risky", top.source)
     if top.action == "ask":
-        severity = max((v.severity for v in verdicts if v.action == "ask"), key=SEVERITY_ORDER.__getitem__)
+        severity = max([top.severity] + [v.severity for v in verdicts if v.action == "ask"],
+                       key=SEVERITY_ORDER.__getitem__)
         if gated in ("destructive", "unknown") and severity == "routine":
             severity = "risky"
         top = replace(top, severity=severity)

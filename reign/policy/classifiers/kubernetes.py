@@ -317,7 +317,7 @@ def _production(args: dict[str, Any], ctx: GateContext) -> bool:
     if isinstance(context, str) and context:
         pattern = getattr(ctx, "production_pattern", "") or ""
         return bool(pattern and re.search(pattern, context))
-    return bool(getattr(ctx, "production", False))
+    return False  # the session's own context: production.yaml matches `context: {production: true}`
 
 
 def _cluster_admin(args: dict[str, Any]) -> bool:

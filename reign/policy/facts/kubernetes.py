@@ -70,6 +70,8 @@ def kubectl_calls(argv: tuple[str, ...], stdin: str | None = None) -> list[GateC
         effect = "read"
     base = _common(line)
     tool = "k8s_" + _TOOL_NAMES.get(verb, verb.replace(" ", "_").replace("-", "_"))
+    if effect == "read" and KUBECTL_EFFECTS.get(verb) != "read":
+        tool = "k8s_dry_run"  # changes nothing: no write rule may take it for the verb it rehearses
     calls: list[dict[str, Any]] = []
     if verb in _NO_KIND:
         calls.append({})
