@@ -349,7 +349,8 @@ def segment_view(seg: Segment, ctx: GateContext) -> dict[str, Any]:
 
     args = list(seg.argv[1:])
     values = []
-    for word in args:
+    resolved = list(seg.path_argv[1:]) if len(seg.path_argv) == len(seg.argv) else args
+    for word in dict.fromkeys(args + resolved):  # as written and resolved against the tracked directory
         values.append(word)
         if (word.startswith("-") and "=" in word) or ("=" in word and not word.startswith("-")):
             values.append(word.split("=", 1)[1])

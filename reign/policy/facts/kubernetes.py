@@ -22,7 +22,7 @@ KUBECTL_EFFECTS: dict[str, str] = {
     "rollout status": "read", "rollout history": "read", "config view": "read", "config get-contexts": "read",
     "config current-context": "read", "config get-clusters": "read", "config get-users": "read",
     "apply": "write", "create": "write", "replace": "write", "patch": "write", "scale": "write", "label": "write",
-    "annotate": "write", "set": "write", "edit": "write", "autoscale": "write", "expose": "write",
+    "annotate": "write", "set": "write", "edit": "unknown", "autoscale": "write", "expose": "write",
     "rollout restart": "write", "rollout undo": "write", "rollout pause": "write", "rollout resume": "write",
     "cordon": "write", "uncordon": "write", "taint": "write", "cp": "write", "port-forward": "write",
     "proxy": "write", "run": "write", "attach": "write", "debug": "write", "certificate": "write",
