@@ -383,7 +383,6 @@ NOT_PAYLOADS = [
     ". ~/.bashrc",
     "bash script.sh arg",
     "command -v rm",
-    "python3 -c 'import os; os.system(\"rm -rf /\")'",
     "perl -e 'unlink \"x\"'",
     "node -e 'process.exit(1)'",
     "xargs",

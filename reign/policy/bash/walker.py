@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from reign.policy.bash import wrappers
+from reign.policy.bash import inline, wrappers
 from reign.policy.bash.cwd import CHDIR_PROGRAMS, Dirs, chdir, resolve_target, resolve_words
 from reign.policy.bash.quirks import (
     BODIES,
@@ -485,6 +485,7 @@ class Walker(RedirectReader):
                     end = max(end, r.end_byte)
             text = src[node.start_byte:end].decode("utf-8", "replace")
             seg = self.segment(words, ctx, redirects, stdin, text)
+            at = len(self.segs)
             self.add(seg, ctx)
         elif redirects:
             text = src[node.start_byte:node.end_byte].decode("utf-8", "replace")
@@ -499,7 +500,7 @@ class Walker(RedirectReader):
         if words[0].dynamic or words[0].glob:
             self.problem("dynamic_program")
         else:
-            self.unwrap(program, words, ctx, stdin, appended=False)
+            self.unwrap(program, words, ctx, stdin, appended=False, at=at)
             self.moved(program, words)
         return stdout_literal(program, words, stdin, redirects), stdin.pipe_from
 
@@ -530,14 +531,21 @@ class Walker(RedirectReader):
 
     # ----------------------------------------------------------------- wrappers
 
-    def unwrap(self, program: str, words: Sequence[Word], ctx: Ctx, stdin: Stdin, *,
-               appended: bool) -> None:
+    def unwrap(self, program: str, words: Sequence[Word], ctx: Ctx, stdin: Stdin, *, appended: bool,
+               at: int) -> None:
+        """Walk what a wrapper runs; inline code found is attached to the program's segment (at `at`)."""
         if program in wrappers.SHELLS:
             wrappers.run_shell(self, program, words[1:], ctx, stdin, appended)
             return
         handler = wrappers.HANDLERS.get(program)
         if handler is not None:
             handler(self, program, list(words[1:]), ctx, stdin)
+        code_handler = inline.handler_for(program)
+        if code_handler is not None:
+            code = code_handler(self, program, list(words[1:]), ctx, stdin)
+            if code is not None:
+                seg, level = self.segs[at]
+                self.segs[at] = (replace(seg, code=code), level)
 
     def argv_payload(self, words: Sequence[Word], ctx: Ctx, stdin: Stdin, label: str, *,
                      placeholders: frozenset[str] = frozenset(), appended: bool = False) -> None:
@@ -556,11 +564,12 @@ class Walker(RedirectReader):
         if label in _ELSEWHERE:
             self.dirs = Dirs(None)
         seg = self.segment(words, inner, (), stdin, text)
+        at = len(self.segs)
         self.add(seg, inner)
         if words[0].dynamic or words[0].glob:
             self.problem("dynamic_program")
         else:
-            self.unwrap(seg.program, words, inner, stdin, appended=appended)
+            self.unwrap(seg.program, words, inner, stdin, appended=appended, at=at)
             if label in _SAME_SHELL:
                 self.moved(seg.program, words)
                 return

@@ -30,7 +30,7 @@ def _handler(*names: str) -> Callable[[_Handler], _Handler]:
     return register
 
 
-def _options(args: Sequence[Word], short_val: str = "", long_val: frozenset[str] = frozenset(),
+def options(args: Sequence[Word], short_val: str = "", long_val: frozenset[str] = frozenset(),
              ) -> tuple[int, dict[str, Word | None]]:
     """Skip leading options (getopt style, stops at the first operand or after `--`).
 
@@ -77,7 +77,7 @@ def _options(args: Sequence[Word], short_val: str = "", long_val: frozenset[str]
     return i, opts
 
 
-def _fs(*items: str) -> frozenset[str]:
+def fs(*items: str) -> frozenset[str]:
     return frozenset(items)
 
 
@@ -86,7 +86,7 @@ def _simple_wrapper(short_val: str = "", long_val: frozenset[str] = frozenset(),
     """`prog [options] [skip operands] CMD...`: CMD is run as an argv."""
 
     def handle(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
-        i, opts = _options(args, short_val, long_val)
+        i, opts = options(args, short_val, long_val)
         if stop_if & opts.keys():
             return
         a.argv_payload(args[i + skip:], ctx, stdin, prog)
@@ -96,30 +96,30 @@ def _simple_wrapper(short_val: str = "", long_val: frozenset[str] = frozenset(),
 
 for _names, _h in (
     (("nohup", "setsid", "unbuffer", "builtin", "chronic", "catchsegv", "torsocks", "tini", "dumb-init",
-      "fakeroot", "firejail", "valgrind", "unshare"), _simple_wrapper("", _fs())),
-    (("nice",), _simple_wrapper("n", _fs("--adjustment"))),
-    (("stdbuf",), _simple_wrapper("ioe", _fs("--input", "--output", "--error"))),
-    (("time",), _simple_wrapper("fo", _fs("--format", "--output"))),
+      "fakeroot", "firejail", "valgrind", "unshare"), _simple_wrapper("", fs())),
+    (("nice",), _simple_wrapper("n", fs("--adjustment"))),
+    (("stdbuf",), _simple_wrapper("ioe", fs("--input", "--output", "--error"))),
+    (("time",), _simple_wrapper("fo", fs("--format", "--output"))),
     (("exec",), _simple_wrapper("a")),
-    (("timeout",), _simple_wrapper("ks", _fs("--kill-after", "--signal"), skip=1)),
-    (("gosu", "su-exec"), _simple_wrapper("", _fs(), skip=1)),
-    (("ionice",), _simple_wrapper("cnpPu", _fs("--class", "--classdata", "--pid", "--pgid", "--uid"),
-                                  stop_if=_fs("-p", "-P", "-u", "--pid", "--pgid", "--uid"))),
-    (("strace",), _simple_wrapper("abeEIoOpPsSuUX", _fs("--output", "--trace", "--attach", "--signal",
+    (("timeout",), _simple_wrapper("ks", fs("--kill-after", "--signal"), skip=1)),
+    (("gosu", "su-exec"), _simple_wrapper("", fs(), skip=1)),
+    (("ionice",), _simple_wrapper("cnpPu", fs("--class", "--classdata", "--pid", "--pgid", "--uid"),
+                                  stop_if=fs("-p", "-P", "-u", "--pid", "--pgid", "--uid"))),
+    (("strace",), _simple_wrapper("abeEIoOpPsSuUX", fs("--output", "--trace", "--attach", "--signal",
                                                          "--string-limit", "--user", "--env"))),
-    (("ltrace",), _simple_wrapper("aADeFlnopsuwx", _fs("--output"))),
-    (("pkexec",), _simple_wrapper("", _fs("--user"))),
-    (("nsenter",), _simple_wrapper("tSG", _fs("--target", "--setuid", "--setgid"))),
-    (("taskset",), _simple_wrapper("", _fs(), skip=1, stop_if=_fs("-p", "--pid"))),
-    (("chrt",), _simple_wrapper("T", _fs("--sched-runtime", "--sched-period", "--sched-deadline"), skip=1,
-                                stop_if=_fs("-p", "--pid", "-m", "--max"))),
-    (("numactl",), _simple_wrapper("iNmCpPb", _fs("--interleave", "--cpunodebind", "--membind",
+    (("ltrace",), _simple_wrapper("aADeFlnopsuwx", fs("--output"))),
+    (("pkexec",), _simple_wrapper("", fs("--user"))),
+    (("nsenter",), _simple_wrapper("tSG", fs("--target", "--setuid", "--setgid"))),
+    (("taskset",), _simple_wrapper("", fs(), skip=1, stop_if=fs("-p", "--pid"))),
+    (("chrt",), _simple_wrapper("T", fs("--sched-runtime", "--sched-period", "--sched-deadline"), skip=1,
+                                stop_if=fs("-p", "--pid", "-m", "--max"))),
+    (("numactl",), _simple_wrapper("iNmCpPb", fs("--interleave", "--cpunodebind", "--membind",
                                                   "--physcpubind", "--preferred"))),
-    (("systemd-run",), _simple_wrapper("pEMHu", _fs("--property", "--setenv", "--machine", "--host",
+    (("systemd-run",), _simple_wrapper("pEMHu", fs("--property", "--setenv", "--machine", "--host",
                                                     "--unit", "--uid", "--gid", "--working-directory"))),
     (("proxychains", "proxychains4"), _simple_wrapper("f")),
     (("sshpass",), _simple_wrapper("pfde")),
-    (("command",), _simple_wrapper("", _fs(), stop_if=_fs("-v", "-V"))),
+    (("command",), _simple_wrapper("", fs(), stop_if=fs("-v", "-V"))),
 ):
     for _n in _names:
         HANDLERS[_n] = _h
@@ -150,10 +150,10 @@ def _source(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> N
 
 @_handler("ssh")
 def _ssh(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
-    i, opts = _options(args, "BbcDEeFIiJLlmOoPpQRSWw")
+    i, opts = options(args, "BbcDEeFIiJLlmOoPpQRSWw")
     rest = args[i:]
     if len(rest) > 1:  # OpenSSH also takes options after the destination, and `--`
-        j, more = _options(rest[1:], "BbcDEeFIiJLlmOoPpQRSWw")
+        j, more = options(rest[1:], "BbcDEeFIiJLlmOoPpQRSWw")
         opts.update(more)
         rest = rest[:1] + rest[1 + j:]
     if len(rest) > 1:
@@ -176,7 +176,7 @@ def _find(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> Non
                     break
                 cmd.append(args[j])
                 j += 1
-            a.argv_payload(cmd, ctx, stdin, f"find {flag}", placeholders=_fs("{}"))
+            a.argv_payload(cmd, ctx, stdin, f"find {flag}", placeholders=fs("{}"))
             i = j + 1
         else:
             i += 1
@@ -185,7 +185,7 @@ def _find(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> Non
 @_handler("xargs")
 def _xargs(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
     # -i / -e / -l take an optional value that must be attached; -I/-n/-P/-d/-L/-s/-E/-a take one
-    i, opts = _options(args, "InPdLsEa", _fs("--arg-file", "--delimiter", "--max-args", "--max-procs",
+    i, opts = options(args, "InPdLsEa", fs("--arg-file", "--delimiter", "--max-args", "--max-procs",
                                                  "--max-lines", "--max-chars", "--process-slot-var"))
     placeholders: set[str] = set()
     rep = opts.get("-I")
@@ -266,7 +266,7 @@ def _xargs_input(opts: dict[str, Word | None], stdin: Stdin) -> list[str] | None
 
 @_handler("env")
 def _env(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
-    i, opts = _options(args, "uCS", _fs("--unset", "--chdir", "--split-string"))
+    i, opts = options(args, "uCS", fs("--unset", "--chdir", "--split-string"))
     while i < len(args) and not args[i].dynamic and (args[i].value == "-" or
                                                     ASSIGNMENT.match(args[i].value)):
         i += 1
@@ -279,7 +279,7 @@ def _env(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None
 
 @_handler("sudo")
 def _sudo(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
-    i, opts = _options(args, "aCcDgpRrTtUu", _fs(
+    i, opts = options(args, "aCcDgpRrTtUu", fs(
         "--user", "--group", "--close-from", "--chdir", "--prompt", "--chroot", "--role", "--type",
         "--other-user", "--command-timeout", "--auth-type", "--login-class", "--host"))
     if {"-e", "-l", "-v", "-V", "-K", "--edit", "--list", "--validate", "--version",
@@ -299,7 +299,7 @@ def _sudo(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> Non
 
 @_handler("doas")
 def _doas(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
-    i, opts = _options(args, "aCu")
+    i, opts = options(args, "aCu")
     if {"-C", "-L"} & opts.keys():
         return
     if "-s" in opts and i >= len(args):
@@ -310,7 +310,7 @@ def _doas(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> Non
 
 @_handler("chroot")
 def _chroot(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
-    i, _ = _options(args, "", _fs("--userspec", "--groups"))
+    i, _ = options(args, "", fs("--userspec", "--groups"))
     if len(args) > i + 1:
         a.argv_payload(args[i + 1:], ctx, stdin, "chroot")
     elif len(args) == i + 1:
@@ -319,7 +319,7 @@ def _chroot(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> N
 
 @_handler("watch")
 def _watch(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
-    i, opts = _options(args, "nq", _fs("--interval", "--equexit"))
+    i, opts = options(args, "nq", fs("--interval", "--equexit"))
     if {"-x", "--exec"} & opts.keys():
         a.argv_payload(args[i:], ctx, stdin, "watch")
     else:
@@ -328,7 +328,7 @@ def _watch(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> No
 
 @_handler("flock")
 def _flock(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
-    i, _ = _options(args, "wE", _fs("--timeout", "--wait", "--conflict-exit-code"))
+    i, _ = options(args, "wE", fs("--timeout", "--wait", "--conflict-exit-code"))
     rest = args[i + 1:]
     if rest and rest[0].value in ("-c", "--command"):
         if len(rest) > 1:
@@ -356,7 +356,7 @@ def _su_like(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> 
             operands.append(w)
             i += 1
             continue
-        j, opts = _options([w, *args[i + 1:i + 2]], "cgGswu", _fs(
+        j, opts = options([w, *args[i + 1:i + 2]], "cgGswu", fs(
             "--command", "--session-command", "--group", "--supp-group", "--shell", "--whitelist-environment",
             "--user"))
         for key in ("-c", "--command", "--session-command"):
@@ -391,7 +391,7 @@ def _busybox(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> 
 
 @_handler("script")
 def _script(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
-    _, opts = _options(args, "BcEIOomT", _fs("--command", "--log-io", "--log-in", "--log-out",
+    _, opts = options(args, "BcEIOomT", fs("--command", "--log-io", "--log-in", "--log-out",
                                               "--log-timing", "--echo", "--output-limit", "--logging-format"))
     cmd = opts.get("-c") or opts.get("--command")
     if cmd is not None:
@@ -403,7 +403,7 @@ def _script(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> N
 @_handler("at", "batch")
 def _at(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
     """`at TIME` / `batch` read a shell script from stdin; `-f FILE` reads it from a script file."""
-    _, opts = _options(args, "qft")
+    _, opts = options(args, "qft")
     if {"-l", "-d", "-r", "-c", "-V"} & opts.keys():  # list, remove, print a job; version
         return
     if "-f" in opts:
@@ -418,12 +418,12 @@ def _at(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
 
 
 _PARALLEL_SEPARATORS = frozenset({":::", "::::", ":::+", "::::+"})
-_PARALLEL_PLACEHOLDERS = _fs("{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}")
+_PARALLEL_PLACEHOLDERS = fs("{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}")
 
 
 @_handler("parallel")
 def _parallel(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
-    i, opts = _options(args, "jPSadEINnLlsX", _fs(
+    i, opts = options(args, "jPSadEINnLlsX", fs(
         "--jobs", "--sshlogin", "--arg-file", "--delimiter", "--colsep", "--joblog", "--results", "--workdir",
         "--tmpdir", "--timeout", "--delay", "--retries", "--halt", "--memfree", "--load", "--tagstring",
         "--basefile", "--return", "--transferfile", "--env", "--max-args", "--max-replace-args",
@@ -463,7 +463,7 @@ def _parallel(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) ->
                   "parallel", stdin, quoted_placeholders=True)
 
 
-_KUBECTL_GLOBAL = _fs(
+_KUBECTL_GLOBAL = fs(
     "-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--token",
     "--as", "--as-group", "--as-uid", "--cache-dir", "--certificate-authority", "--client-certificate",
     "--client-key", "--request-timeout", "--tls-server-name", "-v", "-c", "--container", "-f", "--filename",
@@ -493,14 +493,14 @@ def _kubectl(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> 
 
 @_handler("docker", "podman", "nerdctl")
 def _docker(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
-    i, _ = _options(args, "Hcl", _fs("--host", "--context", "--config", "--log-level", "--tlscacert",
+    i, _ = options(args, "Hcl", fs("--host", "--context", "--config", "--log-level", "--tlscacert",
                                         "--tlscert", "--tlskey"))
     rest = args[i:]
     if rest and rest[0].value == "container":
         rest = rest[1:]
     if not rest or rest[0].value != "exec":
         return
-    j, _ = _options(rest[1:], "euw", _fs("--env", "--env-file", "--user", "--workdir", "--detach-keys"))
+    j, _ = options(rest[1:], "euw", fs("--env", "--env-file", "--user", "--workdir", "--detach-keys"))
     a.argv_payload(rest[1 + j + 1:], ctx, stdin, f"{prog} exec")
 
 
