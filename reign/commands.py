@@ -184,8 +184,9 @@ def check_calls(stdin: IO[str], stdout: IO[str], policies: list[Path], *, read_o
         effect, manager, command = effects.get(tool, ("write", tool.split("_")[0], None))
         call = GateCall(tool=tool, args=item.get("args") or {}, effect=str(item.get("effect") or effect),
                         manager=manager, command=command)
-        local = replace(ctx, **{k: tuple(v) if isinstance(v, list) else v
-                                for k, v in (item.get("context") or {}).items() if k in _CTX_FIELDS})
+        overrides: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                     for k, v in (item.get("context") or {}).items() if k in _CTX_FIELDS}
+        local = replace(ctx, **overrides)
         decision = decide(call, policy, local)
         stdout.write(json.dumps({"decision": decision.action, "reason": decision.reason, "rule": decision.rule,
                                  "effect": decision.effect, "severity": decision.severity,

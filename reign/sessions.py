@@ -344,7 +344,8 @@ class SessionJournal:
                        "ok = ?, output = ?, duration_ms = ?, finished = ? WHERE session = ? AND message = ? "
                        "AND call_id = ? AND state = 'started'",
                        (record.decision, record.rule, record.reason, record.approved, not result.is_error,
-                        redact(result.content), record.duration_ms, _now(), self.session, self._message, result.call_id))
+                        redact(result.content), record.duration_ms, _now(), self.session, self._message,
+                        result.call_id))
 
     def end(self, result: RunResult, messages: list[Message]) -> None:
         """Close the run: calls it never reached get the loop's "not run" result; a call that was running

@@ -212,9 +212,7 @@ def _call_matches(rule: Rule, call: GateCall, ctx: GateContext, facts: set[str],
         return False
     if "facts" in m and not set(_listify(m["facts"])) <= facts:
         return False
-    if "target" in m and not all(matches(p, targets.get(k) or None) for k, p in m["target"].items()):
-        return False
-    return True
+    return "target" not in m or all(matches(p, targets.get(k) or None) for k, p in m["target"].items())
 
 
 def _listify(value: Any) -> list[Any]:

@@ -19,7 +19,8 @@ from reign.errors import PolicyError
 
 ACTIONS = ("allow", "ask", "deny")
 STRICTNESS = {"allow": 0, "ask": 1, "deny": 2}
-CALL_KEYS = {"tool", "effect", "args", "facts", "manager", "context", "target"}  # target: kind/namespace/name/context  # context: the session (production...)
+# context: the session (production...); target: the kinds, namespaces, names and contexts a call touches
+CALL_KEYS = {"tool", "effect", "args", "facts", "manager", "context", "target"}
 SEGMENT_KEYS = {"program", "subcommand", "argv", "paths", "redirect", "pipe_from", "wrapped_by",
                 "problems", "segment_facts"}
 MATCHER_KEYS = {"glob", "regex", "in", "any_glob", "any_regex", "any_in", "present", "not_glob"}

@@ -326,8 +326,9 @@ def _cluster_admin(args: dict[str, Any]) -> bool:
         return True
     for doc in _safe_docs(args.get("manifest")) if args.get("manifest") else []:
         kind = canonical_kind(str(doc.get("kind", "")))
-        ref = doc.get("roleRef") if isinstance(doc.get("roleRef"), dict) else {}
-        if kind in ("clusterrolebinding", "rolebinding") and ref.get("name") == "cluster-admin":
+        ref = doc.get("roleRef")
+        binding = kind in ("clusterrolebinding", "rolebinding")
+        if binding and isinstance(ref, dict) and ref.get("name") == "cluster-admin":
             return True
         if kind in ("clusterrole", "role") and _grants_everything(doc.get("rules")):
             return True

@@ -65,7 +65,7 @@ def gh_calls(argv: tuple[str, ...]) -> list[GateCall]:
         method = line.value("-X", "--method") or ("POST" if fields or line.has("--input") else "GET")
         return [api_call(method, words[1] if len(words) > 1 else "", fields)]
     repo = line.value("-R", "--repo") or ""
-    group, verb = (words + ["", ""])[:2]
+    group, verb = [*words, "", ""][:2]
     table: dict[tuple[str, str], tuple[str, str]] = {
         ("repo", "delete"): ("github_delete_repo", "destructive"),
         ("repo", "archive"): ("github_update_repo", "write"), ("repo", "edit"): ("github_update_repo", "write"),

@@ -157,10 +157,8 @@ def _kind_names(rest: list[str], verb: str) -> list[dict[str, Any]]:
 
 def _create(rest: list[str], line: CommandLine) -> dict[str, Any]:
     kind = rest[0]
-    if kind in ("secret", "service", "svc") and len(rest) > 2:  # create secret generic NAME
-        name = rest[2]
-    else:
-        name = rest[1] if len(rest) > 1 else ""
+    at = 2 if kind in ("secret", "service", "svc") else 1  # create secret generic NAME
+    name = rest[at] if len(rest) > at else ""
     args: dict[str, Any] = {"kind": kind, "name": name}
     role = line.value("--clusterrole") or line.value("--role")
     if kind in ("clusterrolebinding", "rolebinding") and role:
@@ -210,7 +208,7 @@ def helm_calls(argv: tuple[str, ...]) -> list[GateCall]:
     if context:
         args["context"] = context
     rest = words[1:]
-    if verb in ("install",) and line.flag("--generate-name", "-g"):
+    if verb == "install" and line.flag("--generate-name", "-g"):
         args["chart"] = rest[0] if rest else ""
     elif verb in ("install", "upgrade", "template"):
         if rest:
@@ -221,9 +219,8 @@ def helm_calls(argv: tuple[str, ...]) -> list[GateCall]:
         names = rest[1:] if verb == "get" else rest
         if names:
             args["release"] = names[0]
-    elif verb in ("lint", "package", "show", "inspect", "pull", "fetch", "dependency", "dep"):
-        if rest:
-            args["chart"] = rest[-1]
+    elif verb in ("lint", "package", "show", "inspect", "pull", "fetch", "dependency", "dep") and rest:
+        args["chart"] = rest[-1]
     if line.values("--set", "--set-string", "--set-json"):
         args["set"] = line.values("--set", "--set-string", "--set-json")
     return [GateCall(tool=tool, args=args, effect=effect, manager="helm")]
