@@ -25,7 +25,7 @@ VALUE_OPTIONS: dict[str, frozenset[str]] = {
         "--pod-running-timeout", "--address", "--min", "--max", "--cpu-percent", "--resource-version",
         "--subresource", "--chunk-size", "--prune-allowlist", "--selector-key", "--verb", "--resource",
         "--resource-name", "--to-revision", "--revision", "--target", "--copy-to", "--container-type",
-        "--api-group", "--columns",
+        "--api-group", "--columns", "-L", "--label-columns",
     }),
     "helm": frozenset({
         "-n", "--namespace", "--kube-context", "--kubeconfig", "--kube-apiserver", "--kube-token",
