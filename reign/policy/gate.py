@@ -119,8 +119,14 @@ def combine(judged: Judgement, call: GateCall, ctx: GateContext) -> Decision:
     return _decision(top, effect)
 
 
+CRITICAL_HINT = ("critical: Reign never runs this, whoever approves; a person who means it runs it themselves "
+                 "(or disables rule {rule} in ~/.config/reign/policy.yaml)")
+
+
 def _decision(v: Verdict, effect: str) -> Decision:
     run = v.action == "allow" or (v.action == "ask" and v.severity == "routine" and effect in ("read", "write"))
+    if v.action == "deny" and v.severity == "critical" and v.source is not None:
+        v = replace(v, reason=f"{v.reason} - {CRITICAL_HINT.format(rule=v.rule)}")
     return Decision(action=v.action, reason=v.reason, rule=v.rule, effect=_effect_name(effect),  # type: ignore[arg-type]
                     severity=v.severity, unattended="run" if run else "refuse")  # type: ignore[arg-type]
 
@@ -288,6 +294,10 @@ def _judge_shell(command: str, call: GateCall, rules: list[Rule], ctx: GateConte
             continue
         seg_effect = segment_effect(seg, ctx, found)
         effect = _max_effect(effect, seg_effect)
+        outside = _outside_workspace(facts["paths"], ctx) if seg_effect in ("write", "destructive") else []
+        if outside:
+            found.append(Verdict("ask", f"changes paths outside the workspace: {', '.join(outside[:3])} (in `{text}`)",
+                                 "shell-outside-workspace", "risky"))
         if not found:
             found = [Verdict("ask", f"`{facts['program']}` is not known to be read-only", "shell-fallback",
                              "routine" if seg_effect in ("read", "write") else "risky")]
@@ -296,6 +306,28 @@ def _judge_shell(command: str, call: GateCall, rules: list[Rule], ctx: GateConte
         out.append(max(found, key=lambda v: (STRICTNESS[v.action], SEVERITY_ORDER[v.severity])))
         out += [v for v in found if v.grant]
     return Judgement(out, _effect_name(effect), _effect_name(gated))
+
+
+_SCRATCH = ("/tmp", "/var/tmp", "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/fd", "/proc/self/fd")
+
+
+def _outside_workspace(paths: list[str], ctx: GateContext) -> list[str]:
+    """Absolute (or `~`) paths a writing command names outside the workspace root (scratch places aside)."""
+    root = ctx.workspace_root.rstrip("/")
+    if not root:
+        return []
+    out = []
+    for path in paths:
+        full = ctx.home.rstrip("/") + path[1:] if path == "~" or path.startswith("~/") else path
+        if not full.startswith("/"):
+            if ".." not in full.split("/"):
+                continue
+            full = root + "/" + full  # a relative path that climbs: judged from the workspace root
+        full = collapse_path(full)
+        if full == root or full.startswith(root + "/") or full.startswith(_SCRATCH):
+            continue
+        out.append(path)
+    return out
 
 
 # A floor for simple commands the shell classifier has no effect for (see segment_effect).
