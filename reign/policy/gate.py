@@ -95,11 +95,11 @@ def combine(judged: Judgement, call: GateCall, ctx: GateContext) -> Decision:
     effect, gated, verdicts = judged.effect, judged.gated, judged.verdicts
     denies = [v for v in verdicts if v.action == "deny"]
     if denies:
-        return _decision(max(denies, key=lambda v: SEVERITY_ORDER[v.severity]), effect)
+        return _decision(max(denies, key=lambda v: (SEVERITY_ORDER[v.severity], _specific(v))), effect)
     if gated == "destructive" and not ctx.allow_destructive:
         return Decision(action="deny", reason=DESTRUCTIVE_OFF, rule="destructive-off", effect="destructive",
                         severity="risky", unattended="refuse")
-    top = max(verdicts, key=lambda v: (STRICTNESS[v.action], SEVERITY_ORDER[v.severity], v.grant))
+    top = max(verdicts, key=lambda v: (STRICTNESS[v.action], SEVERITY_ORDER[v.severity], v.grant, _specific(v)))
     if top.action == "allow":
         grants = [v for v in verdicts if v.grant]
         if ctx.production and effect != "read" and call.tool not in SHELL_TOOLS and call.command is None:
@@ -121,6 +121,11 @@ def combine(judged: Judgement, call: GateCall, ctx: GateContext) -> Decision:
 
 CRITICAL_HINT = ("critical: Reign never runs this, whoever approves; a person who means it runs it themselves "
                  "(or disables rule {rule} in ~/.config/reign/policy.yaml)")
+
+
+def _specific(v: Verdict) -> bool:
+    """Between equal verdicts, the rule that names its tool or program says why better than a generic one."""
+    return v.source is not None and bool({"tool", "program"} & v.source.match.keys())
 
 
 def _decision(v: Verdict, effect: str) -> Decision:

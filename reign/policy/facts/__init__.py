@@ -31,8 +31,8 @@ _CLASSIFIERS = {
 }
 _PATH_KEYS = ("dir", "path", "chart", "file", "workflow", "values_files", "destination", "dockerfile")
 _PATH_MANAGERS = frozenset({"terraform", "helm", "cicd", "docker"})
-KNOWN_CLIS = frozenset({"kubectl", "helm", "terraform", "docker", "docker-compose", "podman", "gh", "git",
-                        "curl", "wget", "http", "https", "xh"})
+KNOWN_CLIS = frozenset({"kubectl", "oc", "helm", "terraform", "docker", "docker-compose", "podman", "nerdctl", "gh",
+                        "git", "curl", "wget", "http", "https", "xh"})
 
 
 class FactsUnavailable(Exception):
@@ -85,7 +85,7 @@ def shell_calls(seg: Any, ctx: GateContext) -> list[GateCall] | None:
     """The tool calls a simple command of a known CLI amounts to; None when it is not one."""
     program = seg.program
     argv = tuple(seg.argv[1:])
-    if program == "kubectl":
+    if program in ("kubectl", "oc"):
         from reign.policy.facts.kubernetes import kubectl_calls
 
         return kubectl_calls(argv, getattr(seg, "stdin_literal", None))
@@ -93,7 +93,7 @@ def shell_calls(seg: Any, ctx: GateContext) -> list[GateCall] | None:
         from reign.policy.facts.kubernetes import helm_calls
 
         return helm_calls(argv)
-    if program in ("docker", "podman"):
+    if program in ("docker", "podman", "nerdctl"):
         from reign.policy.facts.docker import docker_calls
 
         return docker_calls(argv)
