@@ -383,3 +383,53 @@ def test_read_only_terraform_plan_takes_no_lock_and_writes_nothing(tf_engine: st
     assert shown["changes"] is True and shown["saved"] is False and "sha256" not in shown
     after = {p: p.read_bytes() for p in tf_workspace.rglob("*") if p.is_file()}
     assert after == before
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+def test_a_yes_run_that_tries_to_wipe_home_changes_nothing(provider: str, tmp_path: Path) -> None:
+    """`reign run --yes` replaying a synthesized cassette (no LLM API is reachable here) with real bash in a
+    temporary HOME: the wipe, the destructive and the unknown calls are refused, each saying why and how a
+    person could allow it; the one routine write runs."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / "notes").mkdir(parents=True)
+    (home / "notes" / "todo.txt").write_text("buy milk\n")
+    (home / ".bashrc").write_text("# mine\n")
+    (home / "photos").mkdir()
+    (home / "photos" / "cat.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    work.mkdir()
+
+    def tree(root: Path) -> dict[str, str]:
+        return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*")) if p.is_file() and ".local" not in p.parts and ".cache" not in p.parts}
+
+    before = tree(home)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REIGN_", "ENABLE_DESTRUCTIVE"))}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_STATE_HOME=str(tmp_path / "state"),
+               XDG_CACHE_HOME=str(tmp_path / "cache"), KUBECONFIG=str(tmp_path / "no-kubeconfig"),
+               REIGN_WORKSPACE_ROOT=str(work))
+    cassette = Path(__file__).resolve().parent.parent / "cassettes" / provider / "yes_wipe.yaml"
+    done = subprocess.run([sys.executable, "-m", "reign.cli", "run", "--provider", provider, "--cassette",
+                           str(cassette), "--yes", "--output", "json", "tidy up my home directory"],
+                          capture_output=True, text=True, cwd=work, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    calls = result["tool_calls"]
+    assert tree(home) == before, "the run changed files in HOME"
+    assert (work / "out" / "status.txt").read_text() == "done\n"
+    *refused, routine = calls
+    assert len(refused) == 7 and routine["ok"] and routine["approved"]
+    for call in refused:
+        assert not call["ok"], call
+        text = call["output"]
+        says_how = ("REIGN_ALLOW_DESTRUCTIVE" in text or "reign chat" in text or "runs it themselves" in text)
+        assert says_how and ("denied by policy rule" in text or "not run:" in text), call
+    by_command = {c["args"]["command"]: c for c in refused}
+    assert by_command["cd ~ && rm -rf -- *"]["decision"] == "deny"
+    assert by_command["rm -rf ~/notes"]["rule"] == "destructive-off"
+    assert by_command["frobnicate --purge-all"]["decision"] == "ask"  # unknown: asked, and --yes refused it
+    assert "--yes approves only routine" in by_command["frobnicate --purge-all"]["output"]

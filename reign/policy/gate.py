@@ -329,7 +329,9 @@ def _outside_workspace(paths: list[str], ctx: GateContext) -> list[str]:
                 continue
             full = root + "/" + full  # a relative path that climbs: judged from the workspace root
         full = collapse_path(full)
-        if full == root or full.startswith(root + "/") or full.startswith(_SCRATCH):
+        home = ctx.home.rstrip("/")
+        in_home = bool(home) and (full == home or full.startswith(home + "/"))
+        if full == root or full.startswith(root + "/") or (full.startswith(_SCRATCH) and not in_home):
             continue
         out.append(path)
     return out
