@@ -163,16 +163,26 @@ def judge(call: GateCall, rules: list[Rule], ctx: GateContext, *, severities: di
                                 "routine" if call.effect in ("read", "write") else "risky"))
     effect = call.effect
     verdicts, gated = _granted(verdicts, effect)
-    for text, now in embedded_commands(call):
+    for text, where_runs in embedded_commands(call):
         if depth > 3:
             verdicts.append(Verdict("ask", "commands nested too deep to judge", "nested-commands", "risky"))
             effect = _max_effect(effect, "unknown")
             continue
-        inner = _judge_shell(text, GateCall(tool="bash", args={"command": text}), rules, ctx, sev, depth + 1)
+        # container paths are not the host's: no workspace confinement inside, and an unknown program there
+        # is the container's business; what it destroys (volume data) and what a rule stops still count
+        inner = _judge_shell(text, GateCall(tool="bash", args={"command": text}), rules,
+                             replace(ctx, workspace_root=""), sev, depth + 1)
         where = f" (in the command `{text.strip()[:80]}` of {call.tool})"
-        if now:
+        if where_runs == "live":
             verdicts += [replace(v, reason=v.reason + where) for v in inner.verdicts if v.action != "allow"]
             effect, gated = _max_effect(effect, inner.effect), _max_effect(gated, inner.gated)
+        elif where_runs == "new":
+            verdicts += [replace(v, reason=v.reason + where) for v in inner.verdicts
+                         if v.action != "allow" and v.rule != "shell-fallback"]
+            if inner.effect == "destructive":
+                effect = "destructive"
+            if inner.gated == "destructive":
+                gated = "destructive"
         else:
             verdicts += [replace(v, reason=v.reason + where) for v in inner.verdicts if v.action == "deny"]
     return Judgement(verdicts, _effect_name(effect), _effect_name(gated))
@@ -313,7 +323,7 @@ def _judge_shell(command: str, call: GateCall, rules: list[Rule], ctx: GateConte
     return Judgement(out, _effect_name(effect), _effect_name(gated))
 
 
-_SCRATCH = ("/tmp", "/var/tmp", "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/fd", "/proc/self/fd")
+_SCRATCH = ("/tmp", "/var/tmp", "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/fd", "/proc/self/fd")  # noqa: S108
 
 
 def _outside_workspace(paths: list[str], ctx: GateContext) -> list[str]:

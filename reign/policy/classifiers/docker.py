@@ -101,7 +101,7 @@ def _takeover(path: str, read_only: bool, home: str) -> bool:
         return not (read_only and path in _READ_ONLY_OK)
     if read_only:
         return False
-    return bool(_HOME_DIR.match(path)) or any(path.startswith(p + "/") for p in SYSTEM_PREFIXES + ("/root",))
+    return bool(_HOME_DIR.match(path)) or any(path.startswith(p + "/") for p in (*SYSTEM_PREFIXES, "/root"))
 
 
 def normalise(source: str, home: str = "/root") -> str | None:
