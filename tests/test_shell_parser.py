@@ -397,9 +397,12 @@ def test_not_a_payload(command: str) -> None:
     assert a.clean
 
 
-def test_find_placeholder_stays_a_word() -> None:
+def test_find_placeholder_is_bound_to_the_start_paths() -> None:
     rm = only(parse("find . -exec rm -f {} \\; -print"), "rm")
-    assert rm.argv == ("rm", "-f", "{}")
+    assert rm.argv == ("rm", "-f", ".")
+    a = parse("find /etc /var -type f -exec rm {} +")
+    assert [s.argv for s in a.segments if s.program == "rm"] == [("rm", "/etc"), ("rm", "/var")]
+    assert only(parse("find \"$d\" -exec rm {} \\;"), "rm").argv == ("rm", "{}")  # a computed start: unbound
 
 
 def test_background_marks_every_command_of_the_list() -> None:

@@ -95,6 +95,8 @@ class _Language:
     network_prefixes: tuple[str, ...] = ()
     delete_methods: frozenset[str] = frozenset()  # on any receiver (`Path("x").unlink()`)
     write_methods: frozenset[str] = frozenset()
+    guarded: tuple[str, ...] = ()  # modules whose other functions are not known to be harmless
+    guarded_reads: frozenset[str] = frozenset()  # ... except these
 
     def __init__(self, report: Report) -> None:
         self.report = report
@@ -154,6 +156,8 @@ class _Language:
                 r.reads.append(path)
         elif self.network_prefixes and name.startswith(self.network_prefixes):
             r.network = True
+        elif self.guarded and name.startswith(self.guarded) and name not in self.guarded_reads:
+            r.unknown.append(f"{name} is not known to be harmless")
 
     def is_true(self, node: Node | None) -> bool:
         return node is not None and node.type == "true"
@@ -216,7 +220,7 @@ class _Python(_Language):
         "socket", "urllib.request", "urllib", "http.client", "http", "smtplib", "ftplib", "email", "asyncio",
         "tempfile", "yaml", "gzip", "bz2", "lzma", "zipfile", "tarfile", "sqlite3", "xml.etree.ElementTree",
         "__future__", "pty",
-    })
+    }) - {"http"}
     shell = frozenset({"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
                        "commands.getoutput", "asyncio.create_subprocess_shell", "pty.spawn"})
     argv = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
@@ -227,8 +231,25 @@ class _Python(_Language):
     writes = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move",
                         "os.rename", "os.renames", "os.replace", "os.chmod", "os.chown", "os.lchown", "os.makedirs",
                         "os.mkdir", "os.symlink", "os.link", "os.truncate", "os.utime", "os.mkfifo", "os.kill",
-                        "os.killpg", "os.setuid", "os.setgid", "os.chroot", "os.write"})
+                        "os.killpg", "os.setuid", "os.setgid", "os.chroot", "os.write", "os.open",
+                        "shutil.chown", "shutil.make_archive", "shutil.unpack_archive", "shutil.copymode",
+                        "shutil.copystat", "zipfile.ZipFile", "tarfile.open", "gzip.open", "bz2.open", "lzma.open",
+                        "sqlite3.connect", "logging.FileHandler", "tempfile.mkstemp", "tempfile.mkdtemp",
+                        "tempfile.NamedTemporaryFile", "tempfile.TemporaryDirectory"})
     reads = frozenset({"pathlib.Path.read_text"})
+    guarded = ("os.", "shutil.", "subprocess.", "pty.", "signal.", "socket.", "asyncio.", "threading.", "ctypes.")
+    guarded_reads = frozenset({f"os.{n}" for n in (
+        "getcwd", "listdir", "scandir", "walk", "stat", "lstat", "getenv", "cpu_count", "uname", "getpid",
+        "getppid", "getuid", "geteuid", "getgid", "getegid", "getlogin", "get_terminal_size", "access", "readlink",
+        "fspath", "fsencode", "fsdecode", "urandom", "times", "getloadavg", "isatty", "strerror", "sysconf",
+        "environ.get", "getgroups", "get_exec_path", "path.join", "path.exists", "path.isfile", "path.isdir",
+        "path.expanduser", "path.expandvars", "path.abspath", "path.realpath", "path.basename", "path.dirname",
+        "path.getsize", "path.getmtime", "path.splitext", "path.split", "path.relpath", "path.normpath",
+        "path.islink", "path.isabs", "path.getctime", "path.getatime", "path.samefile", "path.commonpath")} |
+        {"shutil.which", "shutil.disk_usage", "shutil.get_terminal_size", "signal.signal", "socket.gethostname",
+         "socket.getfqdn", "socket.gethostbyname", "socket.getaddrinfo", "asyncio.run", "asyncio.sleep",
+         "asyncio.gather", "asyncio.get_event_loop", "threading.Thread", "threading.Lock", "os.environ.items",
+         "os.environ.copy", "os.environ.keys", "os.environ.values"})
     dynamic = frozenset({"eval", "exec", "compile", "__import__", "importlib.import_module", "getattr", "setattr",
                          "globals", "locals", "vars", "marshal.loads", "pickle.loads", "runpy.run_path",
                          "runpy.run_module", "code.interact", "breakpoint", "os.fork", "os.forkpty"})
@@ -331,6 +352,11 @@ class _JavaScript(_Language):
         "symlink", "symlinkSync", "link", "linkSync", "truncate", "truncateSync", "createWriteStream", "open",
         "openSync", "utimes", "utimesSync")} | {"process.kill"})
     reads = frozenset({"fs.readFileSync", "fs.readFile", "fs.createReadStream"})
+    guarded = ("fs.", "child_process.", "fs/promises.", "net.", "dgram.")
+    guarded_reads = frozenset({f"fs.{n}" for n in (
+        "existsSync", "exists", "statSync", "stat", "lstatSync", "lstat", "readdirSync", "readdir", "realpathSync",
+        "realpath", "accessSync", "access", "readlinkSync", "readlink", "readFileSync", "readFile",
+        "createReadStream", "promises.readFile", "promises.readdir", "promises.stat")})
     dynamic = frozenset({"eval", "Function", "vm.runInNewContext", "vm.runInThisContext", "vm.Script",
                          "vm.runInContext", "process.binding", "process.dlopen", "import", "setTimeout",
                          "setInterval"})
@@ -432,6 +458,15 @@ class _Ruby(_Language):
                          "Kernel.eval", "fork", "syscall"})
     network_prefixes = ("Net::HTTP", "TCPSocket", "UDPSocket", "Socket", "URI.open", "TCPServer")
     delete_methods = frozenset({"rmtree"})
+    guarded = ("File.", "FileUtils.", "Dir.", "IO.", "Process.", "Kernel.", "ObjectSpace.", "Signal.")
+    guarded_reads = frozenset({*(f"File.{n}" for n in (
+        "exist?", "file?", "directory?", "size", "size?", "basename", "dirname", "join", "expand_path", "stat",
+        "lstat", "extname", "readable?", "writable?", "executable?", "mtime", "ctime", "atime", "symlink?",
+        "absolute_path", "realpath", "readlink", "split", "zero?", "empty?", "ftype", "identical?", "fnmatch",
+        "fnmatch?")), "Dir.pwd", "Dir.glob", "Dir.entries", "Dir.children", "Dir.exist?", "Dir.home",
+        "Dir.each_child", "Dir.[]", "Process.pid", "Process.ppid", "Process.uid", "Process.euid",
+        "Process.clock_gettime", "FileUtils.pwd", "FileUtils.compare_file", "FileUtils.uptodate?", "IO.readlines",
+        "IO.read", "IO.foreach", "Kernel.puts", "Kernel.print", "Kernel.format", "Kernel.sleep"})
 
     def visit(self, node: Node) -> None:
         if node.type == "subshell":  # `cmd` and %x{cmd}

@@ -93,6 +93,7 @@ class Segment:
     cwd: str | None = START_DIR  # working directory: START_DIR, a path after cd/pushd/popd, None when unknown
     paths: tuple[str, ...] = ()  # argv with relative operands resolved against cwd; () when cwd is START_DIR
     code: InlineCode | None = None  # the program's inline code, when it has some
+    globs: frozenset[int] = frozenset()  # indexes in argv of words with unquoted glob characters
 
     @property
     def path_argv(self) -> tuple[str, ...]:

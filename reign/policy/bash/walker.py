@@ -520,7 +520,7 @@ class Walker(RedirectReader):
         cwd = self.dirs.cwd
         return Segment(program_name(words[0]), argv, dyn, self.resolve_redirects(redirects), ctx.wrappers,
                        stdin.pipe_from, heredoc_text(stdin), ctx.background, text, cwd,
-                       resolve_words(cwd, list(words)))
+                       resolve_words(cwd, list(words)), None, frozenset(i for i, w in enumerate(words) if w.glob))
 
     def resolve_redirects(self, redirects: tuple[Redirect, ...]) -> tuple[Redirect, ...]:
         cwd = self.dirs.cwd

@@ -96,7 +96,31 @@ def _simple_wrapper(short_val: str = "", long_val: frozenset[str] = frozenset(),
 
 for _names, _h in (
     (("nohup", "setsid", "unbuffer", "builtin", "chronic", "catchsegv", "torsocks", "tini", "dumb-init",
-      "fakeroot", "firejail", "valgrind", "unshare"), _simple_wrapper("", fs())),
+      "fakeroot", "firejail", "valgrind", "eatmydata", "dbus-run-session", "dbus-launch", "nocache", "ifne",
+      "rlwrap", "torify", "tsocks", "caffeinate", "linux32", "linux64", "i386", "x86_64", "tsp", "ts", "nq",
+      "graftcp", "with-contenv"), _simple_wrapper("", fs())),
+    (("unshare",), _simple_wrapper("SGRw", fs("--setuid", "--setgid", "--root", "--wd", "--propagation",
+                                              "--setgroups", "--map-user", "--map-group", "--map-users",
+                                              "--map-groups"))),
+    (("faketime",), _simple_wrapper("", fs("--date-prog"), skip=1)),
+    (("setpriv",), _simple_wrapper("", fs(
+        "--reuid", "--regid", "--ruid", "--euid", "--rgid", "--egid", "--groups", "--inh-caps", "--ambient-caps",
+        "--bounding-set", "--securebits", "--pdeathsig", "--selinux-label", "--apparmor-profile",
+        "--landlock-access", "--landlock-rule", "--seccomp-filter"), stop_if=fs("-d", "--dump"))),
+    (("cgexec",), _simple_wrapper("g")),
+    (("prlimit",), _simple_wrapper("p", fs("--pid"), stop_if=fs("-p", "--pid"))),
+    (("chpst",), _simple_wrapper("uUe/nlLmdofpctr")),
+    (("setuidgid", "s6-setuidgid", "envuidgid", "envdir"), _simple_wrapper("", fs(), skip=1)),
+    (("softlimit",), _simple_wrapper("amdsloprfct")),
+    (("xvfb-run",), _simple_wrapper("nsfep", fs("--server-num", "--server-args", "--auth-file", "--error-file",
+                                                "--xauth-protocol"))),
+    (("systemd-inhibit",), _simple_wrapper("", fs("--what", "--who", "--why", "--mode"))),
+    (("ssh-agent",), _simple_wrapper("aEtP")),
+    (("cpulimit",), _simple_wrapper("lpe", fs("--limit", "--pid", "--exe"), stop_if=fs("-p", "-e", "--pid",
+                                                                                      "--exe"))),
+    (("run0",), _simple_wrapper("ugD", fs("--user", "--group", "--nice", "--chdir", "--setenv", "--property",
+                                          "--unit", "--description", "--slice", "--machine"))),
+    (("sem",), _simple_wrapper("j", fs("--id", "--jobs", "--semaphorename", "--timeout"))),
     (("nice",), _simple_wrapper("n", fs("--adjustment"))),
     (("stdbuf",), _simple_wrapper("ioe", fs("--input", "--output", "--error"))),
     (("time",), _simple_wrapper("fo", fs("--format", "--output"))),
@@ -123,6 +147,73 @@ for _names, _h in (
 ):
     for _n in _names:
         HANDLERS[_n] = _h
+
+
+def _subcommand_wrapper(subcommands: frozenset[str], short_val: str = "", long_val: frozenset[str] = frozenset(),
+                        skip: int = 0) -> _Handler:
+    """`tool SUB [options] [skip operands] [--] CMD...` (`uv run`, `bundle exec`, `op run --`...)."""
+
+    def handle(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
+        if not args or args[0].dynamic or args[0].value not in subcommands:
+            return
+        rest = args[1:]
+        values = [w.value for w in rest]
+        if "--" in values:
+            a.argv_payload(rest[values.index("--") + 1:], ctx, stdin, f"{prog} {args[0].value}")
+            return
+        i, _ = options(rest, short_val, long_val)
+        a.argv_payload(rest[i + skip:], ctx, stdin, f"{prog} {args[0].value}")
+
+    return handle
+
+
+for _tools, _runner in (
+    (("poetry", "pipenv", "pdm", "hatch", "rye", "uv", "volta", "devbox", "toolbox", "doppler", "infisical",
+      "op", "pixi"), _subcommand_wrapper(fs("run"), "e", fs("--env-file", "--with",
+                                                                                   "--python", "--project"))),
+    (("bundle", "rbenv", "pyenv", "nodenv", "mise", "asdf", "nvm", "rtx"), _subcommand_wrapper(fs("exec", "x"))),
+    (("conda", "mamba", "micromamba"), _subcommand_wrapper(fs("run"), "np", fs("--name", "--prefix", "--cwd"))),
+    (("direnv",), _subcommand_wrapper(fs("exec"), skip=1)),
+    (("aws-vault",), _subcommand_wrapper(fs("exec"), "", fs("--duration", "--region", "--mfa-token"), skip=1)),
+    (("nix",), _subcommand_wrapper(fs("develop", "shell"), "c")),
+    (("perf",), _subcommand_wrapper(fs("stat", "record", "trace", "top"), "eoptCFcGmIrx", fs(
+        "--event", "--output", "--pid", "--tid", "--cpu", "--freq", "--count", "--cgroup", "--repeat"))),
+    (("distrobox-enter", "flatpak-spawn"), _simple_wrapper("n", fs("--name", "--directory", "--env"))),
+):
+    for _tool in _tools:
+        HANDLERS.setdefault(_tool, _runner)
+
+
+@_handler("setarch")
+def _setarch(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
+    """`setarch ARCH [options] [CMD...]` (the architecture comes first)."""
+    if args:
+        i, _ = options(args[1:])
+        a.argv_payload(args[1 + i:], ctx, stdin, "setarch")
+
+
+# bubblewrap's options and how many values each takes; the first non-option word starts the command.
+_BWRAP_ARGS = {
+    **dict.fromkeys(("--bind", "--ro-bind", "--dev-bind", "--bind-try", "--ro-bind-try", "--dev-bind-try",
+                     "--symlink", "--setenv", "--file", "--bind-data", "--ro-bind-data", "--chmod",
+                     "--overlay-src"), 2),
+    **dict.fromkeys(("--chdir", "--unsetenv", "--uid", "--gid", "--hostname", "--tmpfs", "--dev", "--proc",
+                     "--dir", "--seccomp", "--args", "--cap-add", "--cap-drop", "--lock-file", "--sync-fd",
+                     "--userns", "--userns2", "--pidns", "--exec-label", "--file-label", "--perms", "--size",
+                     "--remount-ro", "--mqueue", "--block-fd", "--userns-block-fd", "--info-fd", "--json-status-fd",
+                     "--add-seccomp-fd", "--argv0", "--tmp-overlay", "--ro-overlay", "--overlay"), 1),
+}
+
+
+@_handler("bwrap")
+def _bwrap(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
+    i = 0
+    while i < len(args) and not args[i].dynamic and args[i].value.startswith("--"):
+        if args[i].value == "--":
+            i += 1
+            break
+        i += 1 + _BWRAP_ARGS.get(args[i].value, 0)
+    a.argv_payload(args[i:], ctx, stdin, "bwrap")
 
 
 @_handler("eval")
@@ -162,9 +253,25 @@ def _ssh(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None
         a.read_stdin("ssh", ctx, stdin)  # no command: the remote shell reads its script from stdin
 
 
+_FIND_MAX_STARTS = 8
+
+
 @_handler("find")
 def _find(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
+    """`find START... -exec CMD {} ;`: CMD runs on the start paths and everything under them, so `{}`
+    is bound to each start path (`.` when none is given); `{}` spliced into a shell string is flagged."""
     i = 0
+    while i < len(args) and not args[i].dynamic and (args[i].value in ("-H", "-L", "-P") or
+                                                     args[i].value.startswith("-O")):
+        i += 1
+    if i < len(args) and args[i].value == "-D":
+        i += 2
+    starts: list[Word] = []
+    while i < len(args) and (args[i].dynamic or not args[i].value.startswith(("-", "(", "!", ")", ","))):
+        starts.append(args[i])
+        i += 1
+    if not starts:
+        starts = [Word(".", ".", False)]
     while i < len(args):
         flag = args[i].value
         if flag in ("-exec", "-execdir", "-ok", "-okdir") and not args[i].dynamic:
@@ -176,7 +283,16 @@ def _find(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> Non
                     break
                 cmd.append(args[j])
                 j += 1
-            a.argv_payload(cmd, ctx, stdin, f"find {flag}", placeholders=fs("{}"))
+            label = f"find {flag}"
+            if cmd and cmd[0].value in SHELLS and any("{}" in w.value for w in cmd[1:]):
+                a.problem("dynamic_payload")  # file names spliced into shell code
+            if any(s.dynamic for s in starts) or len(starts) > _FIND_MAX_STARTS or not cmd:
+                a.argv_payload(cmd, ctx, stdin, label, placeholders=fs("{}"))
+            else:
+                for start in starts:
+                    bound = [cmd[0], *(Word(w.value.replace("{}", start.value), w.raw, False, w.glob)
+                                       if "{}" in w.value and not w.dynamic else w for w in cmd[1:])]
+                    a.argv_payload(bound, ctx, stdin, label, placeholders=fs("{}"))
             i = j + 1
         else:
             i += 1
