@@ -175,13 +175,24 @@ for _tools, _runner in (
     (("conda", "mamba", "micromamba"), _subcommand_wrapper(fs("run"), "np", fs("--name", "--prefix", "--cwd"))),
     (("direnv",), _subcommand_wrapper(fs("exec"), skip=1)),
     (("aws-vault",), _subcommand_wrapper(fs("exec"), "", fs("--duration", "--region", "--mfa-token"), skip=1)),
-    (("nix",), _subcommand_wrapper(fs("develop", "shell"), "c")),
     (("perf",), _subcommand_wrapper(fs("stat", "record", "trace", "top"), "eoptCFcGmIrx", fs(
         "--event", "--output", "--pid", "--tid", "--cpu", "--freq", "--count", "--cgroup", "--repeat"))),
     (("distrobox-enter", "flatpak-spawn"), _simple_wrapper("n", fs("--name", "--directory", "--env"))),
 ):
     for _tool in _tools:
         HANDLERS.setdefault(_tool, _runner)
+
+
+@_handler("nix")
+def _nix(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
+    """`nix develop|shell ... -c|--command CMD...`: everything after the flag is the command."""
+    values = [w.value for w in args]
+    if not values or values[0] not in ("develop", "shell"):
+        return
+    for flag in ("-c", "--command"):
+        if flag in values:
+            a.argv_payload(args[values.index(flag) + 1:], ctx, stdin, f"nix {values[0]}")
+            return
 
 
 @_handler("setarch")

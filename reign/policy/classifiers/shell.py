@@ -51,6 +51,7 @@ from reign.policy.classifiers.verbs import (
     Effect,
     cloud_effect,
     database_effect,
+    read_use,
     storage_effect,
     version_query,
 )
@@ -1105,6 +1106,8 @@ def _effect(seg: Segment, ctx: GateContext | None, facts: set[str]) -> Effect:
         effects.append(_wrapper_effect(prog, args))
     elif prog in READ_PROGRAMS:
         effects.append(_reader_effect(prog, args, facts))
+    elif read_use(prog, args):
+        effects.append("read")
     elif prog in WRITE_PROGRAMS or facts & {"crontab_write", "writes_system_config", "mutates"}:
         effects.append("write")
     elif _INTERPRETERS.match(prog) and not args:

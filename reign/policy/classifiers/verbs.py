@@ -49,8 +49,35 @@ WRITE_PROGRAMS = frozenset({
     "systemctl", "service", "kill", "pkill", "killall", "crontab", "useradd", "usermod", "ssh-keygen", "tmux",
     "screen", "mount", "umount", "chattr", "setfacl", "sysctl", "modprobe", "insmod", "iptables", "nft", "ufw",
     "hostnamectl", "timedatectl", "vi", "vim", "nvim", "nano", "emacs", "ed", "sponge", "split", "csplit",
-    "docker", "podman", "kubectl", "helm", "terraform", "make", "cmake", "ninja",
+    "docker", "podman", "kubectl", "helm", "terraform",
 })
+# Read-only uses of programs that otherwise write: the first operand (or option) that makes them a read.
+_READ_USES = {
+    "systemctl": {"status", "is-active", "is-enabled", "is-failed", "list-units", "list-unit-files", "list-timers",
+                  "list-sockets", "list-dependencies", "list-jobs", "show", "cat", "get-default", "--failed"},
+    "service": {"--status-all", "status"}, "crontab": {"-l"}, "apt": {"list", "show", "search", "policy"},
+    "apt-get": {"check", "--simulate", "-s"}, "dpkg": {"-l", "-L", "-s", "-S", "--list", "--status", "--listfiles"},
+    "pip": {"list", "show", "freeze", "check", "index", "config"}, "pip3": {"list", "show", "freeze", "check"},
+    "npm": {"ls", "list", "view", "outdated", "info", "explain", "root", "prefix", "config"},
+    "yarn": {"list", "info", "why", "outdated"}, "pnpm": {"list", "ls", "why", "outdated"},
+    "gem": {"list", "info", "search", "contents", "env"}, "cargo": {"tree", "metadata", "search", "check"},
+    "go": {"env", "list", "doc", "vet"}, "iptables": {"-L", "-S", "--list", "--list-rules"},
+    "nft": {"list"}, "mount": set(), "ssh-keygen": {"-l", "-F", "-y"}, "tmux": {"ls", "list-sessions"},
+    "screen": {"-ls", "-list"}, "kill": {"-l", "-L"}, "make": {"-n", "--dry-run", "-q", "--question"},
+}
+
+
+def read_use(program: str, args: list[str]) -> bool:
+    """`systemctl status x`, `crontab -l`, `pip list`: a normally writing program used only to read."""
+    uses = _READ_USES.get(program)
+    if uses is None:
+        return False
+    if not args:
+        return program in ("mount", "systemctl")
+    first = next((a for a in args if not a.startswith("-")), "")
+    return first in uses or any(a in uses for a in args if a.startswith("-"))
+
+
 # Deleting: judged by where the paths are (the workspace, a scratch directory, elsewhere).
 DELETERS = frozenset({"rm", "rmdir", "unlink", "shred", "srm", "wipe", "truncate"})
 
