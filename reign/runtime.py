@@ -56,7 +56,7 @@ def build_agent(settings: Settings, provider: Provider, opts: Options) -> Agent:
         from reign.audit import AuditTrail, default_path
 
         audit = AuditTrail(default_path(settings.audit_dir), session)
-    executor = Executor(catalogue=catalogue, gate=PolicyGate(policy, gate_context(settings)),
+    executor = Executor(catalogue=catalogue, gate=PolicyGate(policy, gate_context(settings), settings),
                         approver=opts.approver, settings=settings, session=session,
                         **({"audit": audit} if audit is not None else {}))
     toolset = Toolset(catalogue, read_only=settings.read_only, lazy=settings.tool_loading == "lazy")

@@ -27,7 +27,7 @@ def test_default_policy_loads_and_its_examples_pass() -> None:
     assert all(r.examples_match for r in policy.rules if r.layer == "default"), "every default rule shows an example"
 
 
-@pytest.mark.parametrize("effect, expected", [("read", "allow"), ("write", "ask"), ("destructive", "ask")])
+@pytest.mark.parametrize("effect, expected", [("read", "allow"), ("write", "ask"), ("destructive", "deny")])
 def test_fallback_by_effect(effect: str, expected: str) -> None:
     decision = _decide("anything_tool", {}, effect)
     assert decision.action == expected

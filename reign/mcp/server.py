@@ -59,7 +59,7 @@ class Service:
         self.catalogue = Catalogue(tools={t.name: t for t in offered})
         self.session = f"mcp-{new_session_id()}"
         policy = load_checked_policy([*settings.policy_files, *policies])
-        self.executor = Executor(catalogue=self.catalogue, gate=PolicyGate(policy, gate_context(settings)),
+        self.executor = Executor(catalogue=self.catalogue, gate=PolicyGate(policy, gate_context(settings), settings),
                                  approver=NonInteractive(), settings=settings, session=self.session,
                                  audit=AuditTrail(default_path(settings.audit_dir), self.session),
                                  cwd=Path(settings.workspace_root))  # MCP clients start servers anywhere

@@ -38,7 +38,7 @@ def current_kube_context() -> str:
 
 def gate_context(settings: Settings) -> GateContext:
     context = settings.kube_context or current_kube_context()
-    production = bool(context and re.search(settings.kube_production_pattern, context))
+    production = is_production(settings, context)
     return GateContext(
         read_only=settings.read_only,
         home=os.path.expanduser("~"),
@@ -48,7 +48,15 @@ def gate_context(settings: Settings) -> GateContext:
         allowed_namespaces=tuple(settings.kube_namespaces),
         kube_context=context,
         production=production,
+        allow_destructive=settings.allow_destructive,
+        production_pattern=settings.kube_production_pattern,
+        terraform_production=tuple(settings.terraform_production),
+        extra={"github_base_url": settings.github_base_url},
     )
+
+
+def is_production(settings: Settings, *contexts: str) -> bool:
+    return any(c and re.search(settings.kube_production_pattern, c) for c in contexts)
 
 
 def load_checked_policy(extra: list[Path] | None = None, *, cwd: Path | None = None) -> Policy:
@@ -91,9 +99,46 @@ def _examples_marker(policy: Policy) -> Path | None:
 class PolicyGate:
     policy: Policy
     context: GateContext
+    settings: Settings | None = None  # when given, the kubeconfig's current context is re-read on each call
 
     def decide(self, call: ToolCall, tool: Tool | None) -> Decision:
         if tool is None:
             return Decision(action="deny", reason=f"unknown tool {call.name!r}", rule="catalogue")
         return decide(GateCall(tool=call.name, args=call.args, effect=tool.effect, manager=tool.manager,
-                               command=tool.command), self.policy, self.context)
+                               command=tool.command), self.policy, self.current_context())
+
+    def current_context(self) -> GateContext:
+        """The session's context, with production re-evaluated when the kubeconfig's current context moved
+        (`kubectl config use-context prod` mid-session): a shell kubectl follows the live context."""
+        if self.settings is None:
+            return self.context
+        live = _live_kube_context()
+        if not live or live == self.context.kube_context:
+            return self.context
+        production = self.context.production or is_production(self.settings, live)
+        if production == self.context.production:
+            return self.context
+        from dataclasses import replace
+
+        self.context = replace(self.context, production=production, kube_context=self.context.kube_context or live)
+        return self.context
+
+
+_LIVE: dict[str, tuple[int, str]] = {}
+
+
+def _live_kube_context() -> str:
+    """current_kube_context(), re-read only when the kubeconfig file changed (one stat per call)."""
+    raw = os.environ.get("KUBECONFIG", "")
+    paths = [Path(p).expanduser() for p in raw.split(os.pathsep) if p] or [Path.home() / ".kube" / "config"]
+    try:
+        stamp = max(p.stat().st_mtime_ns for p in paths if p.exists())
+    except ValueError:
+        return ""
+    key = os.pathsep.join(map(str, paths))
+    cached = _LIVE.get(key)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    value = current_kube_context()
+    _LIVE[key] = (stamp, value)
+    return value

@@ -55,6 +55,7 @@ from reign.policy.classifiers.verbs import (
     storage_effect,
     version_query,
 )
+from reign.policy.facts.cli_options import VALUE_OPTIONS
 
 if TYPE_CHECKING:
     from reign.policy.bash import Segment
@@ -179,25 +180,10 @@ _CLUSTER_SCOPED = frozenset({
     "priorityclass", "priorityclasses", "csidriver", "csidrivers", "ingressclass", "ingressclasses",
 })
 _NAMESPACE_KINDS = frozenset({"ns", "namespace", "namespaces", "project", "projects"})
-_KUBECTL_VALUE = frozenset({
-    "-n", "--namespace", "--context", "--cluster", "--kubeconfig", "-s", "--server", "--user", "--token", "--as",
-    "--as-group", "--as-uid", "--cache-dir", "--certificate-authority", "--client-certificate", "--client-key",
-    "--request-timeout", "--tls-server-name", "-v", "-l", "--selector", "-o", "--output", "-f", "--filename",
-    "-c", "--container", "--field-selector", "--grace-period", "--timeout", "--cascade", "-k", "--kustomize",
-    "--sort-by", "-L", "--label-columns", "--template", "--chunk-size", "--image", "--overrides", "--profile",
-    "--target", "--copy-to", "-p", "--env", "--port", "--restart", "--labels", "--serviceaccount",
-})
-_DOCKER_GLOBAL_VALUE = frozenset({"-H", "--host", "--context", "-c", "--config", "-l", "--log-level",
-                                  "--tlscacert", "--tlscert", "--tlskey"})
-_DOCKER_RUN_VALUE = frozenset({
-    "-v", "--volume", "--mount", "--cap-add", "--cap-drop", "--device", "--pid", "--ipc", "--userns", "--uts",
-    "--network", "--net", "--security-opt", "-e", "--env", "--env-file", "-p", "--publish", "--name", "-w",
-    "--workdir", "-u", "--user", "-h", "--hostname", "--entrypoint", "-l", "--label", "--restart", "-m",
-    "--memory", "--cpus", "--platform", "--pull", "--log-driver", "--log-opt", "--add-host", "--dns",
-    "--tmpfs", "--volumes-from", "--cgroupns", "--group-add", "--ulimit", "--stop-signal", "--shm-size",
-    "--runtime", "--gpus", "--cidfile", "-a", "--attach", "--expose", "--health-cmd", "--ip", "--mac-address",
-    "--network-alias", "--sysctl", "--detach-keys", "--label-file", "--cgroup-parent", "--device-cgroup-rule",
-})
+# One table of each CLI's value-taking options for every reader (reign/policy/facts/cli_options.py).
+_KUBECTL_VALUE = VALUE_OPTIONS["kubectl"]
+_DOCKER_GLOBAL_VALUE = VALUE_OPTIONS["docker"]
+_DOCKER_RUN_VALUE = VALUE_OPTIONS["docker run"]
 _DANGEROUS_CAPS = frozenset({"ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "DAC_READ_SEARCH",
                              "DAC_OVERRIDE", "SYS_BOOT", "BPF", "PERFMON"})
 _DOCKER_HOST_SENSITIVE_UNDER = ("/etc/", "/root/", "/boot/", "/dev/", "/usr/", "/bin/", "/sbin/", "/lib/",
