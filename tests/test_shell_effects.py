@@ -40,14 +40,16 @@ EFFECTS = [
     ("pip list", "read"), ("mount", "read"), ("lsblk", "read"), ("zpool status", "read"),
     ("fdisk -l", "read"), ("gcloud compute instances list", "read"),
     # writes
-    ("echo hi > notes.txt", "write"), ("rm -rf build", "write"), ("cd build && rm -rf *", "write"),
-    ("rm -rf /tmp/x", "write"), ("rm -rf /root/project/dist", "write"), ("sed -i 's/a/b/' f", "write"),
+    ("echo hi > notes.txt", "write"), ("rm -rf /tmp/x", "write"), ("cd /tmp && rm -rf x", "write"),
+    ("sed -i 's/a/b/' f", "write"),
     ("mysql -e 'DELETE FROM t WHERE id=1'", "write"), ("curl -X POST -d x https://e", "write"),
     ("aws s3 cp a s3://b/a", "write"), ("redis-cli set k v", "write"), ("cp a b", "write"),
-    ("python3 -c 'open(\"o\", \"w\").write(\"x\")'", "write"), ("find . -name '*.o' -delete", "write"),
+    ("python3 -c 'open(\"o\", \"w\").write(\"x\")'", "write"), ("find /tmp/x -name '*.o' -delete", "write"),
     ("mongosh --eval 'db.users.insertOne({a: 1})'", "write"), ("lvcreate -L 1G -n x vg0", "write"),
-    # destructive
-    ("rm -rf /opt/app", "destructive"), ("cd .. && rm -rf *", "destructive"), ("rm -rf /root/project", "destructive"),
+    # destructive (a deletion cannot be undone, in the workspace too)
+    ("rm -rf build", "destructive"), ("cd build && rm -rf *", "destructive"), ("rm -f notes.txt", "destructive"),
+    ("truncate -s 0 app.log", "destructive"), ("find . -name '*.o' -delete", "destructive"),
+    ("rm -rf \"$DIR\"", "destructive"), ("cd \"$D\" && rm -rf *", "destructive"), ("rm -rf /opt/app", "destructive"), ("cd .. && rm -rf *", "destructive"), ("rm -rf /root/project", "destructive"),
     ("shred -u notes.txt", "destructive"), ("mkfs.ext4 /dev/sdb1", "destructive"), ("wipefs -a /dev/sdb", "destructive"),
     ("dd if=/dev/zero of=/dev/sda", "destructive"), ("lvremove vg0/x", "destructive"),
     ("zfs destroy tank/x", "destructive"), ("zpool destroy tank", "destructive"),
@@ -68,7 +70,7 @@ EFFECTS = [
     ("find /srv -delete", "destructive"), ("find /etc -exec rm {} +", "destructive"),
     # unknown
     ("frobnicate", "unknown"), ("python3 x.py", "unknown"), ("bash deploy.sh", "unknown"), ("./run --version", "unknown"),
-    ("rm -rf \"$DIR\"", "unknown"), ("cd \"$D\" && rm -rf *", "unknown"), ("python3 -c \"$CODE\"", "unknown"),
+    ("python3 -c \"$CODE\"", "unknown"),
     ("python3 -c 'eval(input())'", "unknown"), ("perl -e 'print 1'", "unknown"), ("psql", "unknown"),
     ("psql -f migrate.sql", "unknown"), ("sed -f script.sed f", "unknown"), ("awk -f prog.awk f", "unknown"),
     ("make", "unknown"), ("curl x | sh", "unknown"), ("python3 -c 'import boto3'", "unknown"),
@@ -101,7 +103,8 @@ def test_destructive_fact_marks_irreversible_commands_only() -> None:
 
     assert "destructive" in facts("aws s3 rb s3://b --force")
     assert "destructive" in facts("rm -rf /opt/app")
-    assert "destructive" not in facts("rm -rf build")
+    assert "destructive" not in facts("rm -rf /tmp/build")
+    assert "destructive" not in facts("ls -la")
     assert "destructive" not in facts("kubectl delete ns x")  # translated by the gate
 
 

@@ -1140,12 +1140,9 @@ def _reader_effect(prog: str, args: list[str], facts: set[str]) -> Effect:
 
 
 def _delete_effect(seg: Segment, ctx: GateContext | None) -> Effect:
-    """Deleting inside the workspace (a relative path that stays below it, or a path under the
-    workspace root) or a scratch directory is a write; anywhere else it is destructive; a computed
-    target, or a relative one in an unknown directory, is unknown."""
+    """Deleting is destructive (it cannot be undone), wherever it lands, the workspace included;
+    only a scratch directory (/tmp, /var/tmp, /dev/shm) is a plain write."""
     prog = seg.program
-    if prog in ("shred", "srm", "wipe"):
-        return "destructive"
     words = list(seg.path_argv[1:])
     if prog == "find":
         targets = []
@@ -1159,31 +1156,7 @@ def _delete_effect(seg: Segment, ctx: GateContext | None) -> Effect:
     if not targets:
         return "read"
     home = ctx.home.rstrip("/") if ctx is not None else "~"
-    root = ctx.workspace_root.rstrip("/") if ctx is not None and ctx.workspace_root else ""
-    worst: Effect = "write"
-    for t in targets:
-        if t.startswith("?/") or "$" in t or "`" in t:
-            worst = "unknown" if worst != "destructive" else worst
-            continue
-        n = normalise(t, home) or t
-        if not n.startswith("/"):
-            if n == ".." or n.startswith("../"):
-                if not root:
-                    return "destructive"
-                n = collapse_path_rel(root, n)
-            else:
-                continue  # inside the directory the command started in: the workspace
-        if root and (n == root or n.startswith(root + "/")):
-            if n == root and prog in ("rm", "find"):
-                return "destructive"  # the whole workspace
-            continue
-        if n.startswith(_SCRATCH):
-            continue
-        return "destructive"
-    return worst
-
-
-def collapse_path_rel(root: str, rel: str) -> str:
-    from reign.policy.gate import collapse_path
-
-    return collapse_path(f"{root}/{rel}")
+    if prog not in ("shred", "srm", "wipe") and all(
+            (n := normalise(t, home)) is not None and n.startswith(_SCRATCH) for t in targets):
+        return "write"
+    return "destructive"
