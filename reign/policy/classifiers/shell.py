@@ -192,7 +192,22 @@ _DOCKER_HOST_SENSITIVE_UNDER = ("/etc/", "/root/", "/boot/", "/dev/", "/usr/", "
 _ENGINE_SOCKETS = re.compile(r"(docker|containerd|crio|podman|buildkitd?)\.sock$|/run/containerd/")
 
 
+_FACTS_CACHE: dict[tuple[object, ...], frozenset[str]] = {}
+
+
 def segment_facts(seg: Segment, ctx: GateContext) -> set[str]:
+    """The facts of one simple command (memoised: the gate asks for them per rule view and per effect).
+    They depend on the segment and, of the context, only on home, protected branches and namespaces."""
+    key = (seg, ctx.home, ctx.protected_branches, ctx.protected_namespaces)
+    found = _FACTS_CACHE.get(key)
+    if found is None:
+        if len(_FACTS_CACHE) > 4096:
+            _FACTS_CACHE.clear()
+        found = _FACTS_CACHE[key] = frozenset(_segment_facts(seg, ctx))
+    return set(found)
+
+
+def _segment_facts(seg: Segment, ctx: GateContext) -> set[str]:
     prog, args = seg.program, list(seg.argv[1:])
     paths = list(seg.path_argv[1:])  # relative operands resolved against the working directory
     dyn = {i - 1 for i in seg.dynamic_args if i > 0}
