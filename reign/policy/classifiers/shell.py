@@ -32,6 +32,19 @@ Facts (matched by `segment_facts:` in reign/policy/defaults/shell.yaml):
   privileged_pod, reads_secrets      kubectl / oc
   docker_host_takeover      docker/podman run|create with host privileges, host namespaces, dangerous
                             capabilities, raw devices or host system paths / the engine socket mounted
+  destructive               its effect is destructive (generic_effect): deletions outside scratch
+                            directories, storage tools, cloud CLIs' delete verbs, database DROP/TRUNCATE/
+                            DELETE without WHERE/FLUSHALL, HTTP DELETE
+  version_query             `X --version`, `X -V`, `X version`, `X --help` of a program found on PATH
+  text_filter               an awk program / sed script without exec features, output files or file reads
+  inline_read               inline Python / JavaScript / Ruby that only computes and prints
+  inline_code_unknown       inline code whose effect cannot be read off it
+  inline_code_writes        inline code that writes, deletes or talks to the network
+
+Paths are judged resolved against the segment's working directory (`cd /etc && rm -rf ./*` is `/etc/*`),
+find's `{}` as its start paths (recursive), and a quoted glob (`find -name '*.pem'`) as a pattern.
+`generic_effect(segment, ctx)` is the segment's effect: "read", "write", "destructive" or "unknown"
+(None for the CLIs the gate translates itself: TRANSLATED_PROGRAMS).
 """
 
 from __future__ import annotations
