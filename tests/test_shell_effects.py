@@ -73,7 +73,7 @@ EFFECTS = [
     ("python3 -c \"$CODE\"", "unknown"),
     ("python3 -c 'eval(input())'", "unknown"), ("perl -e 'print 1'", "unknown"), ("psql", "unknown"),
     ("psql -f migrate.sql", "unknown"), ("sed -f script.sed f", "unknown"), ("awk -f prog.awk f", "unknown"),
-    ("make", "unknown"), ("curl x | sh", "unknown"), ("python3 -c 'import boto3'", "unknown"),
+    ("make", "unknown"), ("cd \"$D\" && echo k >> authorized_keys", "unknown"), ("cd \"$D\" && cp a b", "unknown"), ("curl x | sh", "unknown"), ("python3 -c 'import boto3'", "unknown"),
 ]
 
 
@@ -159,6 +159,26 @@ def test_inline_code_analysis(language: str, source: str, expected: str, spawns:
     assert report.deletes == deletes
 
 
+HOME_PATHS = [
+    ("python", "import os; open(os.path.expanduser('~/.bashrc'), 'a').write('x')", "~/.bashrc"),
+    ("python", "from pathlib import Path; (Path.home() / '.ssh' / 'authorized_keys').write_text('k')",
+     "~/.ssh/authorized_keys"),
+    ("python", "import os; open(os.path.join(os.path.expanduser('~'), '.profile'), 'w')", "~/.profile"),
+    ("javascript", "const fs = require('fs'), path = require('path'), os = require('os');"
+                   " fs.appendFileSync(path.join(os.homedir(), '.bashrc'), 'x')", "~/.bashrc"),
+    ("ruby", "File.write(File.expand_path('~/.bashrc'), 'x')", "~/.bashrc"),
+]
+
+
+@pytest.mark.parametrize(("language", "source", "path"), HOME_PATHS)
+def test_paths_built_from_the_home_directory_are_known(language: str, source: str, path: str) -> None:
+    assert analyse(language, source).writes == [path]
+
+
+def test_a_write_to_a_computed_path_is_unknown() -> None:
+    assert analyse("python", "import sys; open(sys.argv[1], 'w').write('x')").effect == "unknown"
+
+
 def test_inline_code_sees_reads_environment_dumps_and_network() -> None:
     assert analyse("python", "print(open('/root/.ssh/id_rsa').read())").reads == ["/root/.ssh/id_rsa"]
     assert analyse("python", "import os; print(dict(os.environ))").env_dump
@@ -175,7 +195,7 @@ AWK = [
     ('BEGIN{system("rm -rf /")}', "read", ["rm -rf /"], []), ('{print | "sh"}', "read", ["sh"], []),
     ('"date" | getline d', "read", ["date"], []), ("{system($0)}", "unknown", [], []),
     ("{ cmd | getline x }", "unknown", [], []), ('{print $1 > "/etc/passwd"}', "write", [], ["/etc/passwd"]),
-    ('{print >> "out.txt"}', "write", [], ["out.txt"]), ('{print > $2}', "write", [], ["?"]),
+    ('{print >> "out.txt"}', "write", [], ["out.txt"]), ('{print > $2}', "unknown", [], ["?"]),
 ]
 
 

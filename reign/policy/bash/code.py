@@ -9,6 +9,7 @@ modules it does not know, parse errors. Those make the effect "unknown". Grammar
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,7 @@ class Report:
     def effect(self) -> Effect:
         if self.deletes:
             return "destructive"
-        if self.unknown:
+        if self.unknown or COMPUTED in self.writes:  # a write to a computed path could land anywhere
             return "unknown"
         if self.writes or self.network:
             return "write"
@@ -182,15 +183,11 @@ class _Language:
 
     def path_arg(self, name: str, args: list[Node], node: Node) -> str:
         """The literal path a call works on: its first argument, or the `Path("x")` it is called on."""
-        if args:
-            value = self.literal(args[0])
-            if value is not None:
-                return value
         receiver = self.receiver(node)
-        if receiver is not None:
-            inner = receiver.child_by_field_name("arguments")
-            first = inner.named_children[0] if inner is not None and inner.named_child_count else None
-            value = self.literal(first)
+        method = name.rsplit(".", 1)[-1]
+        on_receiver = receiver is not None and (method in self.write_methods or method in self.delete_methods)
+        for candidate in ([receiver] if on_receiver else []) + args[:1] + ([receiver] if not on_receiver else []):
+            value = self.path_value(candidate)
             if value is not None:
                 return value
         return COMPUTED
@@ -198,7 +195,46 @@ class _Language:
     def receiver(self, node: Node) -> Node | None:
         return None
 
+    def path_value(self, node: Node | None) -> str | None:
+        """A path known before run time: a literal, or the home directory and literals joined
+        (`os.path.expanduser("~/x")`, `os.path.join(os.path.expanduser("~"), "x")`, `Path.home() / "x"`,
+        `Path("x")`, `path.join(os.homedir(), "x")`, `File.expand_path("~/x")`, `Dir.home`)."""
+        if node is None:
+            return None
+        value = self.literal(node)
+        if value is not None:
+            return value
+        text = re.sub(r"\s+", "", _text(node))
+        if text in _HOME_CALLS:
+            return "~"
+        if node.type in ("parenthesized_expression", "parenthesized_statements"):
+            inner = node.named_children
+            return self.path_value(inner[0]) if len(inner) == 1 else None
+        if node.type in ("call", "call_expression"):
+            fn = node.child_by_field_name("function") or node.child_by_field_name("method")
+            name = re.sub(r"\s+", "", _text(fn)).split(".")[-1] if fn is not None else ""
+            receiver = node.child_by_field_name("receiver")
+            arglist = node.child_by_field_name("arguments")
+            parts = [self.path_value(c) for c in (arglist.named_children if arglist is not None else [])]
+            if not parts and fn is not None and fn.type == "attribute" and name in ("expanduser", "resolve",
+                                                                                     "absolute"):
+                return self.path_value(fn.child_by_field_name("object"))  # `Path("~/x").expanduser()`
+            if name in _PATH_BUILDERS and parts and None not in parts:
+                return "/".join(p for p in parts if p is not None)
+            if receiver is not None and _text(receiver) == "File" and name == "join" and parts and None not in parts:
+                return "/".join(p for p in parts if p is not None)
+        if node.type == "binary_operator" and _text(node.child_by_field_name("operator")) == "/":
+            left = self.path_value(node.child_by_field_name("left"))
+            right = self.path_value(node.child_by_field_name("right"))
+            return f"{left}/{right}" if left is not None and right is not None else None
+        return None
 
+
+_HOME_CALLS = frozenset({"Path.home()", "pathlib.Path.home()", "os.homedir()", "require('os').homedir()",
+                         'require("os").homedir()', "Dir.home", "ENV['HOME']", 'ENV["HOME"]', "os.environ['HOME']",
+                         'os.environ["HOME"]', "process.env.HOME"})
+_PATH_BUILDERS = frozenset({"expanduser", "join", "Path", "PurePath", "abspath", "realpath", "resolve",
+                            "expand_path", "normpath"})
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"', "0": "\0", "r": "\r", "`": "`", "$": "$"}
 
 
@@ -322,7 +358,7 @@ class _Python(_Language):
     def open_call(self, args: list[Node], keywords: dict[str, Node]) -> None:
         mode_node = args[1] if len(args) > 1 else keywords.get("mode")
         mode = self.literal(mode_node) if mode_node is not None else "r"
-        path = self.literal(args[0]) if args else None
+        path = self.path_value(args[0]) if args else None
         if mode is None or any(ch in mode for ch in "wax+"):
             self.report.writes.append(path or COMPUTED)
         elif path is not None:
@@ -330,8 +366,7 @@ class _Python(_Language):
 
     def receiver(self, node: Node) -> Node | None:
         fn = node.child_by_field_name("function")
-        obj = fn.child_by_field_name("object") if fn is not None and fn.type == "attribute" else None
-        return obj if obj is not None and obj.type == "call" else None
+        return fn.child_by_field_name("object") if fn is not None and fn.type == "attribute" else None
 
 
 class _JavaScript(_Language):
@@ -503,7 +538,7 @@ class _Ruby(_Language):
                 self.report.env_dump = True
 
     def open_call(self, name: str, args: list[Node]) -> None:
-        path = self.literal(args[0]) if args else None
+        path = self.path_value(args[0]) if args else None
         if path is not None and path.startswith("|") and name in ("open", "Kernel.open"):
             self.report.spawns.append(path[1:])
             return

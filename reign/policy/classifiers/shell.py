@@ -1130,6 +1130,10 @@ def _effect(seg: Segment, ctx: GateContext | None, facts: set[str]) -> Effect:
         effects.append("unknown")
     if facts & {"mutates", "writes_system_config", "crontab_write"}:
         effects.append("write")
+    if seg.cwd is None and strictest(effects) == "write" and (  # written where? the directory is not known
+            any(">" in r.op and r.resolved.startswith("?/") for r in seg.redirects) or
+            any(p.startswith("?/") for p in seg.path_argv[1:])):
+        effects.append("unknown")
     return strictest(effects)
 
 
