@@ -7,18 +7,24 @@ and reports what it could not see through as problem codes. It decides nothing: 
 Pure function: no I/O, no subprocess. The tree-sitter parser is created once, on first use.
 
 The files, one job each:
-- segment.py   the result: `Segment` (one simple command), `Redirect`, `ShellAnalysis`
+- segment.py   the result: `Segment` (one simple command), `Redirect`, `InlineCode`, `ShellAnalysis`
 - words.py     one word as bash reads it: quotes, known variables, braces, escapes
 - walker.py    the tree walk: statements, pipelines, substitutions, assignments, payloads
+- cwd.py       the working directory through cd/pushd/popd, relative words resolved against it
 - redirects.py redirections and here-documents
-- wrappers.py  the command inside each wrapper program
+- wrappers.py  the command inside wrapper programs with rules of their own (shells, sudo, ssh, find, xargs)
+- runners.py   the table of programs that simply run their operands (nice, timeout, faketime, uv run...)
+- inline.py    code on the command line: interpreters, awk/sed, gdb/vim/less/man, git -c, tar, rsync -e
+- code.py      Python / JavaScript / Ruby read with tree-sitter: spawns, deletions, writes, network
+- textprogs.py awk programs and sed scripts
 - quirks.py    tree-sitter-bash node kinds and workarounds for its grammar's gaps
 - state.py     what flows along the walk (stdin, wrapper chain, nesting)
 """
 
-from reign.policy.bash.segment import MAX_WRAPPERS, PROBLEMS, Redirect, Segment, ShellAnalysis
+from reign.policy.bash.segment import MAX_WRAPPERS, PROBLEMS, START_DIR, InlineCode, Redirect, Segment, ShellAnalysis
 from reign.policy.bash.walker import parse
 
 Analysis = ShellAnalysis
 
-__all__ = ["MAX_WRAPPERS", "PROBLEMS", "Analysis", "Redirect", "Segment", "ShellAnalysis", "parse"]
+__all__ = ["MAX_WRAPPERS", "PROBLEMS", "START_DIR", "Analysis", "InlineCode", "Redirect", "Segment", "ShellAnalysis",
+           "parse"]

@@ -9,6 +9,7 @@ modules it does not know, parse errors. Those make the effect "unknown". Grammar
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,7 @@ class Report:
     def effect(self) -> Effect:
         if self.deletes:
             return "destructive"
-        if self.unknown:
+        if self.unknown or COMPUTED in self.writes:  # a write to a computed path could land anywhere
             return "unknown"
         if self.writes or self.network:
             return "write"
@@ -95,6 +96,8 @@ class _Language:
     network_prefixes: tuple[str, ...] = ()
     delete_methods: frozenset[str] = frozenset()  # on any receiver (`Path("x").unlink()`)
     write_methods: frozenset[str] = frozenset()
+    guarded: tuple[str, ...] = ()  # modules whose other functions are not known to be harmless
+    guarded_reads: frozenset[str] = frozenset()  # ... except these
 
     def __init__(self, report: Report) -> None:
         self.report = report
@@ -154,6 +157,8 @@ class _Language:
                 r.reads.append(path)
         elif self.network_prefixes and name.startswith(self.network_prefixes):
             r.network = True
+        elif self.guarded and name.startswith(self.guarded) and name not in self.guarded_reads:
+            r.unknown.append(f"{name} is not known to be harmless")
 
     def is_true(self, node: Node | None) -> bool:
         return node is not None and node.type == "true"
@@ -178,15 +183,11 @@ class _Language:
 
     def path_arg(self, name: str, args: list[Node], node: Node) -> str:
         """The literal path a call works on: its first argument, or the `Path("x")` it is called on."""
-        if args:
-            value = self.literal(args[0])
-            if value is not None:
-                return value
         receiver = self.receiver(node)
-        if receiver is not None:
-            inner = receiver.child_by_field_name("arguments")
-            first = inner.named_children[0] if inner is not None and inner.named_child_count else None
-            value = self.literal(first)
+        method = name.rsplit(".", 1)[-1]
+        on_receiver = receiver is not None and (method in self.write_methods or method in self.delete_methods)
+        for candidate in ([receiver] if on_receiver else []) + args[:1] + ([receiver] if not on_receiver else []):
+            value = self.path_value(candidate)
             if value is not None:
                 return value
         return COMPUTED
@@ -194,7 +195,46 @@ class _Language:
     def receiver(self, node: Node) -> Node | None:
         return None
 
+    def path_value(self, node: Node | None) -> str | None:
+        """A path known before run time: a literal, or the home directory and literals joined
+        (`os.path.expanduser("~/x")`, `os.path.join(os.path.expanduser("~"), "x")`, `Path.home() / "x"`,
+        `Path("x")`, `path.join(os.homedir(), "x")`, `File.expand_path("~/x")`, `Dir.home`)."""
+        if node is None:
+            return None
+        value = self.literal(node)
+        if value is not None:
+            return value
+        text = re.sub(r"\s+", "", _text(node))
+        if text in _HOME_CALLS:
+            return "~"
+        if node.type in ("parenthesized_expression", "parenthesized_statements"):
+            inner = node.named_children
+            return self.path_value(inner[0]) if len(inner) == 1 else None
+        if node.type in ("call", "call_expression"):
+            fn = node.child_by_field_name("function") or node.child_by_field_name("method")
+            name = re.sub(r"\s+", "", _text(fn)).split(".")[-1] if fn is not None else ""
+            receiver = node.child_by_field_name("receiver")
+            arglist = node.child_by_field_name("arguments")
+            parts = [self.path_value(c) for c in (arglist.named_children if arglist is not None else [])]
+            if not parts and fn is not None and fn.type == "attribute" and name in ("expanduser", "resolve",
+                                                                                     "absolute"):
+                return self.path_value(fn.child_by_field_name("object"))  # `Path("~/x").expanduser()`
+            if name in _PATH_BUILDERS and parts and None not in parts:
+                return "/".join(p for p in parts if p is not None)
+            if receiver is not None and _text(receiver) == "File" and name == "join" and parts and None not in parts:
+                return "/".join(p for p in parts if p is not None)
+        if node.type == "binary_operator" and _text(node.child_by_field_name("operator")) == "/":
+            left = self.path_value(node.child_by_field_name("left"))
+            right = self.path_value(node.child_by_field_name("right"))
+            return f"{left}/{right}" if left is not None and right is not None else None
+        return None
 
+
+_HOME_CALLS = frozenset({"Path.home()", "pathlib.Path.home()", "os.homedir()", "require('os').homedir()",
+                         'require("os").homedir()', "Dir.home", "ENV['HOME']", 'ENV["HOME"]', "os.environ['HOME']",
+                         'os.environ["HOME"]', "process.env.HOME"})
+_PATH_BUILDERS = frozenset({"expanduser", "join", "Path", "PurePath", "abspath", "realpath", "resolve",
+                            "expand_path", "normpath"})
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"', "0": "\0", "r": "\r", "`": "`", "$": "$"}
 
 
@@ -216,7 +256,7 @@ class _Python(_Language):
         "socket", "urllib.request", "urllib", "http.client", "http", "smtplib", "ftplib", "email", "asyncio",
         "tempfile", "yaml", "gzip", "bz2", "lzma", "zipfile", "tarfile", "sqlite3", "xml.etree.ElementTree",
         "__future__", "pty",
-    })
+    }) - {"http"}
     shell = frozenset({"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
                        "commands.getoutput", "asyncio.create_subprocess_shell", "pty.spawn"})
     argv = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
@@ -227,8 +267,25 @@ class _Python(_Language):
     writes = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move",
                         "os.rename", "os.renames", "os.replace", "os.chmod", "os.chown", "os.lchown", "os.makedirs",
                         "os.mkdir", "os.symlink", "os.link", "os.truncate", "os.utime", "os.mkfifo", "os.kill",
-                        "os.killpg", "os.setuid", "os.setgid", "os.chroot", "os.write"})
+                        "os.killpg", "os.setuid", "os.setgid", "os.chroot", "os.write", "os.open",
+                        "shutil.chown", "shutil.make_archive", "shutil.unpack_archive", "shutil.copymode",
+                        "shutil.copystat", "zipfile.ZipFile", "tarfile.open", "gzip.open", "bz2.open", "lzma.open",
+                        "sqlite3.connect", "logging.FileHandler", "tempfile.mkstemp", "tempfile.mkdtemp",
+                        "tempfile.NamedTemporaryFile", "tempfile.TemporaryDirectory"})
     reads = frozenset({"pathlib.Path.read_text"})
+    guarded = ("os.", "shutil.", "subprocess.", "pty.", "signal.", "socket.", "asyncio.", "threading.", "ctypes.")
+    guarded_reads = frozenset({f"os.{n}" for n in (
+        "getcwd", "listdir", "scandir", "walk", "stat", "lstat", "getenv", "cpu_count", "uname", "getpid",
+        "getppid", "getuid", "geteuid", "getgid", "getegid", "getlogin", "get_terminal_size", "access", "readlink",
+        "fspath", "fsencode", "fsdecode", "urandom", "times", "getloadavg", "isatty", "strerror", "sysconf",
+        "environ.get", "getgroups", "get_exec_path", "path.join", "path.exists", "path.isfile", "path.isdir",
+        "path.expanduser", "path.expandvars", "path.abspath", "path.realpath", "path.basename", "path.dirname",
+        "path.getsize", "path.getmtime", "path.splitext", "path.split", "path.relpath", "path.normpath",
+        "path.islink", "path.isabs", "path.getctime", "path.getatime", "path.samefile", "path.commonpath")} |
+        {"shutil.which", "shutil.disk_usage", "shutil.get_terminal_size", "signal.signal", "socket.gethostname",
+         "socket.getfqdn", "socket.gethostbyname", "socket.getaddrinfo", "asyncio.run", "asyncio.sleep",
+         "asyncio.gather", "asyncio.get_event_loop", "threading.Thread", "threading.Lock", "os.environ.items",
+         "os.environ.copy", "os.environ.keys", "os.environ.values"})
     dynamic = frozenset({"eval", "exec", "compile", "__import__", "importlib.import_module", "getattr", "setattr",
                          "globals", "locals", "vars", "marshal.loads", "pickle.loads", "runpy.run_path",
                          "runpy.run_module", "code.interact", "breakpoint", "os.fork", "os.forkpty"})
@@ -301,7 +358,7 @@ class _Python(_Language):
     def open_call(self, args: list[Node], keywords: dict[str, Node]) -> None:
         mode_node = args[1] if len(args) > 1 else keywords.get("mode")
         mode = self.literal(mode_node) if mode_node is not None else "r"
-        path = self.literal(args[0]) if args else None
+        path = self.path_value(args[0]) if args else None
         if mode is None or any(ch in mode for ch in "wax+"):
             self.report.writes.append(path or COMPUTED)
         elif path is not None:
@@ -309,8 +366,7 @@ class _Python(_Language):
 
     def receiver(self, node: Node) -> Node | None:
         fn = node.child_by_field_name("function")
-        obj = fn.child_by_field_name("object") if fn is not None and fn.type == "attribute" else None
-        return obj if obj is not None and obj.type == "call" else None
+        return fn.child_by_field_name("object") if fn is not None and fn.type == "attribute" else None
 
 
 class _JavaScript(_Language):
@@ -331,6 +387,11 @@ class _JavaScript(_Language):
         "symlink", "symlinkSync", "link", "linkSync", "truncate", "truncateSync", "createWriteStream", "open",
         "openSync", "utimes", "utimesSync")} | {"process.kill"})
     reads = frozenset({"fs.readFileSync", "fs.readFile", "fs.createReadStream"})
+    guarded = ("fs.", "child_process.", "fs/promises.", "net.", "dgram.")
+    guarded_reads = frozenset({f"fs.{n}" for n in (
+        "existsSync", "exists", "statSync", "stat", "lstatSync", "lstat", "readdirSync", "readdir", "realpathSync",
+        "realpath", "accessSync", "access", "readlinkSync", "readlink", "readFileSync", "readFile",
+        "createReadStream", "promises.readFile", "promises.readdir", "promises.stat")})
     dynamic = frozenset({"eval", "Function", "vm.runInNewContext", "vm.runInThisContext", "vm.Script",
                          "vm.runInContext", "process.binding", "process.dlopen", "import", "setTimeout",
                          "setInterval"})
@@ -432,6 +493,15 @@ class _Ruby(_Language):
                          "Kernel.eval", "fork", "syscall"})
     network_prefixes = ("Net::HTTP", "TCPSocket", "UDPSocket", "Socket", "URI.open", "TCPServer")
     delete_methods = frozenset({"rmtree"})
+    guarded = ("File.", "FileUtils.", "Dir.", "IO.", "Process.", "Kernel.", "ObjectSpace.", "Signal.")
+    guarded_reads = frozenset({*(f"File.{n}" for n in (
+        "exist?", "file?", "directory?", "size", "size?", "basename", "dirname", "join", "expand_path", "stat",
+        "lstat", "extname", "readable?", "writable?", "executable?", "mtime", "ctime", "atime", "symlink?",
+        "absolute_path", "realpath", "readlink", "split", "zero?", "empty?", "ftype", "identical?", "fnmatch",
+        "fnmatch?")), "Dir.pwd", "Dir.glob", "Dir.entries", "Dir.children", "Dir.exist?", "Dir.home",
+        "Dir.each_child", "Dir.[]", "Process.pid", "Process.ppid", "Process.uid", "Process.euid",
+        "Process.clock_gettime", "FileUtils.pwd", "FileUtils.compare_file", "FileUtils.uptodate?", "IO.readlines",
+        "IO.read", "IO.foreach", "Kernel.puts", "Kernel.print", "Kernel.format", "Kernel.sleep"})
 
     def visit(self, node: Node) -> None:
         if node.type == "subshell":  # `cmd` and %x{cmd}
@@ -468,7 +538,7 @@ class _Ruby(_Language):
                 self.report.env_dump = True
 
     def open_call(self, name: str, args: list[Node]) -> None:
-        path = self.literal(args[0]) if args else None
+        path = self.path_value(args[0]) if args else None
         if path is not None and path.startswith("|") and name in ("open", "Kernel.open"):
             self.report.spawns.append(path[1:])
             return

@@ -28,11 +28,17 @@ What the gate should know:
   makes it unknown (None) from there on. `cd DIR; cmd` is assumed to succeed. Remote and in-container
   commands (ssh, kubectl/docker exec) and login shells run in an unknown directory.
 - `pipe_from` is transitive and over-approximate: every upstream stage's programs, nearest first.
+- `find START... -exec CMD {} ;` binds `{}` to each start path (`.` when none): the CMD segment names
+  the start path, standing for it and everything under it (wrapper label "find -exec").
+- Inline code (`python3 -c`, `python3 - <<EOF`, `node -e`, `ruby -e`, awk programs, sed scripts,
+  `gdb -ex`, `vim -c`, `less +!`, `man -P`) and command options (`git -c core.sshCommand=..`,
+  `tar --to-command`, `rsync -e`, `ssh -o ProxyCommand=..`, `zip -TT`): the literal commands they
+  run are segments (wrapper label "<program> code" or the option), the rest is `Segment.code`.
 - Not visible here: aliases, functions and variables inherited from the environment, leading
-  assignments (`PATH=..`, `LD_PRELOAD=..`, `BASH_ENV=..` are dropped from argv), code run by
-  interpreters and tools (`python -c`, `awk system()`, `git -c`, `tar --to-command`, ...), script
-  files (`bash x.sh`, `source f`, `at -f f`), and fd/stdin changes made by `exec` that persist to
-  later commands.
+  assignments (`PATH=..`, `LD_PRELOAD=..`, `BASH_ENV=..` are dropped from argv), script files
+  (`bash x.sh`, `python3 x.py`, `source f`, `at -f f`), code in languages with no grammar here (perl,
+  php, lua...: effect unknown, literal `system("..")` strings still parsed), CDPATH, and fd/stdin
+  changes made by `exec` that persist to later commands.
 """
 
 from __future__ import annotations
@@ -93,6 +99,7 @@ class Segment:
     cwd: str | None = START_DIR  # working directory: START_DIR, a path after cd/pushd/popd, None when unknown
     paths: tuple[str, ...] = ()  # argv with relative operands resolved against cwd; () when cwd is START_DIR
     code: InlineCode | None = None  # the program's inline code, when it has some
+    globs: frozenset[int] = frozenset()  # indexes in argv of words with unquoted glob characters
 
     @property
     def path_argv(self) -> tuple[str, ...]:

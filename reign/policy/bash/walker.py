@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from reign.policy.bash import inline, wrappers
+from reign.policy.bash import inline, runners, wrappers
 from reign.policy.bash.cwd import CHDIR_PROGRAMS, Dirs, chdir, resolve_target, resolve_words
 from reign.policy.bash.quirks import (
     BODIES,
@@ -520,7 +520,7 @@ class Walker(RedirectReader):
         cwd = self.dirs.cwd
         return Segment(program_name(words[0]), argv, dyn, self.resolve_redirects(redirects), ctx.wrappers,
                        stdin.pipe_from, heredoc_text(stdin), ctx.background, text, cwd,
-                       resolve_words(cwd, list(words)))
+                       resolve_words(cwd, list(words)), None, frozenset(i for i, w in enumerate(words) if w.glob))
 
     def resolve_redirects(self, redirects: tuple[Redirect, ...]) -> tuple[Redirect, ...]:
         cwd = self.dirs.cwd
@@ -537,7 +537,7 @@ class Walker(RedirectReader):
         if program in wrappers.SHELLS:
             wrappers.run_shell(self, program, words[1:], ctx, stdin, appended)
             return
-        handler = wrappers.HANDLERS.get(program)
+        handler = wrappers.HANDLERS.get(program) or runners.HANDLERS.get(program)
         if handler is not None:
             handler(self, program, list(words[1:]), ctx, stdin)
         code_handler = inline.handler_for(program)

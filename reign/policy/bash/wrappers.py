@@ -81,50 +81,6 @@ def fs(*items: str) -> frozenset[str]:
     return frozenset(items)
 
 
-def _simple_wrapper(short_val: str = "", long_val: frozenset[str] = frozenset(), skip: int = 0,
-                    stop_if: frozenset[str] = frozenset()) -> _Handler:
-    """`prog [options] [skip operands] CMD...`: CMD is run as an argv."""
-
-    def handle(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
-        i, opts = options(args, short_val, long_val)
-        if stop_if & opts.keys():
-            return
-        a.argv_payload(args[i + skip:], ctx, stdin, prog)
-
-    return handle
-
-
-for _names, _h in (
-    (("nohup", "setsid", "unbuffer", "builtin", "chronic", "catchsegv", "torsocks", "tini", "dumb-init",
-      "fakeroot", "firejail", "valgrind", "unshare"), _simple_wrapper("", fs())),
-    (("nice",), _simple_wrapper("n", fs("--adjustment"))),
-    (("stdbuf",), _simple_wrapper("ioe", fs("--input", "--output", "--error"))),
-    (("time",), _simple_wrapper("fo", fs("--format", "--output"))),
-    (("exec",), _simple_wrapper("a")),
-    (("timeout",), _simple_wrapper("ks", fs("--kill-after", "--signal"), skip=1)),
-    (("gosu", "su-exec"), _simple_wrapper("", fs(), skip=1)),
-    (("ionice",), _simple_wrapper("cnpPu", fs("--class", "--classdata", "--pid", "--pgid", "--uid"),
-                                  stop_if=fs("-p", "-P", "-u", "--pid", "--pgid", "--uid"))),
-    (("strace",), _simple_wrapper("abeEIoOpPsSuUX", fs("--output", "--trace", "--attach", "--signal",
-                                                         "--string-limit", "--user", "--env"))),
-    (("ltrace",), _simple_wrapper("aADeFlnopsuwx", fs("--output"))),
-    (("pkexec",), _simple_wrapper("", fs("--user"))),
-    (("nsenter",), _simple_wrapper("tSG", fs("--target", "--setuid", "--setgid"))),
-    (("taskset",), _simple_wrapper("", fs(), skip=1, stop_if=fs("-p", "--pid"))),
-    (("chrt",), _simple_wrapper("T", fs("--sched-runtime", "--sched-period", "--sched-deadline"), skip=1,
-                                stop_if=fs("-p", "--pid", "-m", "--max"))),
-    (("numactl",), _simple_wrapper("iNmCpPb", fs("--interleave", "--cpunodebind", "--membind",
-                                                  "--physcpubind", "--preferred"))),
-    (("systemd-run",), _simple_wrapper("pEMHu", fs("--property", "--setenv", "--machine", "--host",
-                                                    "--unit", "--uid", "--gid", "--working-directory"))),
-    (("proxychains", "proxychains4"), _simple_wrapper("f")),
-    (("sshpass",), _simple_wrapper("pfde")),
-    (("command",), _simple_wrapper("", fs(), stop_if=fs("-v", "-V"))),
-):
-    for _n in _names:
-        HANDLERS[_n] = _h
-
-
 @_handler("eval")
 def _eval_handler(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
     a.words_payload(args, ctx, "eval", stdin)
@@ -162,9 +118,25 @@ def _ssh(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None
         a.read_stdin("ssh", ctx, stdin)  # no command: the remote shell reads its script from stdin
 
 
+_FIND_MAX_STARTS = 8
+
+
 @_handler("find")
 def _find(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None:
+    """`find START... -exec CMD {} ;`: CMD runs on the start paths and everything under them, so `{}`
+    is bound to each start path (`.` when none is given); `{}` spliced into a shell string is flagged."""
     i = 0
+    while i < len(args) and not args[i].dynamic and (args[i].value in ("-H", "-L", "-P") or
+                                                     args[i].value.startswith("-O")):
+        i += 1
+    if i < len(args) and args[i].value == "-D":
+        i += 2
+    starts: list[Word] = []
+    while i < len(args) and (args[i].dynamic or not args[i].value.startswith(("-", "(", "!", ")", ","))):
+        starts.append(args[i])
+        i += 1
+    if not starts:
+        starts = [Word(".", ".", False)]
     while i < len(args):
         flag = args[i].value
         if flag in ("-exec", "-execdir", "-ok", "-okdir") and not args[i].dynamic:
@@ -176,7 +148,16 @@ def _find(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> Non
                     break
                 cmd.append(args[j])
                 j += 1
-            a.argv_payload(cmd, ctx, stdin, f"find {flag}", placeholders=fs("{}"))
+            label = f"find {flag}"
+            if cmd and cmd[0].value in SHELLS and any("{}" in w.value for w in cmd[1:]):
+                a.problem("dynamic_payload")  # file names spliced into shell code
+            if any(s.dynamic for s in starts) or len(starts) > _FIND_MAX_STARTS or not cmd:
+                a.argv_payload(cmd, ctx, stdin, label, placeholders=fs("{}"))
+            else:
+                for start in starts:
+                    bound = [cmd[0], *(Word(w.value.replace("{}", start.value), w.raw, False, w.glob)
+                                       if "{}" in w.value and not w.dynamic else w for w in cmd[1:])]
+                    a.argv_payload(bound, ctx, stdin, label, placeholders=fs("{}"))
             i = j + 1
         else:
             i += 1
