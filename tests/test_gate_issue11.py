@@ -368,7 +368,7 @@ def test_policy_check_prints_effect_and_unattended() -> None:
 def test_read_only_terraform_plan_takes_no_lock_and_writes_nothing(tf_engine: str, tf_cli_config: Any,
                                                                    tf_workspace: Path) -> None:
     from reign.context import ToolContext
-    from reign.managers import terraform as tfm
+    from reign.managers.terraform import tools as tfm
 
     write_ctx = ToolContext(settings=Settings(workspace_root=tf_workspace), cwd=tf_workspace)
     tfm.init(dir="basic", ctx=write_ctx)
@@ -430,6 +430,6 @@ def test_a_yes_run_that_tries_to_wipe_home_changes_nothing(provider: str, tmp_pa
         assert says_how and ("denied by policy rule" in text or "not run:" in text), call
     by_command = {c["args"]["command"]: c for c in refused}
     assert by_command["cd ~ && rm -rf -- *"]["decision"] == "deny"
-    assert by_command["rm -rf ~/notes"]["rule"] == "destructive-off"
+    assert by_command["kubectl delete namespace team-a"]["rule"] == "destructive-off"
     assert by_command["frobnicate --purge-all"]["decision"] == "ask"  # unknown: asked, and --yes refused it
     assert "--yes approves only routine" in by_command["frobnicate --purge-all"]["output"]
