@@ -433,3 +433,47 @@ def test_a_yes_run_that_tries_to_wipe_home_changes_nothing(provider: str, tmp_pa
     assert by_command["kubectl delete namespace team-a"]["rule"] == "destructive-off"
     assert by_command["frobnicate --purge-all"]["decision"] == "ask"  # unknown: asked, and --yes refused it
     assert "--yes approves only routine" in by_command["frobnicate --purge-all"]["output"]
+
+
+@pytest.mark.kubernetes
+def test_a_kind_api_discovery_finds_cluster_scoped_is_a_critical_target(k8s_cluster: str, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against the real API server: a cluster-scoped custom resource the built-in tables do not know."""
+    import subprocess
+    import time
+    import uuid
+
+    group = f"g{uuid.uuid4().hex[:8]}.gate.reign.test"
+    crd = f"""apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {{name: reigngatewidgets.{group}}}
+spec:
+  group: {group}
+  scope: Cluster
+  names: {{kind: ReignGateWidget, plural: reigngatewidgets, singular: reigngatewidget}}
+  versions: [{{name: v1, served: true, storage: true, schema: {{openAPIV3Schema: {{type: object}}}}}}]
+"""
+    env = {"KUBECONFIG": k8s_cluster, "PATH": "/usr/bin:/bin:/usr/local/bin"}
+    subprocess.run(["kubectl", "apply", "-f", "-"], input=crd, text=True, env=env, check=True, capture_output=True,
+                   timeout=60)
+    try:
+        for _ in range(30):  # the API server serves a new CRD a moment after it is created
+            found = subprocess.run(["kubectl", "get", "--raw", f"/apis/{group}/v1"], env=env, capture_output=True,
+                                   text=True, timeout=30)
+            if found.returncode == 0 and "reigngatewidgets" in found.stdout:
+                break
+            time.sleep(1)
+        monkeypatch.chdir(tmp_path)
+        settings = Settings(allow_destructive=True)
+        from reign.policy import gate_context
+
+        gate = PolicyGate(load_checked_policy(), gate_context(settings), settings)
+        tool = Catalogue.load([], check_schemas=False).get("bash")
+        call = ToolCall(id="1", name="bash", args={"command": "kubectl delete reigngatewidget w1"})
+        decision = gate.decide(call, tool)
+        assert (decision.action, decision.rule) == ("deny", "kubernetes-discovered-cluster-scoped"), decision
+        namespaced = ToolCall(id="2", name="bash", args={"command": "kubectl -n team-a delete widgets w1"})
+        assert gate.decide(namespaced, tool).action == "ask"
+    finally:
+        subprocess.run(["kubectl", "delete", "crd", f"reigngatewidgets.{group}", "--wait=false"], env=env,
+                       capture_output=True, timeout=60)
