@@ -479,9 +479,8 @@ def _catalogue() -> dict[str, Any]:
     return data
 
 
-def test_catalogue_matches_implementations() -> None:
-    from jsonschema import Draft202012Validator
-
+def test_catalogue_names_effects_and_fields() -> None:
+    """What is Docker's own (the schema/signature match of every tool is in test_tools_core)."""
     data = _catalogue()
     assert data["manager"] == "docker"
     mod, _, fn = data["available"].partition(":")
@@ -493,20 +492,8 @@ def test_catalogue_matches_implementations() -> None:
         assert set(tool) == {"name", "description", "effect", "impl", "input_schema"}, where
         assert where.startswith("docker_") and tool["effect"] in ("read", "write", "destructive")
         assert len(tool["description"]) <= 200, where
-        schema = tool["input_schema"]
-        Draft202012Validator.check_schema(schema)
-        assert schema["type"] == "object" and schema["additionalProperties"] is False, where
         module, _, func = tool["impl"].partition(":")
-        impl = getattr(importlib.import_module(module), func)
-        params = {n: p for n, p in inspect.signature(impl).parameters.items() if n != "ctx"}
-        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values()), where
-        assert "ctx" in inspect.signature(impl).parameters, where
-        assert set(params) == set(schema["properties"]), where
-        required = {n for n, p in params.items() if p.default is inspect.Parameter.empty}
-        assert required == set(schema.get("required", [])), where
-        for name, prop in schema["properties"].items():
-            if "default" in prop:
-                assert params[name].default == prop["default"], f"{where}.{name}"
+        assert "ctx" in inspect.signature(getattr(importlib.import_module(module), func)).parameters, where
 
 
 def test_catalogue_effects() -> None:
