@@ -10,16 +10,13 @@ from reign.errors import ToolError
 from reign.hostpaths import engine_sockets, holds_socket
 from reign.managers.docker.client import _host
 from reign.toolcontext import ToolContext
-from reign.workspace import confine
+from reign.workspace import inside_workspace
 
 
 def _confine(path: str, ctx: ToolContext | None, what: str) -> Path:
     """Resolve `path` (relative to ctx.cwd) and refuse it unless it lies under the workspace root."""
-    root = Path(ctx.settings.workspace_root if ctx is not None else Path.cwd()).resolve()
-    resolved = confine(path, root, base=ctx.cwd if ctx is not None else Path.cwd())
-    if resolved is None:
-        raise ToolError(f"{what} {path} is outside the workspace root {root}")
-    return resolved
+    root = ctx.settings.workspace_root if ctx is not None else Path.cwd()
+    return inside_workspace(path, root, base=ctx.cwd if ctx is not None else Path.cwd(), what=what)
 
 
 def _parse_volume(spec: str) -> tuple[str, str, str]:

@@ -11,17 +11,14 @@ from reign.errors import ToolError, one_line
 from reign.managers.kubernetes import summary as ks
 from reign.policy.classifiers.kubernetes import CLUSTER_SCOPED, canonical_kind
 from reign.toolcontext import ToolContext
-from reign.workspace import confine
+from reign.workspace import inside_workspace
 
 # ------------------------------------------------------------------------------------------ paths, values
 
 
 def confined(path: str, ctx: ToolContext, *, must_exist: bool = True) -> Path:
     """`path` (relative to the workspace root) resolved, symlinks followed; refused when it leaves the root."""
-    root = Path(ctx.settings.workspace_root).expanduser().resolve()
-    real = confine(path, root)
-    if real is None:
-        raise ToolError(f"{path}: outside the workspace root {root}")
+    real = inside_workspace(path, ctx.settings.workspace_root)
     if must_exist and not real.exists():
         raise ToolError(f"{path}: no such file or directory under the workspace root")
     return real
