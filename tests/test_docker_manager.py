@@ -573,13 +573,13 @@ def test_classifier_facts() -> None:
 
 
 def test_helpers() -> None:
-    assert dk_specs._argv("sleep 300") == ["sleep", "300"]
-    assert dk_specs._argv("echo $HOME") == ["/bin/sh", "-c", "echo $HOME"]
-    assert dk_specs._argv("a | b") == ["/bin/sh", "-c", "a | b"]
-    assert dk_specs._argv(["echo", "a b"]) == ["echo", "a b"]
-    assert dk_specs._restart("on-failure:3") == {"Name": "on-failure", "MaximumRetryCount": 3}
-    assert dk_specs._restart("no") is None
-    assert dk_specs._ports({"80": 8080, "53/udp": "127.0.0.1:5353"}) == {
+    assert dk_specs.command_argv("sleep 300") == ["sleep", "300"]
+    assert dk_specs.command_argv("echo $HOME") == ["/bin/sh", "-c", "echo $HOME"]
+    assert dk_specs.command_argv("a | b") == ["/bin/sh", "-c", "a | b"]
+    assert dk_specs.command_argv(["echo", "a b"]) == ["echo", "a b"]
+    assert dk_specs.restart_spec("on-failure:3") == {"Name": "on-failure", "MaximumRetryCount": 3}
+    assert dk_specs.restart_spec("no") is None
+    assert dk_specs.port_bindings({"80": 8080, "53/udp": "127.0.0.1:5353"}) == {
         "80/tcp": 8080,
         "53/udp": ("127.0.0.1", 5353),
     }
@@ -587,5 +587,5 @@ def test_helpers() -> None:
     assert abs(dk_containers._since("10m") - (now - 600)) < 5
     assert dk_containers._since("1700000000") == 1700000000
     assert dk_containers._since("2024-01-01T00:00:00Z") == 1704067200
-    assert dk_format._short("sha256:0123456789abcdef") == "0123456789ab"
-    assert dk_format._size(1536) == "1.5KiB"
+    assert dk_format.short_id("sha256:0123456789abcdef") == "0123456789ab"
+    assert dk_format.human_size(1536) == "1.5KiB"

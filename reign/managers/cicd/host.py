@@ -25,7 +25,7 @@ def available() -> str | None:
 # --------------------------------------------------------------------------------------------- paths
 
 
-def _root(ctx: ToolContext, path: str) -> Path:
+def project_root(ctx: ToolContext, path: str) -> Path:
     """`path` (relative to the workspace root, or absolute inside it), resolved; ToolError if it leaves it."""
     if "\x00" in path:
         raise ToolError("path must be a plain path")
@@ -35,7 +35,7 @@ def _root(ctx: ToolContext, path: str) -> Path:
     return target
 
 
-def _inside(root: Path, rel: str) -> Path:
+def inside_root(root: Path, rel: str) -> Path:
     """`rel` under `root` (symlinks followed); ToolError if it leaves it."""
     target = confine(rel, root)
     if target is None:
@@ -51,7 +51,7 @@ def find_tool(name: str) -> str | None:
     return shutil.which(name)
 
 
-def _env() -> dict[str, str]:
+def tool_env() -> dict[str, str]:
     env = without(child_env(), CI_TOKENS)
     env["NO_COLOR"] = "1"
     return env
