@@ -453,7 +453,7 @@ spec:
   names: {{kind: ReignGateWidget, plural: reigngatewidgets, singular: reigngatewidget}}
   versions: [{{name: v1, served: true, storage: true, schema: {{openAPIV3Schema: {{type: object}}}}}}]
 """
-    env = {"KUBECONFIG": k8s_cluster, "PATH": "/usr/bin:/bin:/usr/local/bin"}
+    env = {"KUBECONFIG": k8s_cluster, "PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(tmp_path)}  # cache there
     subprocess.run(["kubectl", "apply", "-f", "-"], input=crd, text=True, env=env, check=True, capture_output=True,
                    timeout=60)
     try:
