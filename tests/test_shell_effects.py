@@ -73,7 +73,7 @@ EFFECTS = [
     ("python3 -c \"$CODE\"", "unknown"),
     ("python3 -c 'eval(input())'", "unknown"), ("perl -e 'print 1'", "unknown"), ("psql", "unknown"),
     ("psql -f migrate.sql", "unknown"), ("sed -f script.sed f", "unknown"), ("awk -f prog.awk f", "unknown"),
-    ("make", "unknown"), ("cd \"$D\" && echo k >> authorized_keys", "unknown"), ("cd \"$D\" && cp a b", "unknown"), ("curl x | sh", "unknown"), ("python3 -c 'import boto3'", "unknown"),
+    ("make", "unknown"), ("redis-cli EVAL 'return 1' 0", "unknown"), ("cd \"$D\" && echo k >> authorized_keys", "unknown"), ("cd \"$D\" && cp a b", "unknown"), ("curl x | sh", "unknown"), ("python3 -c 'import boto3'", "unknown"),
 ]
 
 

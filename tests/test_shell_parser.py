@@ -697,6 +697,10 @@ CWD = [
     ("cd -; rm z", "rm", None, ("rm", "?/z")),
     ("cd /srv && ssh h rm -rf x", "rm", None, ("rm", "-rf", "?/x")),
     ("kubectl exec p -- rm -rf x", "rm", None, ("rm", "-rf", "?/x")),
+    ("env -C /etc rm x", "rm", "/etc", ("rm", "/etc/x")),
+    ("sudo --chdir=/srv rm x; rm y", "rm", ".", ()),
+    ("sudo -D /srv rm x", "rm", "/srv", ("rm", "/srv/x")),
+    ("sudo -i rm x", "rm", None, ("rm", "?/x")),
 ]
 
 
@@ -783,6 +787,9 @@ INLINE_SPAWNS = [
     ("zip x.zip f -T -TT 'rm -rf /'", "zip -TT"),
     ("tmux new -d 'rm -rf /'", "tmux"),
     ("hyperfine 'rm -rf /'", "hyperfine"),
+    ("psql -c '\\! rm -rf /'", "psql shell escape"),
+    ("sqlite3 x.db '.system rm -rf /'", "sqlite3 shell escape"),
+    ("psql -c \"COPY t TO PROGRAM 'rm -rf /'\"", "psql shell escape"),
 ]
 
 

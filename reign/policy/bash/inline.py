@@ -548,3 +548,33 @@ def _nix_shell(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -
 @_register("ssh")
 def _ssh(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> InlineCode | None:
     return ssh_commands(a, prog, args, ctx)
+
+
+# --------------------------------------------------------------------------- database clients' shell escapes
+
+_DB_TEXT_FLAGS = {"psql": ("-c", "--command"), "mysql": ("-e", "--execute"), "mariadb": ("-e", "--execute"),
+                  "sqlite3": (), "duckdb": ("-c",)}
+_DB_SHELL = re.compile(r"(?m)^\s*(?:\\!|system\s|\.shell\s|\.system\s)\s*(.*)$|\\o\s*\|\s*(.*)$|"
+                       r"(?i:\bprogram\s+'((?:[^']|'')*)')")
+
+
+@_register("psql", "mysql", "mariadb", "sqlite3", "duckdb")
+def _database(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> InlineCode | None:
+    """Shell escapes in the SQL a client is given: psql `\\!` and `\\o |cmd`, mysql `system`, sqlite3
+    `.shell` / `.system`, `COPY ... TO PROGRAM '..'`. The SQL itself is judged by the classifier."""
+    flags = _DB_TEXT_FLAGS[prog]
+    texts = [args[i + 1] for i, w in enumerate(args[:-1]) if w.value in flags and not w.dynamic]
+    if prog in ("sqlite3", "duckdb"):
+        texts += [w for w in args if not w.value.startswith("-")][1:]
+    sources = [w.value for w in texts if not w.dynamic]
+    if stdin.heredoc and stdin.exact and stdin.text is not None:
+        sources.append(stdin.text)
+    report = Report()
+    for text in sources:
+        for m in _DB_SHELL.finditer(text):
+            command = next((g for g in m.groups() if g is not None), "").strip()
+            if command:
+                report.spawns.append(command.replace("''", "'"))
+    if not report.spawns:
+        return None
+    return _run(a, prog, "sql", report, ctx, label=f"{prog} shell escape")

@@ -1087,7 +1087,10 @@ def _effect_facts(seg: Segment, prog: str, args: list[str], facts: set[str]) -> 
         return out
     code = seg.code
     if code is not None and code.effect == "read" and not code.reads and not code.env_dump:
-        out.add("text_filter" if prog in _TEXT_FILTERS else "inline_read")
+        if prog in _TEXT_FILTERS:
+            out.add("text_filter")
+        elif code.language in ("python", "javascript", "ruby"):
+            out.add("inline_read")  # not for tar -I, psql \!, man -P...: their own effect is judged apart
     if code is None and version_query(prog, seg.argv[0] if seg.argv else "", args):
         out.add("version_query")
     effect = _effect(seg, None, facts)

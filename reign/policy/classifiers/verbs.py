@@ -326,9 +326,13 @@ def _redis(args: list[str], stdin: str | None) -> Effect:
         if not cmd:
             continue
         verb = cmd[0].lower()
+        if verb in ("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "function", "script", "module"):
+            effect = "unknown" if effect != "destructive" else effect  # a Lua script or module can do anything
+            continue
         if verb in _REDIS_DESTROY or (verb == "config" and len(cmd) > 1 and cmd[1].lower() == "set" and
                                       any(c.lower() in ("dir", "dbfilename") for c in cmd[2:3])):
             return "destructive"
-        if verb not in _REDIS_READ and not (verb == "config" and len(cmd) > 1 and cmd[1].lower() == "get"):
+        config_get = verb == "config" and len(cmd) > 1 and cmd[1].lower() == "get"
+        if effect != "unknown" and verb not in _REDIS_READ and not config_get:
             effect = "write"
     return effect
