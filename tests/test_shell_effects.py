@@ -38,7 +38,9 @@ EFFECTS = [
     ("cd /etc && cat hosts", "read"), ("aws ec2 describe-instances", "read"), ("psql -c 'select 1'", "read"),
     ("redis-cli get k", "read"), ("sqlite3 app.db '.tables'", "read"), ("curl -s https://example.com", "read"),
     ("pip list", "read"), ("mount", "read"), ("lsblk", "read"), ("zpool status", "read"),
-    ("fdisk -l", "read"), ("gcloud compute instances list", "read"),
+    ("fdisk -l", "read"), ("gcloud compute instances list", "read"), ("python3 -m json.tool a.json", "read"),
+    ("python3 -m pip list", "read"), ("python3 -m pip install x", "write"), ("python3 -m venv .venv", "write"),
+    ("python3 -m http.server", "unknown"),
     # writes
     ("echo hi > notes.txt", "write"), ("rm -rf /tmp/x", "write"), ("cd /tmp && rm -rf x", "write"),
     ("sed -i 's/a/b/' f", "write"),

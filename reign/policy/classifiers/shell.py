@@ -64,6 +64,7 @@ from reign.policy.classifiers.verbs import (
     Effect,
     cloud_effect,
     database_effect,
+    python_module_effect,
     read_use,
     storage_effect,
     version_query,
@@ -1025,6 +1026,7 @@ TRANSLATED_PROGRAMS = frozenset({"kubectl", "helm", "terraform", "docker", "dock
 _INTERPRETERS = re.compile(r"^(python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|ruby|perl|php|lua|luajit|Rscript|"
                            r"julia|pwsh|powershell|osascript|tclsh|expect|groovy|elixir|erl|awk|gawk|mawk|nawk|"
                            r"sed|gsed)$")
+_PYTHON = re.compile(r"^(python|pypy)[0-9.]*$")
 _TEXT_FILTERS = frozenset({"awk", "gawk", "mawk", "nawk", "sed", "gsed"})
 _NO_WRITE_TARGETS = re.compile(r"^(/dev/(null|stdout|stderr|fd/[0-9]+|tty)|[0-9]+-?|-)$")
 _CRITICAL_FACTS = frozenset({"wipes_system_path", "writes_device", "kills_everything", "wipes_logs"})
@@ -1093,6 +1095,8 @@ def _effect_facts(seg: Segment, prog: str, args: list[str], facts: set[str]) -> 
             out.add("inline_read")  # not for tar -I, psql \!, man -P...: their own effect is judged apart
     if code is None and version_query(prog, seg.argv[0] if seg.argv else "", args):
         out.add("version_query")
+    if code is None and _PYTHON.match(prog) and python_module_effect(args) == "read" and not seg.redirects:
+        out.add("inline_read")  # `python3 -m json.tool f.json`, `python3 -m pip list`
     effect = _effect(seg, None, facts)
     if effect == "destructive":
         out.add("destructive")
@@ -1110,7 +1114,8 @@ def _effect(seg: Segment, ctx: GateContext | None, facts: set[str]) -> Effect:
     if not prog:
         return strictest(effects)
     known = storage_effect(prog, args) or cloud_effect(prog, args) or \
-        database_effect(prog, args, seg.stdin_literal)
+        database_effect(prog, args, seg.stdin_literal) or \
+        (python_module_effect(args) if _PYTHON.match(prog) and seg.code is None else None)
     if known is not None:
         effects.append(known)
     elif seg.code is not None:

@@ -78,6 +78,29 @@ def read_use(program: str, args: list[str]) -> bool:
     return first in uses or any(a in uses for a in args if a.startswith("-"))
 
 
+_PYTHON_MODULES: dict[str, Effect] = {
+    "json.tool": "read", "site": "read", "sysconfig": "read", "platform": "read", "tokenize": "read",
+    "pydoc": "read", "base64": "read", "calendar": "read", "uuid": "read", "venv": "write", "ensurepip": "write",
+    "compileall": "write", "py_compile": "write", "zipapp": "write",
+}
+_PIP_READS = frozenset({"list", "show", "freeze", "check", "--version", "-V", "help", "--help", "index", "config",
+                        "inspect", "debug", "hash", "download"})
+
+
+def python_module_effect(args: list[str]) -> Effect | None:
+    """`python3 -m MODULE ...`: the effect of the standard modules people use from a shell; None when
+    there is no `-m`; unknown for any other module (it is code that cannot be seen)."""
+    if "-m" not in args[:3] or args.index("-m") + 1 >= len(args):
+        return None
+    i = args.index("-m")
+    module, rest = args[i + 1], args[i + 2:]
+    if module == "pip":
+        return "read" if rest and rest[0] in _PIP_READS else "write"
+    if module in ("zipfile", "tarfile", "gzip"):
+        return "read" if rest and rest[0] in ("-l", "--list", "-t", "--test") else "write"
+    return _PYTHON_MODULES.get(module, "unknown")
+
+
 # Deleting: judged by where the paths are (the workspace, a scratch directory, elsewhere).
 DELETERS = frozenset({"rm", "rmdir", "unlink", "shred", "srm", "wipe", "truncate"})
 
