@@ -501,13 +501,18 @@ class Walker(RedirectReader):
             self.problem("dynamic_program")
         else:
             self.unwrap(program, words, ctx, stdin, appended=False, at=at)
-            self.moved(program, words)
+            self.moved(program, words, ctx.src)
         return stdout_literal(program, words, stdin, redirects), stdin.pipe_from
 
-    def moved(self, program: str, words: Sequence[Word]) -> None:
-        """Follow the working directory after a command of this shell."""
+    def moved(self, program: str, words: Sequence[Word], src: bytes) -> None:
+        """Follow the working directory after a command of this shell. Where CDPATH or OLDPWD are set
+        in the string, a relative `cd DIR` or `cd -` may go elsewhere: the directory becomes unknown."""
         if program in CHDIR_PROGRAMS:
-            self.dirs = chdir(self.dirs, program, list(words[1:]))
+            args = list(words[1:])
+            self.dirs = chdir(self.dirs, program, args)
+            if (b"CDPATH" in src or b"OLDPWD" in src) and not all(
+                    not w.dynamic and w.value.startswith(("/", "~")) for w in args if w.value != "--"):
+                self.dirs = Dirs(None, self.dirs.oldpwd, ())
         elif program in self.func_chdir:
             self.dirs = Dirs(None, self.dirs.cwd, ())
 
@@ -571,7 +576,7 @@ class Walker(RedirectReader):
         else:
             self.unwrap(seg.program, words, inner, stdin, appended=appended, at=at)
             if label in _SAME_SHELL:
-                self.moved(seg.program, words)
+                self.moved(seg.program, words, ctx.src)
                 return
         self.dirs = before  # a child process: its `cd` does not move this shell
 
