@@ -149,6 +149,13 @@ CODE = [
     ("ruby", "File.write('/etc/passwd', 'x')", "write", [], []),
     ("ruby", "eval(STDIN.read)", "unknown", [], []),
     ("ruby", "x = 'ls'; `#{x}`", "unknown", [], []),
+    # what cannot be followed: functions passed around, reached through dunders or subscripts
+    ("python", "import os; list(map(os.system, ['rm -rf /']))", "unknown", [], []),
+    ("python", "import os; [os.system][0]('id')", "unknown", [], []),
+    ("python", "import os; os.__dict__['system']('id')", "unknown", [], []),
+    ("python", "import os; o = os; o.system('id')", "read", ["id"], []),
+    ("javascript", "const cp = require('child_process'); ['id'].forEach(cp.execSync)", "unknown", [], []),
+    ("javascript", "const cp = require('child_process'); cp['execSync']('id')", "unknown", [], []),
 ]
 
 

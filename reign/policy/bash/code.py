@@ -130,10 +130,27 @@ class _Language:
         full = self.aliases.get(head, head)
         return f"{full}.{rest}" if rest else full
 
+    def dangerous(self, name: str) -> bool:
+        return name in self.shell or name in self.argv or name in self.deletes or name in self.writes or \
+            name in self.dynamic
+
+    def as_value(self, node: Node, name: str) -> None:
+        """A dangerous function referenced but not called right there (`map(os.system, cmds)`,
+        `f = os.system`): what it will run cannot be followed."""
+        parent = node.parent
+        called = parent is not None and parent.type in ("call", "call_expression") and \
+            parent.child_by_field_name("function") == node
+        inner = parent is not None and parent.type in ("attribute", "member_expression") and \
+            parent.child_by_field_name("object") == node
+        if not called and not inner and self.dangerous(name):
+            self.report.unknown.append(f"{name} used as a value")
+
     def call(self, name: str, args: list[Node], keywords: dict[str, Node], node: Node) -> None:
         r = self.report
         last = name.rsplit(".", 1)[-1]
-        if name in self.dynamic or last in self.dynamic:
+        if name == "<expr>" or (name.startswith(("<expr>.", "<call>.")) and last in _RISKY_METHODS):
+            r.unknown.append(f"a call that cannot be followed ({_text(node)[:40]})")
+        elif name in self.dynamic or last in self.dynamic:
             r.unknown.append(f"dynamic code ({name})")
         elif name in self.shell or (name in self.argv and self.is_true(keywords.get("shell"))):
             text = self.literal(args[0]) if args else None
@@ -230,6 +247,11 @@ class _Language:
         return None
 
 
+_RISKY_METHODS = frozenset({"system", "popen", "spawn", "spawnSync", "exec", "execSync", "execFile", "execFileSync",
+                            "run", "call", "check_call", "check_output", "Popen", "getoutput", "remove", "unlink",
+                            "unlinkSync", "rmtree", "rmdir", "rmdirSync", "rm", "rmSync", "fork", "eval"})
+_DUNDER = re.compile(r"^__(dict|globals|builtins|class|subclasses|getattribute|code|closure|import__|loader__|"
+                     r"spec__|base__|bases__|mro__)__$")
 _HOME_CALLS = frozenset({"Path.home()", "pathlib.Path.home()", "os.homedir()", "require('os').homedir()",
                          'require("os").homedir()', "Dir.home", "ENV['HOME']", 'ENV["HOME"]', "os.environ['HOME']",
                          'os.environ["HOME"]', "process.env.HOME"})
@@ -296,6 +318,12 @@ class _Python(_Language):
                                "chmod", "rename", "extractall", "extract"})
 
     def binding(self, node: Node) -> None:
+        if node.type == "assignment":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is not None and left.type == "identifier" and right is not None and \
+                    right.type in ("identifier", "attribute"):
+                self.aliases[_text(left)] = self.name(right)  # `s = os.system`, `o = os`
+            return
         if node.type == "import_statement":
             for c in node.named_children:
                 if c.type == "aliased_import":
@@ -333,18 +361,32 @@ class _Python(_Language):
                 self.open_call(args, {k: v for k, v in keywords.items() if v})
             else:
                 self.call(name, [a for a in args if a is not None], {k: v for k, v in keywords.items() if v}, node)
-        elif node.type == "attribute" and _text(node) == "os.environ":
-            parent = node.parent
-            if parent is None or parent.type not in ("subscript", "attribute") or \
-                    (parent.type == "attribute" and _text(parent.child_by_field_name("attribute")) in
-                     ("items", "copy", "keys", "values")):
-                self.report.env_dump = True
+        elif node.type == "identifier" and _DUNDER.match(_text(node)):
+            self.report.unknown.append(f"reaches into {_text(node)}")
+        elif node.type in ("attribute", "identifier") and (node.parent is None or node.parent.type != "attribute"
+                                                           or node.parent.child_by_field_name("object") == node):
+            if node.type == "identifier" and node.parent is not None and node.parent.type in (
+                    "dotted_name", "aliased_import", "keyword_argument", "import_from_statement"):
+                return
+            self.as_value(node, self.name(node))
+            if node.type == "attribute" and _text(node) == "os.environ":
+                self.env_use(node)
+
+    def env_use(self, node: Node) -> None:
+        """`os.environ` printed or passed whole (not `os.environ["X"]` / `.get("X")`)."""
+        parent = node.parent
+        if parent is None or parent.type not in ("subscript", "attribute") or \
+                (parent.type == "attribute" and _text(parent.child_by_field_name("attribute")) in
+                 ("items", "copy", "keys", "values")):
+            self.report.env_dump = True
 
     def name(self, fn: Node | None) -> str:
         if fn is None:
             return "?"
         if fn.type == "identifier":
             return self.module_of(_text(fn))
+        if fn.type == "parenthesized_expression" and fn.named_child_count == 1:
+            return self.name(fn.named_children[0])
         if fn.type == "attribute":
             obj = fn.child_by_field_name("object")
             attr = _text(fn.child_by_field_name("attribute"))
@@ -401,8 +443,12 @@ class _JavaScript(_Language):
     def binding(self, node: Node) -> None:
         if node.type == "variable_declarator":
             value = node.child_by_field_name("value")
-            mod = self.required(value)
             target = node.child_by_field_name("name")
+            if target is not None and target.type == "identifier" and value is not None and \
+                    value.type in ("identifier", "member_expression"):
+                self.aliases[_text(target)] = self.name(value)  # `const e = cp.execSync`
+                return
+            mod = self.required(value)
             if mod is None or target is None:
                 return
             if target.type == "identifier":
@@ -445,6 +491,14 @@ class _JavaScript(_Language):
             mod = (self.literal(source) or "?").removeprefix("node:")
             if mod not in self.safe_modules:
                 self.report.unknown.append(f"imports the module {mod}")
+        elif node.type in ("member_expression", "identifier") and (
+                node.parent is None or node.parent.type != "member_expression" or
+                node.parent.child_by_field_name("object") == node):
+            self.as_value(node, self.name(node))
+            if node.type == "member_expression" and _text(node) == "process.env":
+                parent = node.parent
+                if parent is None or parent.type not in ("member_expression", "subscript_expression"):
+                    self.report.env_dump = True
         elif node.type == "member_expression" and _text(node) == "process.env":
             parent = node.parent
             if parent is None or parent.type not in ("member_expression", "subscript_expression"):
@@ -464,6 +518,8 @@ class _JavaScript(_Language):
             if obj is not None and obj.type in ("identifier", "member_expression"):
                 return f"{self.name(obj)}.{prop}"
             return f"<expr>.{prop}"
+        if fn.type == "parenthesized_expression" and fn.named_child_count == 1:
+            return self.name(fn.named_children[0])
         if fn.type == "import":
             return "import"
         return "<expr>"
