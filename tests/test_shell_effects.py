@@ -184,6 +184,14 @@ def test_paths_built_from_the_home_directory_are_known(language: str, source: st
     assert analyse(language, source).writes == [path]
 
 
+def test_inline_code_reading_a_computed_path_is_not_a_plain_read() -> None:
+    seg = parse("python3 -c 'import sys; print(open(sys.argv[1]).read())' notes.txt").segments[0]
+    facts = segment_facts(seg, CTX)
+    assert "computed_read_path" in facts and "inline_read" not in facts
+    seg = parse("python3 -c 'print(open(\"README.md\").read())'").segments[0]
+    assert "inline_read" in segment_facts(seg, CTX)
+
+
 def test_a_write_to_a_computed_path_is_unknown() -> None:
     assert analyse("python", "import sys; open(sys.argv[1], 'w').write('x')").effect == "unknown"
 

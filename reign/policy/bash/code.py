@@ -169,9 +169,7 @@ class _Language:
         elif name in self.writes or (last in self.write_methods and "." in name):
             r.writes.append(self.path_arg(name, args, node))
         elif name in self.reads:
-            path = self.path_arg(name, args, node)
-            if path != COMPUTED:
-                r.reads.append(path)
+            r.reads.append(self.path_arg(name, args, node))
         elif self.network_prefixes and name.startswith(self.network_prefixes):
             r.network = True
         elif self.guarded and name.startswith(self.guarded) and name not in self.guarded_reads:
@@ -403,8 +401,8 @@ class _Python(_Language):
         path = self.path_value(args[0]) if args else None
         if mode is None or any(ch in mode for ch in "wax+"):
             self.report.writes.append(path or COMPUTED)
-        elif path is not None:
-            self.report.reads.append(path)
+        else:
+            self.report.reads.append(path or COMPUTED)
 
     def receiver(self, node: Node) -> Node | None:
         fn = node.child_by_field_name("function")
@@ -608,6 +606,8 @@ class _Ruby(_Language):
             self.report.reads.append(path)
         elif name in ("open", "Kernel.open"):
             self.report.unknown.append("open of a computed path (it may run a command)")
+        else:
+            self.report.reads.append(COMPUTED)
 
     def is_true(self, node: Node | None) -> bool:
         return False

@@ -1066,6 +1066,8 @@ def _code_facts(code: InlineCode, home: str) -> set[str]:
             facts.add("writes_system_config")
         if _BLOCK_DEVICE_RE.match(n):
             facts.add("writes_device")
+    if "?" in code.reads:
+        facts.add("computed_read_path")  # `open(sys.argv[1]).read()`: it could be a credential
     for path in code.reads:
         n = normalise(path, home)
         if n is not None and (_is_credential(_tilde(n, home)) or _RAW_READ_RE.match(n)):
@@ -1088,7 +1090,8 @@ def _effect_facts(seg: Segment, prog: str, args: list[str], facts: set[str]) -> 
     if prog in TRANSLATED_PROGRAMS:
         return out
     code = seg.code
-    if code is not None and code.effect == "read" and not code.reads and not code.env_dump:
+    if code is not None and code.effect == "read" and "?" not in code.reads and not code.env_dump and \
+            "credential_path" not in facts:  # a file read at a computed path could be a credential
         if prog in _TEXT_FILTERS:
             out.add("text_filter")
         elif code.language in ("python", "javascript", "ruby"):
