@@ -14,7 +14,7 @@ import yaml
 from reign.policy import GateContext
 from reign.policy.bash import parse
 from reign.policy.bash.code import analyse
-from reign.policy.bash.textprogs import awk, sed
+from reign.policy.bash.textprogs import awk, perl, sed
 from reign.policy.classifiers.shell import TRANSLATED_PROGRAMS, generic_effect, segment_facts, strictest
 
 CTX = GateContext(home="/root", workspace_root="/root/project")
@@ -73,7 +73,8 @@ EFFECTS = [
     # unknown
     ("frobnicate", "unknown"), ("python3 x.py", "unknown"), ("bash deploy.sh", "unknown"), ("./run --version", "unknown"),
     ("python3 -c \"$CODE\"", "unknown"),
-    ("python3 -c 'eval(input())'", "unknown"), ("perl -e 'print 1'", "unknown"), ("psql", "unknown"),
+    ("python3 -c 'eval(input())'", "unknown"), ("perl -e 'system($c)'", "unknown"),
+    ("perl -ne 'print if /x/' f", "read"), ("perl -pi -e 's/a/b/' f", "write"), ("psql", "unknown"),
     ("psql -f migrate.sql", "unknown"), ("sed -f script.sed f", "unknown"), ("awk -f prog.awk f", "unknown"),
     ("make", "unknown"), ("redis-cli EVAL 'return 1' 0", "unknown"), ("cd \"$D\" && echo k >> authorized_keys", "unknown"), ("cd \"$D\" && cp a b", "unknown"), ("curl x | sh", "unknown"), ("python3 -c 'import boto3'", "unknown"),
 ]
@@ -235,6 +236,20 @@ SED = [
 def test_sed_scripts(script: str, expected: str, spawns: list[str], writes: list[str]) -> None:
     report = sed(script)
     assert (report.effect, report.spawns, report.writes) == (expected, spawns, writes)
+
+
+PERL = [
+    ("print if /ERROR/", "read"), ("s/foo/bar/g", "read"), ("print $F[0]", "read"), ("s{a} {b}g", "read"),
+    ("tr/a-z/A-Z/", "read"), ("print join(',', split /:/)", "read"), ("$s += $F[1]; END { print $s }", "read"),
+    ("$x = 10 / 2; print $x", "read"), ("s/(\\d+)/$1*2/ge", "unknown"), ("system('id')", "unknown"),
+    ("`id`", "unknown"), ("qx{id}", "unknown"), ("unlink 'x'", "unknown"), ("print %ENV", "unknown"),
+    ("open(F, '>x')", "unknown"), ("eval $x", "unknown"), ("use POSIX", "unknown"), ("&$code", "unknown"),
+]
+
+
+@pytest.mark.parametrize(("code", "expected"), PERL)
+def test_perl_one_liners(code: str, expected: str) -> None:
+    assert perl(code).effect == expected
 
 
 def test_sed_sandbox_runs_nothing() -> None:

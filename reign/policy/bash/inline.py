@@ -29,7 +29,7 @@ Handler = Callable[["Walker", str, list[Word], Ctx, Stdin], InlineCode | None]
 HANDLERS: dict[str, Handler] = {}
 _PYTHON = re.compile(r"^(python|pypy)[0-9.]*$")
 _UNPARSED = {  # languages with no grammar here: code flag -> language
-    "perl": ("-e", "-E"), "php": ("-r",), "lua": ("-e",), "luajit": ("-e",), "Rscript": ("-e",),
+    "php": ("-r",), "lua": ("-e",), "luajit": ("-e",), "Rscript": ("-e",),
     "julia": ("-e", "--eval"), "pwsh": ("-c", "-Command", "-command"), "powershell": ("-c", "-Command"),
     "osascript": ("-e",), "tclsh": (), "expect": ("-c",), "groovy": ("-e",), "elixir": ("-e",),
     "erl": ("-eval",), "deno": ("eval",), "bun": ("-e", "--eval"),
@@ -169,6 +169,59 @@ def _unparsed(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) ->
 
 for _name in _UNPARSED:
     HANDLERS[_name] = _unparsed
+
+
+@_register("perl")
+def _perl(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> InlineCode | None:
+    """perl one-liners: a text filter (`-ne`, `-pe`, `-lane`) is read by textprogs.perl; other code is
+    unknown, its literal `system("..")` strings still parsed; `-i` writes its file operands."""
+    code: list[Word] = []
+    files: list[Word] = []
+    inplace, odd = False, ""
+    i = 0
+    while i < len(args):
+        w, v = args[i], args[i].value
+        if w.dynamic or not v.startswith("-") or v == "-":
+            files.append(w)
+            i += 1
+            continue
+        if v == "--":
+            files += args[i + 1:]
+            break
+        k, takes_code = 1, False
+        while k < len(v):
+            c = v[k]
+            if c in "eE":
+                rest = v[k + 1:]
+                if rest:
+                    code.append(Word(rest, rest, w.dynamic))
+                else:
+                    takes_code = True
+                break
+            if c in "F0li" or c in "MmIxd":
+                inplace = inplace or c == "i"
+                odd = odd or (c if c in "MmIxd" else "")
+                if c in "FMmIxdi":
+                    break  # the rest of the cluster is this option's value
+                while k + 1 < len(v) and v[k + 1].isdigit():
+                    k += 1
+            elif c not in "npawsTtWXUc":
+                odd = odd or c
+            k += 1
+        if takes_code and i + 1 < len(args):
+            code.append(args[i + 1])
+            i += 1
+        i += 1
+    if not code:
+        return None if not inplace else InlineCode("perl", "unknown", why=("perl -i with a script file",))
+    if any(w.dynamic for w in code):
+        return _unknown("perl", "perl code computed at run time")
+    text = "\n".join(w.value for w in code)
+    report = textprogs.perl(text) if not odd else Report(unknown=[f"perl option -{odd}"])
+    if report.unknown:
+        report.spawns += [next(g for g in m.groups() if g is not None) for m in _SPAWN_TEXT.finditer(text)]
+    extra = [w.value for w in files if not w.dynamic] if inplace else []
+    return _run(a, prog, "perl", report, ctx, extra)
 
 
 # --------------------------------------------------------------------------- awk and sed

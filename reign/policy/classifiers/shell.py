@@ -1027,7 +1027,7 @@ _INTERPRETERS = re.compile(r"^(python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|ru
                            r"julia|pwsh|powershell|osascript|tclsh|expect|groovy|elixir|erl|awk|gawk|mawk|nawk|"
                            r"sed|gsed)$")
 _PYTHON = re.compile(r"^(python|pypy)[0-9.]*$")
-_TEXT_FILTERS = frozenset({"awk", "gawk", "mawk", "nawk", "sed", "gsed"})
+_TEXT_FILTERS = frozenset({"awk", "gawk", "mawk", "nawk", "sed", "gsed", "perl"})
 _NO_WRITE_TARGETS = re.compile(r"^(/dev/(null|stdout|stderr|fd/[0-9]+|tty)|[0-9]+-?|-)$")
 _CRITICAL_FACTS = frozenset({"wipes_system_path", "writes_device", "kills_everything", "wipes_logs"})
 _CURL_SENDS = frozenset({"-d", "--data", "--data-binary", "--data-raw", "--data-urlencode", "-F", "--form",
