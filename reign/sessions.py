@@ -304,6 +304,7 @@ class SessionJournal:
 
     def begin(self, goal: str) -> None:
         """A user message (a run's goal or a chat line): the session is now running in this process."""
+        goal = redact(goal)
         with self.store._tx() as db:
             if self.scope is not None:
                 now = _now()

@@ -61,10 +61,10 @@ TABLE: list[tuple[str, dict[str, Any], str | None, str, str | None]] = [
     ("bash", {"command": "git push --force origin feature/x"}, "write", "deny", "github-force-push"),
     ("bash", {"command": "git push --force-with-lease"}, "write", "deny", None),
     ("bash", {"command": "git push origin +main"}, "write", "deny", None),
-    ("bash", {"command": "gh repo delete octo/app --yes"}, "write", "deny", "github-gh-repo-delete"),
-    ("bash", {"command": "gh api -X DELETE repos/octo/app"}, "write", "deny", "github-gh-api-delete-repo"),
+    ("bash", {"command": "gh repo delete octo/app --yes"}, "write", "deny", "github-delete-repository"),
+    ("bash", {"command": "gh api -X DELETE repos/octo/app"}, "write", "deny", "github-delete-repository"),
     ("bash", {"command": "gh api -X PUT repos/octo/app/branches/main/protection --input p.json"}, "write", "deny",
-     "github-gh-api-branch-protection"),
+     "github-change-branch-protection"),
     ("bash", {"command": "git push origin reign/bump"}, "write", "ask", None),
     # CI/CD
     ("cicd_detect", {"path": "."}, None, "allow", "fallback-read"),

@@ -81,7 +81,7 @@ TABLE: list[tuple[str, str, dict[str, Any], str, str]] = [
     ("plain", "k8s_apply", {"manifest": CLUSTER_ROLE}, "deny", "kubernetes-cluster-scoped-kinds"),
     ("plain", "k8s_apply", {"manifest": CLUSTER_ROLE.replace("ClusterRole", "Role").replace("reader}", "reader, namespace: team-a}")},
      "ask", "kubernetes-rbac-write"),
-    ("plain", "k8s_apply", {"manifest": PRIVILEGED}, "ask", "kubernetes-privileged-workload"),
+    ("plain", "k8s_apply", {"manifest": PRIVILEGED}, "deny", "kubernetes-privileged-workload"),
     ("plain", "k8s_apply", {"manifest": "kind: [broken"}, "ask", "kubernetes-unparsed-manifest"),
     # protected namespaces are critical targets: writes, emptying and deleting them are denied (issue 11)
     ("plain", "k8s_patch", {"kind": "deploy", "name": "coredns", "namespace": "kube-system", "patch": {}}, "deny",
@@ -102,7 +102,7 @@ TABLE: list[tuple[str, str, dict[str, Any], str, str]] = [
      "kubernetes-bulk-namespace-delete"),
     # other deletes ask, with the reason that fits
     ("plain", "k8s_delete", {"kind": "deployment", "name": "web", "namespace": "team-a"}, "ask", "destructive-asks"),
-    ("plain", "k8s_delete", {"kind": "namespace", "name": "team-a"}, "ask", "destructive-asks"),
+    ("plain", "k8s_delete", {"kind": "namespace", "name": "team-a"}, "ask", "kubernetes-delete-namespace"),
     ("plain", "k8s_delete", {"kind": "pods", "all": True, "namespace": "team-a"}, "deny", "kubernetes-empties-namespace"),
     ("plain", "k8s_delete", {"kind": "pods", "label_selector": "app=web", "namespace": "team-a"}, "ask",
      "destructive-asks"),
@@ -136,7 +136,7 @@ TABLE: list[tuple[str, str, dict[str, Any], str, str]] = [
      "fallback-write"),
     ("plain", "helm_upgrade", {"release": "web", "chart": "charts/web", "namespace": "team-a",
                                "set": {"image.tag": "v2"}}, "ask", "fallback-write"),
-    ("plain", "helm_uninstall", {"release": "web", "namespace": "team-a"}, "ask", "destructive-asks"),
+    ("plain", "helm_uninstall", {"release": "web", "namespace": "team-a"}, "ask", "helm-uninstall"),
     ("plain", "helm_install", {"release": "cni", "chart": "charts/cni", "namespace": "kube-system"}, "deny",
      "helm-protected-namespace"),
     ("plain", "helm_rollback", {"release": "dns", "namespace": "kube-system"}, "deny", "helm-protected-namespace"),

@@ -100,12 +100,31 @@ class PolicyGate:
     policy: Policy
     context: GateContext
     settings: Settings | None = None  # when given, the kubeconfig's current context is re-read on each call
+    _discovered: tuple[float, tuple[str, ...]] | None = None
 
     def decide(self, call: ToolCall, tool: Tool | None) -> Decision:
         if tool is None:
             return Decision(action="deny", reason=f"unknown tool {call.name!r}", rule="catalogue")
+        ctx = self.current_context()
+        if self.settings is not None and _touches_cluster(call, tool):
+            ctx = self.with_discovery(ctx)
         return decide(GateCall(tool=call.name, args=call.args, effect=tool.effect, manager=tool.manager,
-                               command=tool.command), self.policy, self.current_context())
+                               command=tool.command), self.policy, ctx)
+
+    def with_discovery(self, ctx: GateContext) -> GateContext:
+        """Kinds the API server reports cluster-scoped (custom resources included), asked once per five minutes,
+        so that a write to an unknown cluster-wide kind is judged as one. No cluster, no answer: the built-in
+        tables still stand, and the manager cannot reach the cluster either."""
+        import time
+
+        if self._discovered is None or time.monotonic() - self._discovered[0] > 300:
+            self._discovered = (time.monotonic(), _cluster_scoped_kinds(self.settings))
+        kinds = self._discovered[1]
+        if not kinds or kinds == ctx.cluster_scoped_kinds:
+            return ctx
+        from dataclasses import replace
+
+        return replace(ctx, cluster_scoped_kinds=kinds)
 
     def current_context(self) -> GateContext:
         """The session's context, with production re-evaluated when the kubeconfig's current context moved
@@ -122,6 +141,32 @@ class PolicyGate:
 
         self.context = replace(self.context, production=production, kube_context=self.context.kube_context or live)
         return self.context
+
+
+def _touches_cluster(call: ToolCall, tool: Tool) -> bool:
+    if tool.manager == "kubernetes":
+        return tool.effect != "read"
+    command = call.args.get("command") if tool.manager == "bash" else None
+    return isinstance(command, str) and ("kubectl" in command or "oc " in command)
+
+
+def _cluster_scoped_kinds(settings: Settings | None) -> tuple[str, ...]:
+    if settings is None:
+        return ()
+    try:
+        from reign.managers.kubernetes.client import _session
+        from reign.managers.kubernetes.discovery import all_resources
+
+        resources = all_resources(_session(settings))
+    except Exception:  # no kubeconfig, no client, no cluster: nothing discovered
+        return ()
+    names: set[str] = set()
+    for res in resources:
+        if not res.namespaced:
+            names |= {res.kind.lower(), res.plural.lower(), res.singular.lower(), *(s.lower() for s in res.short_names)}
+            if res.group:
+                names |= {f"{res.plural.lower()}.{res.group}", f"{res.kind.lower()}.{res.group}"}
+    return tuple(sorted(n for n in names if n))
 
 
 _LIVE: dict[str, tuple[int, str]] = {}

@@ -95,11 +95,11 @@ def combine(judged: Judgement, call: GateCall, ctx: GateContext) -> Decision:
     effect, gated, verdicts = judged.effect, judged.gated, judged.verdicts
     denies = [v for v in verdicts if v.action == "deny"]
     if denies:
-        return _decision(max(denies, key=lambda v: SEVERITY_ORDER[v.severity]), effect)
+        return _decision(max(denies, key=lambda v: (SEVERITY_ORDER[v.severity], _specific(v))), effect)
     if gated == "destructive" and not ctx.allow_destructive:
         return Decision(action="deny", reason=DESTRUCTIVE_OFF, rule="destructive-off", effect="destructive",
                         severity="risky", unattended="refuse")
-    top = max(verdicts, key=lambda v: (STRICTNESS[v.action], SEVERITY_ORDER[v.severity], v.grant))
+    top = max(verdicts, key=lambda v: (STRICTNESS[v.action], SEVERITY_ORDER[v.severity], v.grant, _specific(v)))
     if top.action == "allow":
         grants = [v for v in verdicts if v.grant]
         if ctx.production and effect != "read" and call.tool not in SHELL_TOOLS and call.command is None:
@@ -121,6 +121,11 @@ def combine(judged: Judgement, call: GateCall, ctx: GateContext) -> Decision:
 
 CRITICAL_HINT = ("critical: Reign never runs this, whoever approves; a person who means it runs it themselves "
                  "(or disables rule {rule} in ~/.config/reign/policy.yaml)")
+
+
+def _specific(v: Verdict) -> bool:
+    """Between equal verdicts, the rule that names its tool or program says why better than a generic one."""
+    return v.source is not None and bool({"tool", "program"} & v.source.match.keys())
 
 
 def _decision(v: Verdict, effect: str) -> Decision:
@@ -158,16 +163,26 @@ def judge(call: GateCall, rules: list[Rule], ctx: GateContext, *, severities: di
                                 "routine" if call.effect in ("read", "write") else "risky"))
     effect = call.effect
     verdicts, gated = _granted(verdicts, effect)
-    for text, now in embedded_commands(call):
+    for text, where_runs in embedded_commands(call):
         if depth > 3:
             verdicts.append(Verdict("ask", "commands nested too deep to judge", "nested-commands", "risky"))
             effect = _max_effect(effect, "unknown")
             continue
-        inner = _judge_shell(text, GateCall(tool="bash", args={"command": text}), rules, ctx, sev, depth + 1)
+        # container paths are not the host's: no workspace confinement inside, and an unknown program there
+        # is the container's business; what it destroys (volume data) and what a rule stops still count
+        inner = _judge_shell(text, GateCall(tool="bash", args={"command": text}), rules,
+                             replace(ctx, workspace_root=""), sev, depth + 1)
         where = f" (in the command `{text.strip()[:80]}` of {call.tool})"
-        if now:
+        if where_runs == "live":
             verdicts += [replace(v, reason=v.reason + where) for v in inner.verdicts if v.action != "allow"]
             effect, gated = _max_effect(effect, inner.effect), _max_effect(gated, inner.gated)
+        elif where_runs == "new":
+            verdicts += [replace(v, reason=v.reason + where) for v in inner.verdicts
+                         if v.action != "allow" and v.rule != "shell-fallback"]
+            if inner.effect == "destructive":
+                effect = "destructive"
+            if inner.gated == "destructive":
+                gated = "destructive"
         else:
             verdicts += [replace(v, reason=v.reason + where) for v in inner.verdicts if v.action == "deny"]
     return Judgement(verdicts, _effect_name(effect), _effect_name(gated))
@@ -308,7 +323,7 @@ def _judge_shell(command: str, call: GateCall, rules: list[Rule], ctx: GateConte
     return Judgement(out, _effect_name(effect), _effect_name(gated))
 
 
-_SCRATCH = ("/tmp", "/var/tmp", "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/fd", "/proc/self/fd")
+_SCRATCH = ("/tmp", "/var/tmp", "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/fd", "/proc/self/fd")  # noqa: S108
 
 
 def _outside_workspace(paths: list[str], ctx: GateContext) -> list[str]:
@@ -324,7 +339,9 @@ def _outside_workspace(paths: list[str], ctx: GateContext) -> list[str]:
                 continue
             full = root + "/" + full  # a relative path that climbs: judged from the workspace root
         full = collapse_path(full)
-        if full == root or full.startswith(root + "/") or full.startswith(_SCRATCH):
+        home = ctx.home.rstrip("/")
+        in_home = bool(home) and (full == home or full.startswith(home + "/"))
+        if full == root or full.startswith(root + "/") or (full.startswith(_SCRATCH) and not in_home):
             continue
         out.append(path)
     return out

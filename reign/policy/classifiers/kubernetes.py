@@ -51,7 +51,7 @@ HELM_CLUSTER_VERBS = frozenset({"list", "status", "history", "install", "upgrade
 # kind aliases (singular, plural, short names) -> canonical lower-case kind
 _ALIASES: dict[str, tuple[str, ...]] = {
     "secret": ("secret", "secrets"),
-    "namespace": ("namespace", "namespaces", "ns"),
+    "namespace": ("namespace", "namespaces", "ns", "project", "projects"),  # an OpenShift project is one
     "pod": ("pod", "pods", "po"),
     "deployment": ("deployment", "deployments", "deploy"),
     "statefulset": ("statefulset", "statefulsets", "sts"),

@@ -31,8 +31,8 @@ _CLASSIFIERS = {
 }
 _PATH_KEYS = ("dir", "path", "chart", "file", "workflow", "values_files", "destination", "dockerfile")
 _PATH_MANAGERS = frozenset({"terraform", "helm", "cicd", "docker"})
-KNOWN_CLIS = frozenset({"kubectl", "helm", "terraform", "docker", "docker-compose", "podman", "gh", "git",
-                        "curl", "wget", "http", "https", "xh"})
+KNOWN_CLIS = frozenset({"kubectl", "oc", "helm", "terraform", "docker", "docker-compose", "podman", "nerdctl", "gh",
+                        "git", "curl", "wget", "http", "https", "xh"})
 
 
 class FactsUnavailable(Exception):
@@ -85,7 +85,7 @@ def shell_calls(seg: Any, ctx: GateContext) -> list[GateCall] | None:
     """The tool calls a simple command of a known CLI amounts to; None when it is not one."""
     program = seg.program
     argv = tuple(seg.argv[1:])
-    if program == "kubectl":
+    if program in ("kubectl", "oc"):
         from reign.policy.facts.kubernetes import kubectl_calls
 
         return kubectl_calls(argv, getattr(seg, "stdin_literal", None))
@@ -93,7 +93,7 @@ def shell_calls(seg: Any, ctx: GateContext) -> list[GateCall] | None:
         from reign.policy.facts.kubernetes import helm_calls
 
         return helm_calls(argv)
-    if program in ("docker", "podman"):
+    if program in ("docker", "podman", "nerdctl"):
         from reign.policy.facts.docker import docker_calls
 
         return docker_calls(argv)
@@ -127,30 +127,33 @@ def _api_hosts(ctx: GateContext) -> tuple[str, ...]:
     return (host,) if host and host != "api.github.com" else ()
 
 
-def embedded_commands(call: GateCall) -> list[tuple[str, bool]]:
-    """(command text, runs now) for each command string inside a tool call's arguments.
+def embedded_commands(call: GateCall) -> list[tuple[str, str]]:
+    """(command text, where it runs) for each command string inside a tool call's arguments.
 
-    Commands that run now (docker exec/run, compose service commands, kubectl exec) count fully;
-    commands that run later elsewhere (workflow `run:` steps of a proposed change, dispatch inputs)
-    can only be stopped, not approved, so the gate keeps only their denials."""
+    "live": inside a running workload (docker exec, kubectl exec): counted like a shell command there.
+    "new": in a container this call starts (docker run, compose, kubectl run): its denials, its rules'
+    asks and a destructive effect count (a volume's data is real), an unknown program is its own business.
+    "later": elsewhere, later (workflow `run:` steps of a proposed change, dispatch inputs): it can only be
+    stopped, not approved, so only its denials count. Container paths are never the host's."""
     args = call.args
-    out: list[tuple[str, bool]] = []
-    if call.tool in ("docker_exec", "docker_run", "k8s_exec", "k8s_debug", "k8s_run") or \
-            call.tool.startswith("docker_compose_"):
-        out += [(c, True) for c in [_command_text(args.get("command"))] if c]
+    out: list[tuple[str, str]] = []
+    if call.tool in ("docker_exec", "k8s_exec", "k8s_attach"):
+        out += [(c, "live") for c in [_command_text(args.get("command"))] if c]
+    if call.tool in ("docker_run", "k8s_debug", "k8s_run") or call.tool.startswith("docker_compose_"):
+        out += [(c, "new") for c in [_command_text(args.get("command"))] if c]
     if call.tool == "docker_compose_up" and isinstance(args.get("services"), dict):
         for spec in args["services"].values():
             if isinstance(spec, dict):
                 for key in ("command", "entrypoint"):
                     text = _command_text(spec.get(key))
                     if text:
-                        out.append((text, True))
+                        out.append((text, "new"))
     if call.tool == "github_propose_change":
         for edit in args.get("edits") or []:
             if isinstance(edit, dict) and ".github/" in str(edit.get("path", "")):
-                out += [(step, False) for step in _run_steps(edit)]
+                out += [(step, "later") for step in _run_steps(edit)]
     if call.tool == "github_dispatch_workflow" and isinstance(args.get("inputs"), dict):
-        out += [(str(v), False) for v in args["inputs"].values() if isinstance(v, str) and v.strip()]
+        out += [(str(v), "later") for v in args["inputs"].values() if isinstance(v, str) and v.strip()]
     return out
 
 

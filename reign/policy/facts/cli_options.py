@@ -77,6 +77,7 @@ VALUE_OPTIONS: dict[str, frozenset[str]] = {
         "--visibility", "--description", "--homepage", "--gitignore", "--license", "--source", "--remote",
     }),
 }
+ALIASES = {"oc": "kubectl", "podman": "docker", "nerdctl": "docker", "docker-compose": "docker compose"}
 # Short options whose value may be glued on (`-nkube-system`, `-Xdelete`).
 _GLUED = {"-n", "-l", "-o", "-f", "-c", "-X", "-C", "-R", "-H", "-p", "-v", "-e", "-u", "-w", "-s", "-F", "-q"}
 
@@ -137,5 +138,6 @@ def split(argv: list[str] | tuple[str, ...], *tables: str) -> CommandLine:
 
 def subcommand(program: str, argv: list[str] | tuple[str, ...]) -> str:
     """The positional words of a command line (`kubectl -n x get pods` -> "get pods")."""
+    program = ALIASES.get(program, program)
     tables = [program, f"{program} run"] if program == "docker" else [program]
     return " ".join(split(argv, *tables).words)

@@ -81,13 +81,16 @@ def _run_args(argv: tuple[str, ...]) -> dict[str, Any]:
         fields = dict(part.partition("=")[::2] for part in mount.split(","))
         source = fields.get("source") or fields.get("src")
         if source and fields.get("type", "volume") == "bind":
-            volumes.append(f"{source}:{fields.get('target') or fields.get('dst') or '/mnt'}")
+            ro = ":ro" if fields.get("readonly", fields.get("ro", "false")).lower() in ("", "true", "1") and (
+                "readonly" in fields or "ro" in fields) else ""
+            volumes.append(f"{source}:{fields.get('target') or fields.get('dst') or '/mnt'}{ro}")
     if volumes:
         args["volumes"] = volumes
     if line.flag("--privileged"):
         args["privileged"] = True
     for option, key in (("--pid", "pid_mode"), ("--network", "network_mode"), ("--net", "network_mode"),
-                        ("--ipc", "ipc_mode"), ("--uts", "uts_mode"), ("--userns", "userns_mode")):
+                        ("--ipc", "ipc_mode"), ("--uts", "uts_mode"), ("--userns", "userns_mode"),
+                        ("--cgroupns", "cgroupns_mode")):
         value = line.value(option)
         if value:
             args[key] = value
