@@ -15,8 +15,6 @@ from reign.config import Settings
 from reign.policy import GateCall, GateContext, Policy, decide, gate_context, load_checked_policy
 from reign.policy.classifiers.kubernetes import facts
 
-pytestmark = pytest.mark.kubernetes
-
 # destructive operations on: this table is about which rule decides (destructive-off is tested on its own)
 PLAIN = GateContext(allow_destructive=True)
 SCOPED = GateContext(allowed_namespaces=("team-a", "team-b"), allow_destructive=True)
