@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from reign.policy.bash import inline, runners, wrappers
+from reign.policy.bash import inline, runners, toolcommands, wrappers
 from reign.policy.bash.cwd import CHDIR_PROGRAMS, Dirs, chdir, resolve_target, resolve_words
 from reign.policy.bash.quirks import (
     BODIES,
@@ -545,7 +545,7 @@ class Walker(RedirectReader):
         handler = wrappers.HANDLERS.get(program) or runners.HANDLERS.get(program)
         if handler is not None:
             handler(self, program, list(words[1:]), ctx, stdin)
-        code_handler = inline.handler_for(program)
+        code_handler = inline.handler_for(program) or toolcommands.HANDLERS.get(program)
         if code_handler is not None:
             code = code_handler(self, program, list(words[1:]), ctx, stdin)
             if code is not None:
