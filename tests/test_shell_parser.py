@@ -809,3 +809,9 @@ def test_inline_code_is_attached_to_the_interpreter_segment() -> None:
     assert sed_i.code is not None and sed_i.code.writes == ("x.txt", "y.txt") and sed_i.code.effect == "write"
     assert only(parse("python3 app.py"), "python3").code is None  # a script file: not visible
     assert only(parse("git -c color.ui=always log"), "git").code is None  # not a command setting
+
+
+def test_prefix_assignments_are_the_commands_environment() -> None:
+    seg = only(parse("TF_WORKSPACE=prod AWS_PROFILE=\"$p\" terraform apply"), "terraform")
+    assert seg.env == (("TF_WORKSPACE", "prod"), ("AWS_PROFILE", "\"$p\""))
+    assert only(parse("terraform apply"), "terraform").env == ()

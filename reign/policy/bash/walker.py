@@ -410,6 +410,7 @@ class Walker(RedirectReader):
         src = ctx.src
         env = self.env if self.env and not self.poisoned else None
         words: list[Word] = []
+        prefix: list[tuple[str, str]] = []  # `NAME=value cmd`: the command's own environment
         expand: list[Node] = []
         redir_nodes: list[Node] = []
         stmts: list[Node] = []
@@ -430,6 +431,11 @@ class Walker(RedirectReader):
                 continue
             elif t in ("variable_assignment", "variable_assignments"):
                 expand.append(c)
+                for assignment in ([c] if t == "variable_assignment" else c.named_children):
+                    name_node = assignment.child_by_field_name("name")
+                    value_node = assignment.child_by_field_name("value")
+                    value = read_word(value_node, env).argv if value_node is not None else ""
+                    prefix.append((node_text(name_node) if name_node is not None else "", value))
                 continue
             elif not c.is_named:
                 if t != "$":
@@ -485,6 +491,8 @@ class Walker(RedirectReader):
                     end = max(end, r.end_byte)
             text = src[node.start_byte:end].decode("utf-8", "replace")
             seg = self.segment(words, ctx, redirects, stdin, text)
+            if prefix:
+                seg = replace(seg, env=tuple(prefix))
             at = len(self.segs)
             self.add(seg, ctx)
         elif redirects:

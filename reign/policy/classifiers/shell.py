@@ -1022,7 +1022,8 @@ def staged_payload(segments: Sequence[Segment], ctx: GateContext) -> str | None:
 # ----------------------------------------------------------------------------- effect
 # The CLIs the gate translates into the facts of the matching tool call (reign.policy.facts): their
 # effect is decided there, not here.
-TRANSLATED_PROGRAMS = frozenset({"kubectl", "helm", "terraform", "docker", "docker-compose", "git", "gh"})
+TRANSLATED_PROGRAMS = frozenset({"kubectl", "oc", "helm", "terraform", "docker", "podman", "nerdctl",
+                                 "docker-compose", "git", "gh"})
 _INTERPRETERS = re.compile(r"^(python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|ruby|perl|php|lua|luajit|Rscript|"
                            r"julia|pwsh|powershell|osascript|tclsh|expect|groovy|elixir|erl|awk|gawk|mawk|nawk|"
                            r"sed|gsed)$")
