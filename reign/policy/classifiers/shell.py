@@ -36,6 +36,7 @@ Facts (matched by `segment_facts:` in reign/policy/defaults/shell.yaml):
                             directories, storage tools, cloud CLIs' delete verbs, database DROP/TRUNCATE/
                             DELETE without WHERE/FLUSHALL, HTTP DELETE
   version_query             `X --version`, `X -V`, `X version`, `X --help` of a program found on PATH
+  read_use                  a normally writing program used to read (`pip list`, `npm ls`, `dpkg -l`)
   text_filter               an awk program / sed script without exec features, output files or file reads
   inline_read               inline Python / JavaScript / Ruby that only computes and prints
   inline_code_unknown       inline code whose effect cannot be read off it
@@ -1099,6 +1100,8 @@ def _effect_facts(seg: Segment, prog: str, args: list[str], facts: set[str]) -> 
             out.add("inline_read")  # not for tar -I, psql \!, man -P...: their own effect is judged apart
     if code is None and version_query(prog, seg.argv[0] if seg.argv else "", args):
         out.add("version_query")
+    if code is None and prog not in ("crontab", "systemctl", "service") and read_use(prog, args):
+        out.add("read_use")  # `pip list`, `npm ls`, `dpkg -l`: a writing program used to read
     if code is None and _PYTHON.match(prog) and python_module_effect(args) == "read" and not seg.redirects:
         out.add("inline_read")  # `python3 -m json.tool f.json`, `python3 -m pip list`
     effect = _effect(seg, None, facts)

@@ -60,10 +60,10 @@ _READ_USES = {
     "pip": {"list", "show", "freeze", "check", "index", "config"}, "pip3": {"list", "show", "freeze", "check"},
     "npm": {"ls", "list", "view", "outdated", "info", "explain", "root", "prefix", "config"},
     "yarn": {"list", "info", "why", "outdated"}, "pnpm": {"list", "ls", "why", "outdated"},
-    "gem": {"list", "info", "search", "contents", "env"}, "cargo": {"tree", "metadata", "search", "check"},
-    "go": {"env", "list", "doc", "vet"}, "iptables": {"-L", "-S", "--list", "--list-rules"},
+    "gem": {"list", "info", "search", "contents", "env"}, "cargo": {"tree", "metadata", "search"},
+    "go": {"env", "doc"}, "iptables": {"-L", "-S", "--list", "--list-rules"},
     "nft": {"list"}, "mount": set(), "ssh-keygen": {"-l", "-F", "-y"}, "tmux": {"ls", "list-sessions"},
-    "screen": {"-ls", "-list"}, "kill": {"-l", "-L"}, "make": {"-n", "--dry-run", "-q", "--question"},
+    "screen": {"-ls", "-list"}, "kill": {"-l", "-L"},
 }
 
 
