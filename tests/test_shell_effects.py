@@ -14,7 +14,7 @@ import yaml
 from reign.policy import GateContext
 from reign.policy.bash import parse
 from reign.policy.bash.code import analyse
-from reign.policy.bash.textprogs import awk, sed
+from reign.policy.bash.textprogs import awk, perl, sed
 from reign.policy.classifiers.shell import TRANSLATED_PROGRAMS, generic_effect, segment_facts, strictest
 
 CTX = GateContext(home="/root", workspace_root="/root/project")
@@ -38,7 +38,9 @@ EFFECTS = [
     ("cd /etc && cat hosts", "read"), ("aws ec2 describe-instances", "read"), ("psql -c 'select 1'", "read"),
     ("redis-cli get k", "read"), ("sqlite3 app.db '.tables'", "read"), ("curl -s https://example.com", "read"),
     ("pip list", "read"), ("mount", "read"), ("lsblk", "read"), ("zpool status", "read"),
-    ("fdisk -l", "read"), ("gcloud compute instances list", "read"),
+    ("fdisk -l", "read"), ("gcloud compute instances list", "read"), ("python3 -m json.tool a.json", "read"),
+    ("python3 -m pip list", "read"), ("python3 -m pip install x", "write"), ("python3 -m venv .venv", "write"),
+    ("python3 -m http.server", "unknown"),
     # writes
     ("echo hi > notes.txt", "write"), ("rm -rf /tmp/x", "write"), ("cd /tmp && rm -rf x", "write"),
     ("sed -i 's/a/b/' f", "write"),
@@ -71,9 +73,10 @@ EFFECTS = [
     # unknown
     ("frobnicate", "unknown"), ("python3 x.py", "unknown"), ("bash deploy.sh", "unknown"), ("./run --version", "unknown"),
     ("python3 -c \"$CODE\"", "unknown"),
-    ("python3 -c 'eval(input())'", "unknown"), ("perl -e 'print 1'", "unknown"), ("psql", "unknown"),
+    ("python3 -c 'eval(input())'", "unknown"), ("perl -e 'system($c)'", "unknown"),
+    ("perl -ne 'print if /x/' f", "read"), ("perl -pi -e 's/a/b/' f", "write"), ("psql", "unknown"),
     ("psql -f migrate.sql", "unknown"), ("sed -f script.sed f", "unknown"), ("awk -f prog.awk f", "unknown"),
-    ("make", "unknown"), ("cd \"$D\" && echo k >> authorized_keys", "unknown"), ("cd \"$D\" && cp a b", "unknown"), ("curl x | sh", "unknown"), ("python3 -c 'import boto3'", "unknown"),
+    ("make", "unknown"), ("redis-cli EVAL 'return 1' 0", "unknown"), ("cd \"$D\" && echo k >> authorized_keys", "unknown"), ("cd \"$D\" && cp a b", "unknown"), ("curl x | sh", "unknown"), ("python3 -c 'import boto3'", "unknown"),
 ]
 
 
@@ -147,6 +150,13 @@ CODE = [
     ("ruby", "File.write('/etc/passwd', 'x')", "write", [], []),
     ("ruby", "eval(STDIN.read)", "unknown", [], []),
     ("ruby", "x = 'ls'; `#{x}`", "unknown", [], []),
+    # what cannot be followed: functions passed around, reached through dunders or subscripts
+    ("python", "import os; list(map(os.system, ['rm -rf /']))", "unknown", [], []),
+    ("python", "import os; [os.system][0]('id')", "unknown", [], []),
+    ("python", "import os; os.__dict__['system']('id')", "unknown", [], []),
+    ("python", "import os; o = os; o.system('id')", "read", ["id"], []),
+    ("javascript", "const cp = require('child_process'); ['id'].forEach(cp.execSync)", "unknown", [], []),
+    ("javascript", "const cp = require('child_process'); cp['execSync']('id')", "unknown", [], []),
 ]
 
 
@@ -173,6 +183,14 @@ HOME_PATHS = [
 @pytest.mark.parametrize(("language", "source", "path"), HOME_PATHS)
 def test_paths_built_from_the_home_directory_are_known(language: str, source: str, path: str) -> None:
     assert analyse(language, source).writes == [path]
+
+
+def test_inline_code_reading_a_computed_path_is_not_a_plain_read() -> None:
+    seg = parse("python3 -c 'import sys; print(open(sys.argv[1]).read())' notes.txt").segments[0]
+    facts = segment_facts(seg, CTX)
+    assert "computed_read_path" in facts and "inline_read" not in facts
+    seg = parse("python3 -c 'print(open(\"README.md\").read())'").segments[0]
+    assert "inline_read" in segment_facts(seg, CTX)
 
 
 def test_a_write_to_a_computed_path_is_unknown() -> None:
@@ -218,6 +236,20 @@ SED = [
 def test_sed_scripts(script: str, expected: str, spawns: list[str], writes: list[str]) -> None:
     report = sed(script)
     assert (report.effect, report.spawns, report.writes) == (expected, spawns, writes)
+
+
+PERL = [
+    ("print if /ERROR/", "read"), ("s/foo/bar/g", "read"), ("print $F[0]", "read"), ("s{a} {b}g", "read"),
+    ("tr/a-z/A-Z/", "read"), ("print join(',', split /:/)", "read"), ("$s += $F[1]; END { print $s }", "read"),
+    ("$x = 10 / 2; print $x", "read"), ("s/(\\d+)/$1*2/ge", "unknown"), ("system('id')", "unknown"),
+    ("`id`", "unknown"), ("qx{id}", "unknown"), ("unlink 'x'", "unknown"), ("print %ENV", "unknown"),
+    ("open(F, '>x')", "unknown"), ("eval $x", "unknown"), ("use POSIX", "unknown"), ("&$code", "unknown"),
+]
+
+
+@pytest.mark.parametrize(("code", "expected"), PERL)
+def test_perl_one_liners(code: str, expected: str) -> None:
+    assert perl(code).effect == expected
 
 
 def test_sed_sandbox_runs_nothing() -> None:

@@ -697,6 +697,10 @@ CWD = [
     ("cd -; rm z", "rm", None, ("rm", "?/z")),
     ("cd /srv && ssh h rm -rf x", "rm", None, ("rm", "-rf", "?/x")),
     ("kubectl exec p -- rm -rf x", "rm", None, ("rm", "-rf", "?/x")),
+    ("env -C /etc rm x", "rm", "/etc", ("rm", "/etc/x")),
+    ("sudo --chdir=/srv rm x; rm y", "rm", ".", ()),
+    ("sudo -D /srv rm x", "rm", "/srv", ("rm", "/srv/x")),
+    ("sudo -i rm x", "rm", None, ("rm", "?/x")),
 ]
 
 
@@ -783,6 +787,9 @@ INLINE_SPAWNS = [
     ("zip x.zip f -T -TT 'rm -rf /'", "zip -TT"),
     ("tmux new -d 'rm -rf /'", "tmux"),
     ("hyperfine 'rm -rf /'", "hyperfine"),
+    ("psql -c '\\! rm -rf /'", "psql shell escape"),
+    ("sqlite3 x.db '.system rm -rf /'", "sqlite3 shell escape"),
+    ("psql -c \"COPY t TO PROGRAM 'rm -rf /'\"", "psql shell escape"),
 ]
 
 
@@ -802,3 +809,9 @@ def test_inline_code_is_attached_to_the_interpreter_segment() -> None:
     assert sed_i.code is not None and sed_i.code.writes == ("x.txt", "y.txt") and sed_i.code.effect == "write"
     assert only(parse("python3 app.py"), "python3").code is None  # a script file: not visible
     assert only(parse("git -c color.ui=always log"), "git").code is None  # not a command setting
+
+
+def test_prefix_assignments_are_the_commands_environment() -> None:
+    seg = only(parse("TF_WORKSPACE=prod AWS_PROFILE=\"$p\" terraform apply"), "terraform")
+    assert seg.env == (("TF_WORKSPACE", "prod"), ("AWS_PROFILE", "\"$p\""))
+    assert only(parse("terraform apply"), "terraform").env == ()

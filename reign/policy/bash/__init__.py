@@ -14,9 +14,10 @@ The files, one job each:
 - redirects.py redirections and here-documents
 - wrappers.py  the command inside wrapper programs with rules of their own (shells, sudo, ssh, find, xargs)
 - runners.py   the table of programs that simply run their operands (nice, timeout, faketime, uv run...)
-- inline.py    code on the command line: interpreters, awk/sed, gdb/vim/less/man, git -c, tar, rsync -e
-- code.py      Python / JavaScript / Ruby read with tree-sitter: spawns, deletions, writes, network
-- textprogs.py awk programs and sed scripts
+- inline.py    code on the command line: interpreters, awk/sed/perl one-liners, database shell escapes
+- toolcommands.py commands run through tools' options: gdb -ex, vim -c, less/man, git -c, tar, rsync -e, ssh -o
+- code/        Python / JavaScript / Ruby read with tree-sitter: spawns, deletions, writes, network
+- textprogs.py awk programs, sed scripts and perl one-liners
 - quirks.py    tree-sitter-bash node kinds and workarounds for its grammar's gaps
 - state.py     what flows along the walk (stdin, wrapper chain, nesting)
 """

@@ -100,6 +100,7 @@ class Segment:
     paths: tuple[str, ...] = ()  # argv with relative operands resolved against cwd; () when cwd is START_DIR
     code: InlineCode | None = None  # the program's inline code, when it has some
     globs: frozenset[int] = frozenset()  # indexes in argv of words with unquoted glob characters
+    env: tuple[tuple[str, str], ...] = ()  # `NAME=value cmd`: prefix assignments (a computed value as written)
 
     @property
     def path_argv(self) -> tuple[str, ...]:

@@ -264,3 +264,115 @@ def _sed_substitute(script: str, i: int, report: Report) -> int:
             return -1
         i += 1
     return i
+
+
+# --------------------------------------------------------------------------- perl one-liners
+
+_PERL_WORDS = frozenset({
+    "print", "printf", "say", "if", "unless", "else", "elsif", "for", "foreach", "while", "until", "next", "last",
+    "redo", "my", "our", "local", "split", "join", "chomp", "chop", "lc", "uc", "lcfirst", "ucfirst", "length",
+    "substr", "index", "rindex", "sprintf", "sort", "reverse", "keys", "values", "each", "exists", "defined",
+    "scalar", "push", "pop", "shift", "unshift", "map", "grep", "abs", "int", "sqrt", "hex", "oct", "ord", "chr",
+    "x", "eq", "ne", "lt", "gt", "le", "ge", "and", "or", "not", "cmp", "END", "BEGIN", "exit", "uniq", "sum",
+    "max", "min", "STDIN", "STDERR", "STDOUT", "ARGV", "wantarray", "undef", "delete",
+})
+_PERL_BEFORE_PATTERN = frozenset({"if", "unless", "and", "or", "not", "split", "grep", "map", "while", "until",
+                                  "print", "x", "return", "when"})
+_PERL_QUOTE_OPS = {"s": 2, "tr": 2, "y": 2, "m": 1, "q": 1, "qq": 1, "qw": 1, "qr": 1}
+_PERL_PAIRS = {"(": ")", "[": "]", "{": "}", "<": ">"}
+_PERL_REGEX_BEFORE = set("(,{;=~!&|?:") | {""}
+
+
+def perl(code: str) -> Report:
+    """A perl one-liner that only filters text (`-ne 'print if /x/'`, `-pe 's/a/b/g'`, `-lane 'print $F[0]'`)
+    is a read; anything else (system, backticks, qx, open, eval, s///e, unlink, modules, %ENV...) or any
+    word it does not know is unknown."""
+    report = Report()
+    i, n, prev = 0, len(code), ""
+    while i < n:
+        ch = code[i]
+        if ch in "`":
+            return _perl_unknown("backticks run a command")
+        if ch == "#":
+            nl = code.find("\n", i)
+            i = n if nl < 0 else nl
+            continue
+        if ch in "'\"":
+            end = _sed_delimited(code, i + 1, ch)
+            if end < 0:
+                return _perl_unknown("an unterminated string")
+            i, prev = end + 1, "q"
+            continue
+        if ch == "/" and prev in _PERL_REGEX_BEFORE:
+            end = _sed_delimited(code, i + 1, "/")
+            if end < 0:
+                return _perl_unknown("an unterminated pattern")
+            i, prev = end + 1, "q"
+            continue
+        if ch in "$@%&":
+            j = i + 1
+            while j < n and (code[j].isalnum() or code[j] in "_:{^"):
+                j += 1
+            name = code[i + 1:j].strip("{")
+            if ch == "&" and i + 1 < n and code[i + 1] in "${":
+                return _perl_unknown("a call through a code reference")
+            if (ch == "%" and name.startswith("ENV")) or (ch == "&" and name):
+                return _perl_unknown(f"{ch}{name}")
+            i, prev = max(j, i + 1), "v"
+            continue
+        if ch.isalpha() or ch == "_":
+            j = i
+            while j < n and (code[j].isalnum() or code[j] == "_"):
+                j += 1
+            word = code[i:j]
+            if word in _PERL_QUOTE_OPS and j < n and not code[j].isalnum() and code[j] not in " \t\n,;=)":
+                end = _perl_quoted(code, j, _PERL_QUOTE_OPS[word])
+                if end < 0:
+                    return _perl_unknown(f"an unterminated {word} operator")
+                flags = re.match(r"[a-z]*", code[end + 1:])
+                if word == "s" and flags is not None and "e" in flags.group(0):
+                    return _perl_unknown("s///e evaluates code")
+                i, prev = end + 1 + (len(flags.group(0)) if flags else 0), "q"
+                continue
+            if word not in _PERL_WORDS and not (i > 1 and code[i - 2:i] == "->") and \
+                    not (i > 0 and code[i - 1] == "{" and j < n and code[j] == "}"):  # `$h{key}`
+                return _perl_unknown(f"perl word {word!r}")
+            i, prev = j, ("(" if word in _PERL_BEFORE_PATTERN else "w")
+            continue
+        if not ch.isspace():
+            prev = ch
+        i += 1
+    return report
+
+
+def _perl_unknown(why: str) -> Report:
+    return Report(unknown=[f"perl: {why}"])
+
+
+def _perl_quoted(code: str, i: int, parts: int) -> int:
+    """Index of the last delimiter of a quote-like operator starting with its delimiter at `i`."""
+    for k in range(parts):
+        while i < len(code) and code[i].isspace():
+            i += 1
+        if i >= len(code):
+            return -1
+        opening = code[i]
+        closing = _PERL_PAIRS.get(opening, opening)
+        depth, j = 0, i + 1
+        while j < len(code):
+            c = code[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == opening and opening != closing:
+                depth += 1
+            elif c == closing:
+                if depth == 0:
+                    break
+                depth -= 1
+            j += 1
+        if j >= len(code):
+            return -1
+        # `s/a/b/` shares its middle delimiter; `s{a}{b}` opens a new pair
+        i = (j + 1 if opening in _PERL_PAIRS else j) if k + 1 < parts else j
+    return i

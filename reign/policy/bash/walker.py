@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from reign.policy.bash import inline, runners, wrappers
+from reign.policy.bash import inline, runners, toolcommands, wrappers
 from reign.policy.bash.cwd import CHDIR_PROGRAMS, Dirs, chdir, resolve_target, resolve_words
 from reign.policy.bash.quirks import (
     BODIES,
@@ -410,6 +410,7 @@ class Walker(RedirectReader):
         src = ctx.src
         env = self.env if self.env and not self.poisoned else None
         words: list[Word] = []
+        prefix: list[tuple[str, str]] = []  # `NAME=value cmd`: the command's own environment
         expand: list[Node] = []
         redir_nodes: list[Node] = []
         stmts: list[Node] = []
@@ -430,6 +431,11 @@ class Walker(RedirectReader):
                 continue
             elif t in ("variable_assignment", "variable_assignments"):
                 expand.append(c)
+                for assignment in ([c] if t == "variable_assignment" else c.named_children):
+                    name_node = assignment.child_by_field_name("name")
+                    value_node = assignment.child_by_field_name("value")
+                    value = read_word(value_node, env).argv if value_node is not None else ""
+                    prefix.append((node_text(name_node) if name_node is not None else "", value))
                 continue
             elif not c.is_named:
                 if t != "$":
@@ -485,6 +491,8 @@ class Walker(RedirectReader):
                     end = max(end, r.end_byte)
             text = src[node.start_byte:end].decode("utf-8", "replace")
             seg = self.segment(words, ctx, redirects, stdin, text)
+            if prefix:
+                seg = replace(seg, env=tuple(prefix))
             at = len(self.segs)
             self.add(seg, ctx)
         elif redirects:
@@ -501,13 +509,18 @@ class Walker(RedirectReader):
             self.problem("dynamic_program")
         else:
             self.unwrap(program, words, ctx, stdin, appended=False, at=at)
-            self.moved(program, words)
+            self.moved(program, words, ctx.src)
         return stdout_literal(program, words, stdin, redirects), stdin.pipe_from
 
-    def moved(self, program: str, words: Sequence[Word]) -> None:
-        """Follow the working directory after a command of this shell."""
+    def moved(self, program: str, words: Sequence[Word], src: bytes) -> None:
+        """Follow the working directory after a command of this shell. Where CDPATH or OLDPWD are set
+        in the string, a relative `cd DIR` or `cd -` may go elsewhere: the directory becomes unknown."""
         if program in CHDIR_PROGRAMS:
-            self.dirs = chdir(self.dirs, program, list(words[1:]))
+            args = list(words[1:])
+            self.dirs = chdir(self.dirs, program, args)
+            if (b"CDPATH" in src or b"OLDPWD" in src) and not all(
+                    not w.dynamic and w.value.startswith(("/", "~")) for w in args if w.value != "--"):
+                self.dirs = Dirs(None, self.dirs.oldpwd, ())
         elif program in self.func_chdir:
             self.dirs = Dirs(None, self.dirs.cwd, ())
 
@@ -540,7 +553,7 @@ class Walker(RedirectReader):
         handler = wrappers.HANDLERS.get(program) or runners.HANDLERS.get(program)
         if handler is not None:
             handler(self, program, list(words[1:]), ctx, stdin)
-        code_handler = inline.handler_for(program)
+        code_handler = inline.handler_for(program) or toolcommands.HANDLERS.get(program)
         if code_handler is not None:
             code = code_handler(self, program, list(words[1:]), ctx, stdin)
             if code is not None:
@@ -571,7 +584,7 @@ class Walker(RedirectReader):
         else:
             self.unwrap(seg.program, words, inner, stdin, appended=appended, at=at)
             if label in _SAME_SHELL:
-                self.moved(seg.program, words)
+                self.moved(seg.program, words, ctx.src)
                 return
         self.dirs = before  # a child process: its `cd` does not move this shell
 

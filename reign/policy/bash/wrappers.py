@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from reign.policy.bash.cwd import Dirs, chdir
 from reign.policy.bash.state import Ctx, Stdin
 from reign.policy.bash.words import ASSIGNMENT, GLOB, Word, decode_escapes
 
@@ -252,10 +253,20 @@ def _env(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> None
                                                     ASSIGNMENT.match(args[i].value)):
         i += 1
     split = opts.get("-S") or opts.get("--split-string")
+    saved = _enter(a, opts.get("-C") or opts.get("--chdir"))
     if split is not None:
         a.words_payload([split, *args[i:]], ctx, "env", stdin)
     else:
         a.argv_payload(args[i:], ctx, stdin, "env")
+    a.dirs = saved
+
+
+def _enter(a: Walker, directory: Word | None) -> Dirs:
+    """`env -C DIR CMD`, `sudo -D DIR CMD`: CMD runs in DIR; returns the directories to restore after."""
+    saved = a.dirs
+    if directory is not None:
+        a.dirs = chdir(a.dirs, "cd", [directory])
+    return saved
 
 
 @_handler("sudo")
@@ -269,6 +280,9 @@ def _sudo(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> Non
     while i < len(args) and not args[i].dynamic and ASSIGNMENT.match(args[i].value):
         i += 1  # `sudo VAR=value cmd`
     rest = args[i:]
+    saved = _enter(a, opts.get("-D") or opts.get("--chdir"))
+    if {"-i", "--login"} & opts.keys():
+        a.dirs = Dirs(None)  # a login shell starts in the target user's home
     if {"-s", "-i", "--shell", "--login"} & opts.keys():
         if rest:
             a.words_payload(rest, ctx, "sudo", stdin)  # run through the target user's shell -c
@@ -276,6 +290,7 @@ def _sudo(a: Walker, prog: str, args: list[Word], ctx: Ctx, stdin: Stdin) -> Non
             a.read_stdin("sudo", ctx, stdin)
     else:
         a.argv_payload(rest, ctx, stdin, "sudo")
+    a.dirs = saved
 
 
 @_handler("doas")

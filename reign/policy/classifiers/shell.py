@@ -36,6 +36,7 @@ Facts (matched by `segment_facts:` in reign/policy/defaults/shell.yaml):
                             directories, storage tools, cloud CLIs' delete verbs, database DROP/TRUNCATE/
                             DELETE without WHERE/FLUSHALL, HTTP DELETE
   version_query             `X --version`, `X -V`, `X version`, `X --help` of a program found on PATH
+  read_use                  a normally writing program used to read (`pip list`, `npm ls`, `dpkg -l`)
   text_filter               an awk program / sed script without exec features, output files or file reads
   inline_read               inline Python / JavaScript / Ruby that only computes and prints
   inline_code_unknown       inline code whose effect cannot be read off it
@@ -64,6 +65,7 @@ from reign.policy.classifiers.verbs import (
     Effect,
     cloud_effect,
     database_effect,
+    python_module_effect,
     read_use,
     storage_effect,
     version_query,
@@ -1021,11 +1023,13 @@ def staged_payload(segments: Sequence[Segment], ctx: GateContext) -> str | None:
 # ----------------------------------------------------------------------------- effect
 # The CLIs the gate translates into the facts of the matching tool call (reign.policy.facts): their
 # effect is decided there, not here.
-TRANSLATED_PROGRAMS = frozenset({"kubectl", "helm", "terraform", "docker", "docker-compose", "git", "gh"})
+TRANSLATED_PROGRAMS = frozenset({"kubectl", "oc", "helm", "terraform", "docker", "podman", "nerdctl",
+                                 "docker-compose", "git", "gh"})
 _INTERPRETERS = re.compile(r"^(python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|ruby|perl|php|lua|luajit|Rscript|"
                            r"julia|pwsh|powershell|osascript|tclsh|expect|groovy|elixir|erl|awk|gawk|mawk|nawk|"
                            r"sed|gsed)$")
-_TEXT_FILTERS = frozenset({"awk", "gawk", "mawk", "nawk", "sed", "gsed"})
+_PYTHON = re.compile(r"^(python|pypy)[0-9.]*$")
+_TEXT_FILTERS = frozenset({"awk", "gawk", "mawk", "nawk", "sed", "gsed", "perl"})
 _NO_WRITE_TARGETS = re.compile(r"^(/dev/(null|stdout|stderr|fd/[0-9]+|tty)|[0-9]+-?|-)$")
 _CRITICAL_FACTS = frozenset({"wipes_system_path", "writes_device", "kills_everything", "wipes_logs"})
 _CURL_SENDS = frozenset({"-d", "--data", "--data-binary", "--data-raw", "--data-urlencode", "-F", "--form",
@@ -1064,6 +1068,8 @@ def _code_facts(code: InlineCode, home: str) -> set[str]:
             facts.add("writes_system_config")
         if _BLOCK_DEVICE_RE.match(n):
             facts.add("writes_device")
+    if "?" in code.reads:
+        facts.add("computed_read_path")  # `open(sys.argv[1]).read()`: it could be a credential
     for path in code.reads:
         n = normalise(path, home)
         if n is not None and (_is_credential(_tilde(n, home)) or _RAW_READ_RE.match(n)):
@@ -1086,10 +1092,18 @@ def _effect_facts(seg: Segment, prog: str, args: list[str], facts: set[str]) -> 
     if prog in TRANSLATED_PROGRAMS:
         return out
     code = seg.code
-    if code is not None and code.effect == "read" and not code.reads and not code.env_dump:
-        out.add("text_filter" if prog in _TEXT_FILTERS else "inline_read")
+    if code is not None and code.effect == "read" and "?" not in code.reads and not code.env_dump and \
+            "credential_path" not in facts:  # a file read at a computed path could be a credential
+        if prog in _TEXT_FILTERS:
+            out.add("text_filter")
+        elif code.language in ("python", "javascript", "ruby"):
+            out.add("inline_read")  # not for tar -I, psql \!, man -P...: their own effect is judged apart
     if code is None and version_query(prog, seg.argv[0] if seg.argv else "", args):
         out.add("version_query")
+    if code is None and prog not in ("crontab", "systemctl", "service") and read_use(prog, args):
+        out.add("read_use")  # `pip list`, `npm ls`, `dpkg -l`: a writing program used to read
+    if code is None and _PYTHON.match(prog) and python_module_effect(args) == "read" and not seg.redirects:
+        out.add("inline_read")  # `python3 -m json.tool f.json`, `python3 -m pip list`
     effect = _effect(seg, None, facts)
     if effect == "destructive":
         out.add("destructive")
@@ -1107,7 +1121,8 @@ def _effect(seg: Segment, ctx: GateContext | None, facts: set[str]) -> Effect:
     if not prog:
         return strictest(effects)
     known = storage_effect(prog, args) or cloud_effect(prog, args) or \
-        database_effect(prog, args, seg.stdin_literal)
+        database_effect(prog, args, seg.stdin_literal) or \
+        (python_module_effect(args) if _PYTHON.match(prog) and seg.code is None else None)
     if known is not None:
         effects.append(known)
     elif seg.code is not None:

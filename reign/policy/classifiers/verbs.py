@@ -60,10 +60,10 @@ _READ_USES = {
     "pip": {"list", "show", "freeze", "check", "index", "config"}, "pip3": {"list", "show", "freeze", "check"},
     "npm": {"ls", "list", "view", "outdated", "info", "explain", "root", "prefix", "config"},
     "yarn": {"list", "info", "why", "outdated"}, "pnpm": {"list", "ls", "why", "outdated"},
-    "gem": {"list", "info", "search", "contents", "env"}, "cargo": {"tree", "metadata", "search", "check"},
-    "go": {"env", "list", "doc", "vet"}, "iptables": {"-L", "-S", "--list", "--list-rules"},
+    "gem": {"list", "info", "search", "contents", "env"}, "cargo": {"tree", "metadata", "search"},
+    "go": {"env", "doc"}, "iptables": {"-L", "-S", "--list", "--list-rules"},
     "nft": {"list"}, "mount": set(), "ssh-keygen": {"-l", "-F", "-y"}, "tmux": {"ls", "list-sessions"},
-    "screen": {"-ls", "-list"}, "kill": {"-l", "-L"}, "make": {"-n", "--dry-run", "-q", "--question"},
+    "screen": {"-ls", "-list"}, "kill": {"-l", "-L"},
 }
 
 
@@ -76,6 +76,29 @@ def read_use(program: str, args: list[str]) -> bool:
         return program in ("mount", "systemctl")
     first = next((a for a in args if not a.startswith("-")), "")
     return first in uses or any(a in uses for a in args if a.startswith("-"))
+
+
+_PYTHON_MODULES: dict[str, Effect] = {
+    "json.tool": "read", "site": "read", "sysconfig": "read", "platform": "read", "tokenize": "read",
+    "pydoc": "read", "base64": "read", "calendar": "read", "uuid": "read", "venv": "write", "ensurepip": "write",
+    "compileall": "write", "py_compile": "write", "zipapp": "write",
+}
+_PIP_READS = frozenset({"list", "show", "freeze", "check", "--version", "-V", "help", "--help", "index", "config",
+                        "inspect", "debug", "hash", "download"})
+
+
+def python_module_effect(args: list[str]) -> Effect | None:
+    """`python3 -m MODULE ...`: the effect of the standard modules people use from a shell; None when
+    there is no `-m`; unknown for any other module (it is code that cannot be seen)."""
+    if "-m" not in args[:3] or args.index("-m") + 1 >= len(args):
+        return None
+    i = args.index("-m")
+    module, rest = args[i + 1], args[i + 2:]
+    if module == "pip":
+        return "read" if rest and rest[0] in _PIP_READS else "write"
+    if module in ("zipfile", "tarfile", "gzip"):
+        return "read" if rest and rest[0] in ("-l", "--list", "-t", "--test") else "write"
+    return _PYTHON_MODULES.get(module, "unknown")
 
 
 # Deleting: judged by where the paths are (the workspace, a scratch directory, elsewhere).
@@ -326,9 +349,13 @@ def _redis(args: list[str], stdin: str | None) -> Effect:
         if not cmd:
             continue
         verb = cmd[0].lower()
+        if verb in ("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "function", "script", "module"):
+            effect = "unknown" if effect != "destructive" else effect  # a Lua script or module can do anything
+            continue
         if verb in _REDIS_DESTROY or (verb == "config" and len(cmd) > 1 and cmd[1].lower() == "set" and
                                       any(c.lower() in ("dir", "dbfilename") for c in cmd[2:3])):
             return "destructive"
-        if verb not in _REDIS_READ and not (verb == "config" and len(cmd) > 1 and cmd[1].lower() == "get"):
+        config_get = verb == "config" and len(cmd) > 1 and cmd[1].lower() == "get"
+        if effect != "unknown" and verb not in _REDIS_READ and not config_get:
             effect = "write"
     return effect
