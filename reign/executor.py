@@ -63,10 +63,11 @@ class Executor:
                             rule=decision.rule, reason=decision.reason)
         self.audit.record("decision", step=step, call_id=call.id, tool=call.name, args=call.args,
                           call_digest=call.digest(), decision=decision.action, rule=decision.rule,
-                          reason=decision.reason)
+                          reason=decision.reason, effect=decision.effect, severity=decision.severity,
+                          unattended=decision.unattended)
         self._emit("decision", step=step, call_id=call.id, tool=call.name, action=decision.action,
-                   rule=decision.rule, reason=decision.reason, effect=getattr(decision, "effect", None) or
-                   (tool.effect if tool else "unknown"), severity=getattr(decision, "severity", None))
+                   rule=decision.rule, reason=decision.reason, effect=decision.effect, severity=decision.severity,
+                   unattended=decision.unattended)
         if tool is None or problem is not None:
             return self._finish(call, record, step, problem or "", error=True)
         if decision.action == "deny":
@@ -104,7 +105,7 @@ class Executor:
         approval = self.memory.recall(request)
         if approval is None:
             self._emit("approval_required", step=step, call_id=call.id, tool=call.name, args=call.args,
-                       digest=request.digest, effect=getattr(decision, "effect", None) or tool.effect,
+                       digest=request.digest, effect=decision.effect,
                        rule=decision.rule, reason=decision.reason, preview=request.preview)
             approval = self.approver.approve(request)
         self._emit("approval", step=step, call_id=call.id, tool=call.name, digest=request.digest,

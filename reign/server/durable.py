@@ -253,7 +253,7 @@ class DurableApprover:
     sink: EventSink
 
     def approve(self, request: ApprovalRequest) -> Approval:
-        effect = str(getattr(request.decision, "effect", None) or request.effect)
+        effect = str(request.decision.effect)
         call = request.call
         round_, expires = DBOS.run_step(
             {"name": "approval_open"}, self.db.open_approval, self.run_id, request.digest, self.cfg.approval_ttl,
