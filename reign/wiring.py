@@ -63,7 +63,8 @@ def load_catalogue(settings: Settings) -> Catalogue:
 def build_gate(settings: Settings, opts: Options) -> PolicyGate:
     """Every policy layer, its rules' examples checked; PolicyError names the rule that fails."""
     policies = opts.plan.policies if opts.plan is not None else opts.policy_files
-    return PolicyGate(load_checked_policy([*settings.policy_files, *policies]), gate_context(settings))
+    # settings: production follows the live kube context
+    return PolicyGate(load_checked_policy([*settings.policy_files, *policies]), gate_context(settings), settings)
 
 
 def build_executor(settings: Settings, opts: Options, *, catalogue: Catalogue | None = None,
