@@ -308,8 +308,8 @@ EXTRA: list[tuple[Path, str, str, list[dict[str, Any]]]] = [
                    call("bash", {"command": "du -sh ./* 2>/dev/null | sort -h | tail -3"})]},
         {"calls": [call("bash", {"command": "rm -rf ~/.cache"})]},
         {"text": "Kernel, root disk usage and the three largest entries here are in the tool output above. "
-                 "I also tried to clear ~/.cache to free space, but that needs your approval "
-                 "(re-run with --yes or use `reign chat`), so nothing was deleted."},
+                 "I also tried to clear ~/.cache to free space, but destructive operations are off "
+                 "(REIGN_ALLOW_DESTRUCTIVE), so nothing was deleted."},
     ]),
     (Path("examples/docker-web/cassette.yaml"), "anthropic",
      "start a web container on 127.0.0.1:18080 and check that it answers", [

@@ -453,7 +453,7 @@ spec:
   names: {{kind: ReignGateWidget, plural: reigngatewidgets, singular: reigngatewidget}}
   versions: [{{name: v1, served: true, storage: true, schema: {{openAPIV3Schema: {{type: object}}}}}}]
 """
-    env = {"KUBECONFIG": k8s_cluster, "PATH": "/usr/bin:/bin:/usr/local/bin"}
+    env = {"KUBECONFIG": k8s_cluster, "PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(tmp_path)}  # cache there
     subprocess.run(["kubectl", "apply", "-f", "-"], input=crd, text=True, env=env, check=True, capture_output=True,
                    timeout=60)
     try:
@@ -477,3 +477,15 @@ spec:
     finally:
         subprocess.run(["kubectl", "delete", "crd", f"reigngatewidgets.{group}", "--wait=false"], env=env,
                        capture_output=True, timeout=60)
+
+
+def test_every_cut_redacts_first() -> None:
+    """Managers cut text too (GitHub logs, diffs): the cut itself redacts before it keeps a head or a tail."""
+    from reign.truncate import cut
+
+    for pad in range(900, 1100, 3):
+        text = "x" * pad + TOKEN + "\n" + "y" * 3000 + "\n"
+        kept = cut(text, 1200)
+        assert not any(TOKEN[i:i + 16] in kept for i in range(len(TOKEN) - 15)), pad
+    one_line = "z" * 5000 + " " + TOKEN
+    assert TOKEN[-16:] not in cut(one_line, 1000)

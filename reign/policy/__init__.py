@@ -90,9 +90,13 @@ class PolicyGate:
     def decide(self, call: ToolCall, tool: Tool | None) -> Decision:
         if tool is None:
             return Decision(action="deny", reason=f"unknown tool {call.name!r}", rule="catalogue")
-        ctx = self.current_context()
-        if self.settings is not None and _touches_cluster(call, tool):
-            ctx = self.with_discovery(ctx)
+        try:
+            ctx = self.current_context()
+            if self.settings is not None and _touches_cluster(call, tool):
+                ctx = self.with_discovery(ctx)
+        except Exception as exc:  # the context could not be read: nothing can be judged, so fail closed
+            return Decision(action="deny", reason=f"the gate could not read its context ({exc}); failing closed",
+                            rule="gate-error", effect="unknown", severity="critical", unattended="refuse")
         return decide(GateCall(tool=call.name, args=call.args, effect=tool.effect, manager=tool.manager,
                                command=tool.command), self.policy, ctx)
 
@@ -138,12 +142,12 @@ def _touches_cluster(call: ToolCall, tool: Tool) -> bool:
 def _cluster_scoped_kinds(settings: Settings | None) -> tuple[str, ...]:
     if settings is None:
         return ()
-    try:
-        from reign.managers.kubernetes.client import _session
-        from reign.managers.kubernetes.discovery import all_resources
+    from reign.managers.kubernetes.client import api_session
+    from reign.managers.kubernetes.discovery import all_resources
 
-        resources = all_resources(_session(settings))
-    except Exception:  # no kubeconfig, no client, no cluster: nothing discovered
+    try:
+        resources = all_resources(api_session(settings))
+    except Exception:  # no kubeconfig, no kubernetes client library, no cluster: nothing discovered
         return ()
     names: set[str] = set()
     for res in resources:

@@ -153,10 +153,10 @@ def judge(call: GateCall, rules: list[Rule], ctx: GateContext, *, severities: di
         return _judge_shell(shell, call, rules, ctx, sev, depth)
     from reign.policy.facts import call_facts, call_targets, embedded_commands
 
-    facts = call_facts(call, ctx) if any("facts" in r.match for r in rules) else set()
-    targets = call_targets(call, ctx) if any("target" in r.match for r in rules) else {}
-    verdicts = [_verdict(r, sev) for r in rules if not r.is_segment_rule and
-                _call_matches(r, call, ctx, facts, targets)]
+    candidates = _candidates(tuple(rules), call.tool, call.manager, call.effect)
+    facts = call_facts(call, ctx) if any("facts" in r.match for r in candidates) else set()
+    targets = call_targets(call, ctx) if any("target" in r.match for r in candidates) else {}
+    verdicts = [_verdict(r, sev) for r in candidates if _call_matches(r, call, ctx, facts, targets)]
     if not verdicts:
         action = "allow" if call.effect == "read" else "ask"
         verdicts.append(Verdict(action, f"{call.effect} tool", f"fallback-{call.effect}",
@@ -212,6 +212,26 @@ def _is_grant(rule: Rule) -> bool:
     return bool(names) and all(isinstance(n, str) and n.strip("*?") != "" and n != "*" for n in names)
 
 
+@functools.lru_cache(maxsize=2048)
+def _candidates(rules: tuple[Rule, ...], tool: str, manager: str, effect: str) -> tuple[Rule, ...]:
+    """The call rules whose tool, manager and effect keys fit (the cheap part of matching, remembered)."""
+    out = []
+    for rule in rules:
+        m = rule.match
+        if rule.is_segment_rule or ("tool" in m and not matches(_listify(m["tool"]), tool)) or \
+                ("manager" in m and not matches(_listify(m["manager"]), manager)) or \
+                ("effect" in m and effect not in _listify(m["effect"])):
+            continue
+        out.append(rule)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _segment_rules(rules: tuple[Rule, ...], tool: str) -> tuple[Rule, ...]:
+    return tuple(r for r in rules if r.is_segment_rule and (
+        "tool" not in r.match or matches(_listify(r.match["tool"]), tool)))
+
+
 def _context_matches(rule: Rule, ctx: GateContext) -> bool:
     """`context:` predicates on the session (production, kube_context, read_only), not on the call."""
     wanted = rule.match.get("context") or {}
@@ -220,14 +240,9 @@ def _context_matches(rule: Rule, ctx: GateContext) -> bool:
 
 def _call_matches(rule: Rule, call: GateCall, ctx: GateContext, facts: set[str],
                   targets: dict[str, list[str]]) -> bool:
+    """The rest of a call rule's match, for a rule `_candidates` kept (tool, manager and effect fit)."""
     m = rule.match
     if not _context_matches(rule, ctx):
-        return False
-    if "tool" in m and not matches(m["tool"] if isinstance(m["tool"], list) else [m["tool"]], call.tool):
-        return False
-    if "manager" in m and not matches(_listify(m["manager"]), call.manager):
-        return False
-    if "effect" in m and call.effect not in _listify(m["effect"]):
         return False
     if "args" in m and not all(matches(p, arg_at(call.args, k)) for k, p in m["args"].items()):
         return False
@@ -265,8 +280,7 @@ def _judge_shell(command: str, call: GateCall, rules: list[Rule], ctx: GateConte
     from reign.policy.facts import shell_calls
 
     analysis = parse(command)
-    seg_rules = [r for r in rules if r.is_segment_rule and (
-        "tool" not in r.match or matches(_listify(r.match["tool"]), call.tool))]
+    seg_rules = _segment_rules(tuple(rules), call.tool)
     out: list[Verdict] = []
     effect = gated = "read"
     problems = set(analysis.problems)

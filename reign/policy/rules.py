@@ -9,6 +9,7 @@ it cannot add `allow` rules or disable rules.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ class Rule:
     examples_match: tuple[dict[str, Any], ...] = ()
     examples_not_match: tuple[dict[str, Any], ...] = ()
 
-    @property
+    @functools.cached_property
     def is_segment_rule(self) -> bool:
         """Rules about programs and their arguments apply to each simple command of a shell call."""
         return bool(SEGMENT_KEYS & self.match.keys())
