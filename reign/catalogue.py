@@ -19,11 +19,12 @@ from typing import Any, cast
 import yaml
 
 from reign.errors import ReignError
+from reign.sandbox import ToolSandbox, parse_spec
 from reign.types import Effect, ToolSpec
 
 _NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,63}$")
 _EFFECTS = ("read", "write", "destructive")
-_FIELDS = {"name", "description", "effect", "impl", "input_schema", "preview", "command", "available"}
+_FIELDS = {"name", "description", "effect", "impl", "input_schema", "preview", "command", "available", "sandbox"}
 _TEMPLATE_IMPL = "reign.managers.template:run"
 
 
@@ -46,6 +47,7 @@ class Tool:
     preview: str | None = None  # "module:function" giving the text an approval shows (plan, diff)
     command: tuple[str, ...] | None = None
     bound: tuple[tuple[str, Any], ...] = ()  # extra keyword args for impl, never shown to the model
+    sandbox: ToolSandbox = field(default_factory=ToolSandbox)  # what its processes may write, need, reach
 
     def spec(self) -> ToolSpec:
         return ToolSpec(name=self.name, description=self.description, input_schema=self.input_schema)
@@ -140,6 +142,7 @@ def _load_file(path: Path, check_schemas: bool = True) -> list[Tool]:
     if not isinstance(data, dict) or not isinstance(data.get("tools"), list):
         raise ReignError(f"{path}: a catalogue file needs a `tools:` list")
     manager = str(data.get("manager") or path.stem)
+    file_sandbox = data.get("sandbox")  # the file's default for its tools; a tool's own replaces it
     tools = []
     for i, entry in enumerate(data["tools"]):
         where = f"{path}: tools[{i}]"
@@ -175,6 +178,7 @@ def _load_file(path: Path, check_schemas: bool = True) -> list[Tool]:
             preview=entry.get("preview"),
             command=tuple(command) if command else None,
             bound=(("__template__", tuple(command)),) if command else (),
+            sandbox=parse_spec(entry.get("sandbox", file_sandbox), f"{where} ({name})"),
         ))
     return tools
 

@@ -156,6 +156,11 @@ class ConsoleApprover:
     def __init__(self, console: Console) -> None:
         self.console = console
 
+    @property
+    def attended(self) -> bool:
+        """A person can answer here: processes may run unsandboxed where no sandbox exists (with a warning)."""
+        return sys.stdin.isatty()
+
     def approve(self, request: ApprovalRequest) -> Approval:
         out = self.console.out
         if not sys.stdin.isatty():

@@ -232,6 +232,7 @@ class CliEngine:
         self.kubeconfig = kubeconfig
         self.context = context
         self.timeout = timeout
+        self._scratch: list[Path] = []  # folders holding values files helm must read (in the sandbox too)
 
     def _run(self, *args: str, cluster: bool = False, check: bool = True, timeout: float | None = None,
              ) -> subprocess.CompletedProcess[str]:
@@ -241,6 +242,10 @@ class CliEngine:
                 argv += ["--kubeconfig", self.kubeconfig]
             if self.context:
                 argv += ["--kube-context", self.context]
+        from reign import sandbox
+
+        self._scratch = [p for p in self._scratch if p.exists()]
+        argv = sandbox.wrap(argv, extra_writable=self._scratch)  # inside a tool call: under bubblewrap
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout or self.timeout,
                                   stdin=subprocess.DEVNULL)
@@ -261,6 +266,7 @@ class CliEngine:
             return []
         path = tmp / "values.json"
         path.write_text(json.dumps(values))
+        self._scratch.append(tmp)
         return ["-f", str(path)]
 
     def create(self, name: str, parent: Path) -> Path:
