@@ -102,6 +102,7 @@ class Profile:
 
 
 _current: ContextVar[Profile | None] = ContextVar("reign_sandbox_profile", default=None)
+_shared: ContextVar[tuple[tuple[Path, bool], ...]] = ContextVar("reign_sandbox_shared", default=())
 _warned: set[str] = set()
 
 
@@ -117,6 +118,17 @@ def confined(profile: Profile | None) -> Iterator[None]:
 
 def current() -> Profile | None:
     return _current.get()
+
+
+@contextmanager
+def share(path: Path, *, writable: bool = False) -> Iterator[Path]:
+    """A folder or file Reign itself made (a scratch folder, a copy of an approved plan) that processes
+    started inside this block may read (or write): the sandbox's /tmp is private, so it must be shown."""
+    token = _shared.set((*_shared.get(), (Path(os.path.realpath(path)), writable)))
+    try:
+        yield path
+    finally:
+        _shared.reset(token)
 
 
 @functools.lru_cache(maxsize=1)
@@ -205,7 +217,7 @@ def profile_for(settings: Settings, spec: ToolSandbox | None, *, unattended: boo
 
 # ----------------------------------------------------------------------------------------- wrapping
 def bwrap_argv(argv: Sequence[str], profile: Profile, *, cwd: Path | None = None,
-               extra_writable: Sequence[Path] = ()) -> list[str]:
+               extra_writable: Sequence[Path] = (), extra_readable: Sequence[Path] = ()) -> list[str]:
     """The bubblewrap command line that runs `argv` under `profile` (no check that bwrap exists).
 
     Later mounts cover earlier ones, so the order is: the whole filesystem read-only; a private /tmp; the
@@ -222,7 +234,9 @@ def bwrap_argv(argv: Sequence[str], profile: Profile, *, cwd: Path | None = None
     for path in (Path(os.path.realpath(profile.home)), here):
         if path is not None and path.is_relative_to(tmp) and path.exists() and not _inside(path, profile.workspace):
             out += ["--ro-bind", str(path), str(path)]
-    declared = [*profile.needs, *profile.writable, *(Path(os.path.realpath(p)) for p in extra_writable)]
+    extra_rw = [Path(os.path.realpath(p)) for p in extra_writable]
+    extra_ro = [Path(os.path.realpath(p)) for p in extra_readable]
+    declared = [*profile.needs, *profile.writable, *extra_rw, *extra_ro]
     workspace = profile.workspace
     if workspace.exists():
         out += ["--bind", str(workspace), str(workspace)]
@@ -237,10 +251,10 @@ def bwrap_argv(argv: Sequence[str], profile: Profile, *, cwd: Path | None = None
     hidden = [h for h in profile.hidden if not any(_inside(h, d) for d in declared)]
     for path in hidden:
         out += hide(path)
-    for path in profile.needs:
-        if path.exists() and not any(_inside(path, w) for w in (workspace, *profile.writable)):
+    for path in [*profile.needs, *extra_ro]:
+        if path.exists() and not any(_inside(path, w) for w in (workspace, *profile.writable, *extra_rw)):
             out += ["--ro-bind", str(path), str(path)]
-    for path in [*profile.writable, *(Path(os.path.realpath(p)) for p in extra_writable)]:
+    for path in [*profile.writable, *extra_rw]:
         if path.exists():
             out += ["--bind", str(path), str(path)]
     # a declaration of a parent (say ~/.config) does not uncover the stores inside it (~/.config/gcloud)
@@ -270,7 +284,9 @@ def wrap(argv: Sequence[str], *, cwd: Path | None = None, extra_writable: Sequen
             raise SandboxRefused(_refusal(reason))
         _warn_once(reason)
         return list(argv)
-    wrapped = bwrap_argv(argv, profile, cwd=cwd, extra_writable=extra_writable)
+    shared = _shared.get()
+    wrapped = bwrap_argv(argv, profile, cwd=cwd, extra_writable=[*extra_writable, *(p for p, w in shared if w)],
+                         extra_readable=[p for p, w in shared if not w])
     wrapped[0] = shutil.which("bwrap") or "bwrap"
     return wrapped
 

@@ -32,6 +32,7 @@ from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers import kube_summary as ks
 from reign.policy.classifiers.kubernetes import CLUSTER_SCOPED, canonical_kind
+from reign.sandbox import share
 from reign.workspace import confine
 
 CHANGED = "the release or its rendered manifest changed since the diff was approved; ask again"
@@ -232,7 +233,6 @@ class CliEngine:
         self.kubeconfig = kubeconfig
         self.context = context
         self.timeout = timeout
-        self._scratch: list[Path] = []  # folders holding values files helm must read (in the sandbox too)
 
     def _run(self, *args: str, cluster: bool = False, check: bool = True, timeout: float | None = None,
              ) -> subprocess.CompletedProcess[str]:
@@ -244,8 +244,7 @@ class CliEngine:
                 argv += ["--kube-context", self.context]
         from reign import sandbox
 
-        self._scratch = [p for p in self._scratch if p.exists()]
-        argv = sandbox.wrap(argv, extra_writable=self._scratch)  # inside a tool call: under bubblewrap
+        argv = sandbox.wrap(argv)  # inside a tool call: under bubblewrap
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout or self.timeout,
                                   stdin=subprocess.DEVNULL)
@@ -266,7 +265,6 @@ class CliEngine:
             return []
         path = tmp / "values.json"
         path.write_text(json.dumps(values))
-        self._scratch.append(tmp)
         return ["-f", str(path)]
 
     def create(self, name: str, parent: Path) -> Path:
@@ -274,7 +272,7 @@ class CliEngine:
         return parent / name
 
     def lint(self, chart: Path, values: dict[str, Any], strict: bool) -> list[dict[str, str]]:
-        with tempfile.TemporaryDirectory(prefix="reign-helm-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="reign-helm-") as tmp, share(Path(tmp)):
             proc = self._run("lint", str(chart), *self._values_args(values, Path(tmp)),
                              *(["--strict"] if strict else []), check=False)
         out = []
@@ -287,7 +285,7 @@ class CliEngine:
         return out
 
     def render(self, chart: Path, values: dict[str, Any], release: str, namespace: str) -> dict[str, str]:
-        with tempfile.TemporaryDirectory(prefix="reign-helm-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="reign-helm-") as tmp, share(Path(tmp)):
             text = self._run("template", release, str(chart), "--namespace", namespace,
                              *self._values_args(values, Path(tmp))).stdout
         return split_sources(text)
@@ -331,7 +329,7 @@ class CliEngine:
 
     def _write(self, verb: str, chart: Path, release: str, values: dict[str, Any], namespace: str,
                extra: list[str], *, dry_run: bool, wait: bool, timeout: int) -> dict[str, Any]:
-        with tempfile.TemporaryDirectory(prefix="reign-helm-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="reign-helm-") as tmp, share(Path(tmp)):
             args = [verb, release, str(chart), "-n", namespace, *self._values_args(values, Path(tmp)), *extra,
                     "-o", "json", "--timeout", f"{timeout}s"]
             if dry_run:
