@@ -274,17 +274,20 @@ def list_sessions(*, as_json: bool, limit: int) -> None:
         for info in infos:
             print(json.dumps(info.row(), ensure_ascii=False))
         return
-    print(list_text(infos))
+    from reign.terminal import inert
+
+    print(inert(list_text(infos)))
 
 
 def show_session(ref: str) -> None:
     from reign.sessions import SessionStore, transcript_text
+    from reign.terminal import inert
 
     path = load_settings({}).sessions_db
     store = SessionStore.existing(path)
     if store is None:
         raise ReignError(f"no session database at {path}")
-    print(transcript_text(store, ref))
+    print(inert(transcript_text(store, ref)))
 
 
 def export_session(ref: str, out: Path | None) -> None:
