@@ -53,9 +53,9 @@ def build_agent(settings: Settings, provider: Provider, opts: Options) -> Agent:
     session = opts.session or new_session_id()
     audit: Any = None
     if opts.audit:
-        from reign.audit import AuditTrail, default_path
+        from reign.audit import open_trail
 
-        audit = AuditTrail(default_path(settings.audit_dir), session)
+        audit = open_trail(settings, session)
     executor = Executor(catalogue=catalogue, gate=PolicyGate(policy, gate_context(settings)),
                         approver=opts.approver, settings=settings, session=session,
                         **({"audit": audit} if audit is not None else {}))

@@ -50,7 +50,7 @@ class Service:
     """The tools, the gate and the audit trail of one `reign mcp serve` process (one audit session)."""
 
     def __init__(self, settings: Settings, policies: list[Path]) -> None:
-        from reign.audit import AuditTrail, default_path
+        from reign.audit import open_trail
         from reign.policy import PolicyGate, gate_context, load_checked_policy
         from reign.runtime import load_catalogue, new_session_id
 
@@ -61,7 +61,7 @@ class Service:
         policy = load_checked_policy([*settings.policy_files, *policies])
         self.executor = Executor(catalogue=self.catalogue, gate=PolicyGate(policy, gate_context(settings)),
                                  approver=NonInteractive(), settings=settings, session=self.session,
-                                 audit=AuditTrail(default_path(settings.audit_dir), self.session),
+                                 audit=open_trail(settings, self.session),
                                  cwd=Path(settings.workspace_root))  # MCP clients start servers anywhere
         self._steps = itertools.count(1)
 
