@@ -224,7 +224,7 @@ def bwrap_argv(argv: Sequence[str], profile: Profile, *, cwd: Path | None = None
     home and working directory again where they lie under /tmp; the workspace read-write; hidden paths
     covered; then what the tool (or the manager, for its own scratch and clone folders) declared."""
     out = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", _TMP,
-           "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent"]
+           "--unshare-pid", "--unshare-ipc", "--die-with-parent"]
     if os.geteuid() == 0:
         out += ["--cap-drop", "ALL"]
     if not profile.network:
