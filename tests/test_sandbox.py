@@ -123,12 +123,18 @@ def test_sandbox_alone_stops_writes_outside_the_workspace(world: dict[str, Path]
         "echo evil >> ~/.config/reign/config.toml",
         "touch /etc/reign-escape /usr/local/reign-escape /var/tmp/reign-escape-file",
     ]
-    for command in beside:
-        out, _ = bash(ex, command)
-        assert out["exit_code"] != 0 or world["in_tmp"] == Path("/tmp"), (command, out)
-    for command in attempts:
-        out, _ = bash(ex, command)
-        assert out["exit_code"] != 0, (command, out)
+    try:
+        for command in beside:
+            out, _ = bash(ex, command)
+            assert out["exit_code"] != 0 or world["in_tmp"] == Path("/tmp"), (command, out)
+        for command in attempts:
+            out, _ = bash(ex, command)
+            assert out["exit_code"] != 0, (command, out)
+    finally:  # should the sandbox ever fail, leave no trace on the machine
+        for stray in ("/etc/reign-escape", "/usr/local/reign-escape", "/var/tmp/reign-escape-file"):
+            if Path(stray).exists():
+                Path(stray).unlink()
+                pytest.fail(f"{stray} was written outside the sandbox")
     after = snapshot(world["home"], world["base"])
     added = set(after) - set(before)
     assert added == {str(world["ws"] / "made-here.txt")}
@@ -314,7 +320,7 @@ def test_a_project_env_cannot_opt_out_of_the_sandbox_or_set_the_audit_key(workdi
 def test_the_catalogue_checks_a_tools_sandbox_declaration(tmp_path: Path, spec: Any, message: str) -> None:
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump({"tools": [
         {"name": "t", "description": "d", "effect": "read", "command": ["true"], "sandbox": spec}]}))
-    with pytest.raises(ReignError, match="bad.yaml: tools\\[0\\] \\(t\\)") as err:
+    with pytest.raises(ReignError, match=r"bad\.yaml: tools\[0\] \(t\)") as err:
         Catalogue.load([tmp_path])
     assert message in str(err.value) and "\n" not in str(err.value)
 
