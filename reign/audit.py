@@ -321,7 +321,11 @@ def verify(path: Path, *, key: bytes | None = None, head: Head | None = None,
     if key is not None:
         first_mac = min((q for q, r in by_seq.items() if "mac" in r), default=None)
         leading = [q for q in unmacked if first_mac is None or q < first_mac]
-        if leading:
+        if last is not None and "mac" not in last:
+            problems.append(f"the last record (seq {last['seq']}) carries no MAC though audit_key is set: the MACs "
+                            "were stripped and the chain rewritten, or nothing was recorded since the key was set "
+                            "(then the next record fixes it)")
+        elif leading:
             warnings.append(f"{len(leading)} records (seq {leading[0]}-{leading[-1]}) carry no MAC: written before "
                             "audit_key was set, so only their hashes protect them")
         checked.append("MAC of every record under audit_key")
