@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -74,11 +75,12 @@ class Executor:
                     return self._finish(call, record, step, f"not run: {approval.note}", error=True)
             return self._run(call, tool, record, step, request)
 
-    def _sandbox(self, call: ToolCall, tool: Tool) -> sandbox.Profile:
-        """Unattended unless the approver says a person is at the terminal (fail closed)."""
+    def _sandbox(self, call: ToolCall, tool: Tool) -> Callable[[], sandbox.Profile]:
+        """Built when the call starts its first process. Unattended unless the approver says a person is at
+        the terminal (fail closed)."""
         attended = bool(getattr(self.approver, "attended", False))
-        return sandbox.profile_for(self.settings, tool.sandbox, unattended=not attended,
-                                   offline_rule=sandbox.offline_rule(self.gate, call, tool))
+        return lambda: sandbox.profile_for(self.settings, tool.sandbox, unattended=not attended,
+                                           offline_rule=sandbox.offline_rule(self.gate, call, tool))
 
     def _precheck(self, call: ToolCall, tool: Tool | None) -> str | None:
         if tool is None:

@@ -23,7 +23,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -101,15 +101,16 @@ class Profile:
     home: Path = field(default_factory=lambda: Path.home())
 
 
-_current: ContextVar[Profile | None] = ContextVar("reign_sandbox_profile", default=None)
+_current: ContextVar[list[Any] | None] = ContextVar("reign_sandbox_profile", default=None)  # [profile or factory]
 _shared: ContextVar[tuple[tuple[Path, bool], ...]] = ContextVar("reign_sandbox_shared", default=())
 _warned: set[str] = set()
 
 
 @contextmanager
-def confined(profile: Profile | None) -> Iterator[None]:
-    """Every process started inside this block (by `reign.process` or a manager) runs under `profile`."""
-    token = _current.set(profile)
+def confined(profile: Profile | Callable[[], Profile] | None) -> Iterator[None]:
+    """Every process started inside this block (by `reign.process` or a manager) runs under `profile`.
+    A factory is called once, when the first process starts: calls that start none pay nothing."""
+    token = _current.set(None if profile is None else [profile])
     try:
         yield
     finally:
@@ -117,7 +118,13 @@ def confined(profile: Profile | None) -> Iterator[None]:
 
 
 def current() -> Profile | None:
-    return _current.get()
+    holder = _current.get()
+    if holder is None:
+        return None
+    if not isinstance(holder[0], Profile):
+        holder[0] = holder[0]()
+    profile: Profile = holder[0]
+    return profile
 
 
 @contextmanager
@@ -178,8 +185,10 @@ def _inside(path: Path, parent: Path) -> bool:
 def reign_private_paths(settings: Settings) -> list[Path]:
     """Reign's own config, policy, audit and state: never shown to a process it starts."""
     from reign.config import config_file, state_dir
+    from reign.policy.rules import user_policy_file
 
-    paths = [config_file().parent, config_file(), state_dir(), settings.audit_dir, *settings.policy_files]
+    paths = [config_file().parent, config_file(), user_policy_file().parent, state_dir(), settings.audit_dir,
+             *settings.policy_files]
     db = settings.sessions_db
     paths += [db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")]
     return [Path(os.path.realpath(Path(p).expanduser())) for p in paths]
@@ -271,7 +280,7 @@ def wrap(argv: Sequence[str], *, cwd: Path | None = None, extra_writable: Sequen
     """`argv` as it must be started now: under bubblewrap inside a tool call, unchanged outside one.
 
     Raises SandboxRefused when the call is unattended and no sandbox can run (unless the user opted out)."""
-    profile = _current.get()
+    profile = current()
     if profile is None:
         return list(argv)
     if not profile.enabled:
@@ -287,8 +296,13 @@ def wrap(argv: Sequence[str], *, cwd: Path | None = None, extra_writable: Sequen
     shared = _shared.get()
     wrapped = bwrap_argv(argv, profile, cwd=cwd, extra_writable=[*extra_writable, *(p for p, w in shared if w)],
                          extra_readable=[p for p, w in shared if not w])
-    wrapped[0] = shutil.which("bwrap") or "bwrap"
+    wrapped[0] = _bwrap()
     return wrapped
+
+
+@functools.lru_cache(maxsize=1)
+def _bwrap() -> str:
+    return shutil.which("bwrap") or "bwrap"
 
 
 def is_wrapped(argv: Sequence[str]) -> bool:

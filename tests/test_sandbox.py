@@ -346,3 +346,24 @@ def test_a_rule_may_only_cut_the_network(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="may only hold `network: false`"):
         load_checked_policy([bad])
 
+
+
+@pytest.mark.cicd
+def test_act_and_the_workflow_validators_work_inside(tmp_path: Path) -> None:
+    from test_cicd import RUN_ONLY, make_repo
+
+    from reign.context import ToolContext
+    from reign.managers import cicd
+
+    if cicd.find_tool("act") is None or cicd.find_tool("actionlint") is None:
+        pytest.skip("act or actionlint not installed (pip install 'reign[cicd]')")
+    settings = Settings(workspace_root=tmp_path, tool_timeout=90)
+    ctx = ToolContext(settings=settings, cwd=tmp_path)
+    make_repo(tmp_path / "r", {".github/workflows/local.yml": RUN_ONLY, "hello.txt": "hi\n"})
+    tool = Catalogue.load().get("cicd_run_local")
+    assert tool is not None
+    with sandbox.confined(sandbox.profile_for(settings, tool.sandbox, unattended=True)):
+        assert cicd.validate(path="r", ctx=ctx)["ok"] is True
+        assert cicd.validate(content=RUN_ONLY, ctx=ctx)["ok"] is True  # drafts are checked in a shared scratch
+        out = cicd.run_local(path="r", workflow=".github/workflows/local.yml", ctx=ctx)
+    assert out["ok"] is True and "answer=42" in out["output"], out["output"]
