@@ -195,8 +195,12 @@ def test_a_timeout_kills_everything_inside_the_sandbox(workdir: Path) -> None:
     out, _ = bash(ex, "(sleep 41 &) ; sleep 41 & sleep 42", timeout=1)
     assert out["timed_out"]
     import subprocess
+    import time
 
-    left = subprocess.run(["pgrep", "-f", "sleep 4[12]"], capture_output=True, text=True).stdout
+    deadline = time.monotonic() + 5  # the kernel reaps a dead PID namespace's processes just after its init
+    while (left := subprocess.run(["pgrep", "-af", "sleep 4[12]"], capture_output=True, text=True).stdout) and \
+            time.monotonic() < deadline:
+        time.sleep(0.1)
     assert left == ""
 
 
