@@ -90,6 +90,7 @@ def _audit_head(res: BenchResult, runs: int, root: Path) -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="audit-head-", dir=root))
     store = SessionStore(folder / "sessions.db")
+    store.db.execute("PRAGMA synchronous = NORMAL")  # as reign.audit's head writer has it
     fields = {"step": 3, "tool": "bash", "args": {"command": "kubectl get pods -A"}, "decision": "allow"}
     count = {"n": 0}
 
