@@ -400,7 +400,8 @@ def key_of(settings: Settings) -> bytes | None:
     return settings.audit_key.get_secret_value().encode() if settings.audit_key else None
 
 
-def open_trail(settings: Settings, session: str) -> AuditTrail:
-    """The run's trail: its head kept in the sessions database, each record MAC'd when audit_key is set."""
-    return AuditTrail(default_path(settings.audit_dir), session, key=key_of(settings),
+def open_trail(settings: Settings, session: str, *, path: Path | None = None) -> AuditTrail:
+    """The run's trail (default: in settings.audit_dir): its head kept in the sessions database, each record
+    MAC'd when audit_key is set."""
+    return AuditTrail(path or default_path(settings.audit_dir), session, key=key_of(settings),
                       head=_SessionsHead(settings.sessions_db))
