@@ -5,6 +5,7 @@ engines. Tests that start processes go through the real executor, as a run does.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -173,7 +174,13 @@ def test_network_is_cut_by_the_setting_and_by_a_policy_rule(workdir: Path) -> No
     server.bind(("127.0.0.1", 0))
     server.listen(8)
     port = server.getsockname()[1]
-    threading.Thread(target=lambda: [server.accept() for _ in range(8)], daemon=True).start()
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # the socket is closed at the end of the test
+            for _ in range(8):
+                server.accept()
+
+    threading.Thread(target=accept, daemon=True).start()
     probe = (f"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), 3); "
              "print('connected')\"")
     try:
@@ -356,10 +363,10 @@ def test_a_rule_may_only_cut_the_network(tmp_path: Path) -> None:
 def test_act_and_the_workflow_validators_work_inside(tmp_path: Path) -> None:
     from test_cicd import RUN_ONLY, make_repo
 
-    from reign.context import ToolContext
-    from reign.managers import cicd
+    from reign.managers.cicd import host, run, validate
+    from reign.toolcontext import ToolContext
 
-    if cicd.find_tool("act") is None or cicd.find_tool("actionlint") is None:
+    if host.find_tool("act") is None or host.find_tool("actionlint") is None:
         pytest.skip("act or actionlint not installed (pip install 'reign[cicd]')")
     settings = Settings(workspace_root=tmp_path, tool_timeout=90)
     ctx = ToolContext(settings=settings, cwd=tmp_path)
@@ -367,7 +374,7 @@ def test_act_and_the_workflow_validators_work_inside(tmp_path: Path) -> None:
     tool = Catalogue.load().get("cicd_run_local")
     assert tool is not None
     with sandbox.confined(sandbox.profile_for(settings, tool.sandbox, unattended=True)):
-        assert cicd.validate(path="r", ctx=ctx)["ok"] is True
-        assert cicd.validate(content=RUN_ONLY, ctx=ctx)["ok"] is True  # drafts are checked in a shared scratch
-        out = cicd.run_local(path="r", workflow=".github/workflows/local.yml", ctx=ctx)
+        assert validate.validate(path="r", ctx=ctx)["ok"] is True
+        assert validate.validate(content=RUN_ONLY, ctx=ctx)["ok"] is True  # drafts: checked in a shared scratch
+        out = run.run_local(path="r", workflow=".github/workflows/local.yml", ctx=ctx)
     assert out["ok"] is True and "answer=42" in out["output"], out["output"]
