@@ -187,8 +187,8 @@ def reign_private_paths(settings: Settings) -> list[Path]:
     from reign.config import config_file, state_dir
     from reign.policy.rules import user_policy_file
 
-    paths = [config_file().parent, config_file(), user_policy_file().parent, state_dir(), settings.audit_dir,
-             *settings.policy_files]
+    # the config file itself (REIGN_CONFIG may put it anywhere, so not its folder) and ~/.config/reign
+    paths = [config_file(), user_policy_file().parent, state_dir(), settings.audit_dir, *settings.policy_files]
     db = settings.sessions_db
     paths += [db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")]
     return [Path(os.path.realpath(Path(p).expanduser())) for p in paths]
