@@ -252,7 +252,7 @@ def bwrap_argv(argv: Sequence[str], profile: Profile, *, cwd: Path | None = None
 
     def hide(path: Path) -> list[str]:
         if path.is_dir():
-            return ["--tmpfs", str(path)]
+            return ["--perms", "0555", "--tmpfs", str(path)]  # empty, and nothing can be written into it
         if path.exists():
             return ["--ro-bind", "/dev/null", str(path)]  # nodev: reading it fails with EACCES
         return []
@@ -266,9 +266,10 @@ def bwrap_argv(argv: Sequence[str], profile: Profile, *, cwd: Path | None = None
     for path in [*profile.writable, *extra_rw]:
         if path.exists():
             out += ["--bind", str(path), str(path)]
-    # a declaration of a parent (say ~/.config) does not uncover the stores inside it (~/.config/gcloud)
-    for path in hidden:
-        if any(d != path and _inside(path, d) for d in declared):
+    # a declaration of a parent (say ~/.config) does not uncover the stores inside it (~/.config/gcloud),
+    # unless the store itself (or something in it) is declared too
+    for path in profile.hidden:
+        if any(d != path and _inside(path, d) for d in declared) and not any(_inside(d, path) for d in declared):
             out += hide(path)
     out += ["--setenv", "TMPDIR", _TMP]
     if here is not None:

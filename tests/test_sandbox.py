@@ -378,3 +378,26 @@ def test_act_and_the_workflow_validators_work_inside(tmp_path: Path) -> None:
         assert validate.validate(content=RUN_ONLY, ctx=ctx)["ok"] is True  # drafts: checked in a shared scratch
         out = run.run_local(path="r", workflow=".github/workflows/local.yml", ctx=ctx)
     assert out["ok"] is True and "answer=42" in out["output"], out["output"]
+
+
+def test_declarations_show_what_a_tool_needs_and_nothing_inside_it_that_is_hidden(
+        world: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> None:
+    permissive_user_policy()
+    home = world["home"]
+    (home / ".config" / "mine").mkdir(parents=True)
+    tools = tmp_path_factory.mktemp("tools")
+    schema = {"type": "object", "properties": {"script": {"type": "string"}}, "required": ["script"]}
+    (tools / "mine.yaml").write_text(yaml.safe_dump({"manager": "mine", "tools": [
+        {"name": "aws_reader", "description": "reads aws", "effect": "read", "command": ["bash", "-c", "{script}"],
+         "input_schema": schema, "sandbox": {"needs": ["~/.aws"]}},
+        {"name": "config_writer", "description": "writes ~/.config", "effect": "write",
+         "command": ["bash", "-c", "{script}"], "input_schema": schema, "sandbox": {"writable": ["~/.config"]}},
+    ]}))
+    ex = executor(Settings(workspace_root=world["ws"], tool_timeout=20), tools_dirs=[tools])
+    out, _ = bash(ex, "", tool="aws_reader", script="cat ~/.aws/credentials; cat ~/.ssh/id_ed25519")
+    assert out["stdout"].startswith("[default]\naws_secret_access_key")  # its need (the value is redacted) ...
+    assert "OPENSSH" not in out["stdout"] and "No such file" in out["stderr"]  # ... and not the ssh key
+    out, _ = bash(ex, "", tool="config_writer", script="echo x > ~/.config/mine/state && cat "
+                  "~/.config/gcloud/application_default_credentials.json ~/.config/reign/config.toml")
+    assert (home / ".config" / "mine" / "state").read_text() == "x\n"  # the declared state folder is writable
+    assert KEY_BODY not in out["stdout"] and out["exit_code"] != 0  # the stores inside it stay hidden
