@@ -199,13 +199,13 @@ def test_network_is_cut_by_the_setting_and_by_a_policy_rule(workdir: Path) -> No
 def test_a_timeout_kills_everything_inside_the_sandbox(workdir: Path) -> None:
     permissive_user_policy()
     ex = executor(Settings(workspace_root=workdir, tool_timeout=20))
-    out, _ = bash(ex, "(sleep 41 &) ; sleep 41 & sleep 42", timeout=1)
+    out, _ = bash(ex, "(sleep 4171 &) ; sleep 4171 & sleep 4172", timeout=1)
     assert out["timed_out"]
     import subprocess
     import time
 
     deadline = time.monotonic() + 5  # the kernel reaps a dead PID namespace's processes just after its init
-    while (left := subprocess.run(["pgrep", "-af", "sleep 4[12]"], capture_output=True, text=True).stdout) and \
+    while (left := subprocess.run(["pgrep", "-ax", "sleep 417[12]"], capture_output=True, text=True).stdout) and \
             time.monotonic() < deadline:
         time.sleep(0.1)
     assert left == ""
