@@ -17,10 +17,7 @@ from pathlib import Path
 
 from reign import sandbox
 from reign.truncate import cut_lines
-
-# Reign's own model keys and audit key are never handed to programs the model runs.
-_WITHHELD_ENV = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "REIGN_ANTHROPIC_API_KEY", "REIGN_OPENAI_API_KEY",
-                 "REIGN_AUDIT_KEY")
+from reign.withheld import REIGN_KEYS as _WITHHELD_ENV  # Reign's own keys never reach programs the model runs
 
 
 @dataclass
@@ -44,7 +41,8 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def _read_capped(path: Path, cap: int) -> str:
-    """Line by line, so notable lines deep inside a huge output survive and memory stays bounded."""
+    """Line by line, so notable lines deep inside a huge output survive and memory stays bounded
+    (cut_lines redacts each line before it cuts)."""
     with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
         return cut_lines(fh, cap)
 

@@ -27,6 +27,8 @@ from pydantic import BaseModel, Field
 
 from reign.approval import ApprovalRequest, SessionMemory
 from reign.errors import ReignError
+from reign.kubeconfig import current_context
+from reign.redact import redact, redact_obj
 from reign.types import CallRecord, Message, RunResult, ToolCall, ToolResult, Usage
 
 if TYPE_CHECKING:
@@ -312,6 +314,11 @@ class SessionStore:
         return redacted
 
 
+def _redacted_json(message: Message) -> str:
+    """The journal stores what a person may read back: secrets in any message are redacted first."""
+    return Message.model_validate(redact_obj(message.model_dump(mode="json"))).model_dump_json()
+
+
 @dataclass
 class SessionJournal:
     """The agent's `Journal`: each method is one transaction."""
@@ -324,6 +331,7 @@ class SessionJournal:
 
     def begin(self, goal: str) -> None:
         """A user message (a run's goal or a chat line): the session is now running in this process."""
+        goal = redact(goal)
         with self.store._tx() as db:
             if self.scope is not None:
                 now = _now()
@@ -333,7 +341,7 @@ class SessionJournal:
                 self.scope = None
             seq = _next_seq(db, self.session)
             db.execute("INSERT INTO messages VALUES (?, ?, 'user', ?, ?)",
-                       (self.session, seq, Message(role="user", text=goal).model_dump_json(), _now()))
+                       (self.session, seq, _redacted_json(Message(role="user", text=goal)), _now()))
             db.execute("UPDATE sessions SET status = 'running', error = '', ended = NULL, updated = ?, pid = ?, "
                        "host = ?, goal = CASE WHEN goal = '' THEN ? ELSE goal END WHERE id = ?",
                        (_now(), os.getpid(), socket.gethostname(), goal, self.session))
@@ -342,7 +350,7 @@ class SessionJournal:
         with self.store._tx() as db:
             seq = _next_seq(db, self.session)
             db.execute("INSERT INTO messages VALUES (?, ?, ?, ?, ?)",
-                       (self.session, seq, message.role, message.model_dump_json(), _now()))
+                       (self.session, seq, message.role, _redacted_json(message), _now()))
             row = db.execute("UPDATE sessions SET steps = steps + 1, input_tokens = input_tokens + ?, "
                              "output_tokens = output_tokens + ?, updated = ? WHERE id = ? RETURNING steps",
                              (usage.input_tokens, usage.output_tokens, _now(), self.session)).fetchone()
@@ -350,7 +358,8 @@ class SessionJournal:
             for idx, call in enumerate(message.tool_calls):
                 db.execute("INSERT INTO calls (session, message, idx, step, call_id, tool, args, state) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
-                           (self.session, seq, idx, self._step, call.id, call.name, json.dumps(call.args)))
+                           (self.session, seq, idx, self._step, call.id, call.name,
+                            json.dumps(redact_obj(call.args))))
 
     def call_started(self, step: int, call: ToolCall) -> None:
         with self.store._tx() as db:
@@ -363,7 +372,8 @@ class SessionJournal:
                        "ok = ?, output = ?, duration_ms = ?, finished = ? WHERE session = ? AND message = ? "
                        "AND call_id = ? AND state = 'started'",
                        (record.decision, record.rule, record.reason, record.approved, not result.is_error,
-                        result.content, record.duration_ms, _now(), self.session, self._message, result.call_id))
+                        redact(result.content), record.duration_ms, _now(), self.session, self._message,
+                        result.call_id))
 
     def end(self, result: RunResult, messages: list[Message]) -> None:
         """Close the run: calls it never reached get the loop's "not run" result; a call that was running
@@ -493,7 +503,7 @@ def start(settings: Settings, *, resume: str | None, read_only: bool | None, pol
 
 def scope_of(settings: Settings, *, provider: str, model: str, policies: list[Path]) -> Scope:
     files = [*settings.policy_files, *policies]
-    return Scope(provider=provider, model=model, kube_context=settings.kube_context or _current_kube_context(),
+    return Scope(provider=provider, model=model, kube_context=settings.kube_context or current_context() or None,
                  namespaces=list(settings.kube_namespaces), workspace_root=str(settings.workspace_root),
                  cwd=str(Path.cwd()), read_only=settings.read_only,
                  policy_files=[PolicyRef(path=str(p.resolve()), sha256=_sha_file(p)) for p in files])
@@ -645,22 +655,6 @@ def _sha_file(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return ""
-
-
-def _current_kube_context() -> str | None:
-    """The kubeconfig's current-context, pinned into a new session's scope so that switching contexts
-    (kubectl config use-context) between runs does not move a resumed session to another cluster."""
-    import yaml
-
-    raw = os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
-    for name in raw.split(os.pathsep):
-        try:
-            data = yaml.safe_load(Path(name).expanduser().read_text())
-        except (OSError, yaml.YAMLError):
-            continue
-        if isinstance(data, dict) and isinstance(data.get("current-context"), str) and data["current-context"]:
-            return str(data["current-context"])
-    return None
 
 
 def _loaded_managers(calls: list[sqlite3.Row], loaders: frozenset[str]) -> set[str]:

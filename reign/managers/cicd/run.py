@@ -8,9 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from reign.errors import ToolError
-from reign.managers.cicd.host import INSTALL_HINTS, _env, _inside, _root, find_tool
-from reign.managers.cicd.validate import _one_line
+from reign.errors import ToolError, last_line
+from reign.managers.cicd.host import INSTALL_HINTS, find_tool, inside_root, project_root, tool_env
 from reign.process import run_argv
 from reign.toolcontext import ToolContext
 
@@ -42,14 +41,14 @@ def run_local(*, path: str = ".", workflow: str, event: str = "push", job: str |
     """Run a workflow whose steps are only `run:` (and actions/checkout) with act, on this host."""
     import yaml
 
-    root = _root(ctx, path)
-    target = _inside(root, workflow)
+    root = project_root(ctx, path)
+    target = inside_root(root, workflow)
     if not target.is_file():
         raise ToolError(f"{workflow} not found under {path}")
     try:
         data = yaml.safe_load(target.read_text())
     except yaml.YAMLError as exc:
-        raise ToolError(f"{workflow} is not valid YAML: {_one_line(str(exc))}") from exc
+        raise ToolError(f"{workflow} is not valid YAML: {last_line(str(exc))}") from exc
     if not isinstance(data, dict):
         raise ToolError(f"{workflow} is not a workflow")
     blockers = local_run_blockers(data)
@@ -67,7 +66,7 @@ def run_local(*, path: str = ".", workflow: str, event: str = "push", job: str |
     if job:
         argv += ["-j", job]
     timeout = max(60.0, ctx.settings.tool_timeout)
-    env = _env()
+    env = tool_env()
     env.setdefault("HOME", str(Path.home()))
     from reign.sandbox import share
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reign.errors import ToolError
-from reign.managers.cicd.host import INSTALL_HINTS, _env, _inside, _root, find_tool
+from reign.errors import ToolError, last_line
+from reign.managers.cicd.host import INSTALL_HINTS, find_tool, inside_root, project_root, tool_env
 from reign.process import run_argv
 from reign.toolcontext import ToolContext
 
@@ -54,11 +54,6 @@ class Report:
         return out
 
 
-def _one_line(text: str) -> str:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return (lines[-1] if lines else "no output")[:300]
-
-
 def _actionlint(root: Path, files: list[str], timeout: float, report: Report) -> None:
     exe = find_tool("actionlint")
     if exe is None:
@@ -69,14 +64,14 @@ def _actionlint(root: Path, files: list[str], timeout: float, report: Report) ->
         report.validators["shellcheck"] = (f"unavailable: shellcheck not found ({INSTALL_HINTS['shellcheck']}): "
                                            "run: scripts were not checked")
     argv = [exe, "-format", "{{json .}}", "-no-color", f"-shellcheck={shellcheck or ''}", "-pyflakes=", *files]
-    res = run_argv(argv, timeout=timeout, cap=2_000_000, cwd=root, env=_env())
+    res = run_argv(argv, timeout=timeout, cap=2_000_000, cwd=root, env=tool_env())
     if res.timed_out or res.exit_code not in (0, 1):
-        report.validators["actionlint"] = f"failed: {'timed out' if res.timed_out else _one_line(res.stderr)}"
+        report.validators["actionlint"] = f"failed: {'timed out' if res.timed_out else last_line(res.stderr)}"
         return
     try:
         items = json.loads(res.stdout or "[]") or []
     except json.JSONDecodeError:
-        report.validators["actionlint"] = f"failed: unreadable output: {_one_line(res.stdout)}"
+        report.validators["actionlint"] = f"failed: unreadable output: {last_line(res.stdout)}"
         return
     report.validators["actionlint"] = "ran"
     if shellcheck is not None:
@@ -93,7 +88,7 @@ def _zizmor(root: Path, files: list[str], timeout: float, report: Report) -> Non
         report.validators["zizmor"] = f"unavailable: zizmor not found ({INSTALL_HINTS['zizmor']})"
         return
     argv = [exe, "--offline", "--format", "json", "--no-progress", "--no-exit-codes", "--color", "never", *files]
-    res = run_argv(argv, timeout=timeout, cap=4_000_000, cwd=root, env=_env())
+    res = run_argv(argv, timeout=timeout, cap=4_000_000, cwd=root, env=tool_env())
     skipped = re.findall(r"failed to validate file://(\S+) as (?:workflow|action)", res.stderr)
     if res.timed_out or res.exit_code != 0:
         if skipped and "no inputs collected" in res.stderr:
@@ -101,13 +96,13 @@ def _zizmor(root: Path, files: list[str], timeout: float, report: Report) -> Non
                                            "(fix the schema errors first)")
         else:
             errors = [ln.strip() for ln in res.stderr.splitlines() if ln.strip().startswith(("fatal:", "error:"))]
-            why = "timed out" if res.timed_out else (" ".join(errors[:2]) or _one_line(res.stderr))
+            why = "timed out" if res.timed_out else (" ".join(errors[:2]) or last_line(res.stderr))
             report.validators["zizmor"] = f"failed: {why}"
         return
     try:
         items = json.loads(res.stdout or "[]") or []
     except json.JSONDecodeError:
-        report.validators["zizmor"] = f"failed: unreadable output: {_one_line(res.stdout)}"
+        report.validators["zizmor"] = f"failed: unreadable output: {last_line(res.stdout)}"
         return
     report.validators["zizmor"] = "ran" if not skipped else \
         f"ran (skipped, not a valid workflow: {', '.join(skipped)})"
@@ -162,11 +157,11 @@ def _schema(root: Path, files: list[str], timeout: float, report: Report) -> Non
                                                  f"({INSTALL_HINTS['check-jsonschema']})")
         return
     argv = [exe, "--builtin-schema", "vendor.github-workflows", "-o", "json", *files]
-    res = run_argv(argv, timeout=timeout, cap=2_000_000, cwd=root, env=_env())
+    res = run_argv(argv, timeout=timeout, cap=2_000_000, cwd=root, env=tool_env())
     try:
         data = json.loads(res.stdout)
     except json.JSONDecodeError:
-        why = "timed out" if res.timed_out else _one_line(res.stderr or res.stdout)
+        why = "timed out" if res.timed_out else last_line(res.stderr or res.stdout)
         report.validators["check-jsonschema"] = f"failed: {why}"
         return
     report.validators["check-jsonschema"] = "ran"
@@ -202,7 +197,7 @@ def validate_files(root: Path, files: list[str], timeout: float = 120.0) -> Repo
     return report
 
 
-def _validate_contents(items: list[dict[str, str]], timeout: float) -> Report:
+def validate_contents(items: list[dict[str, str]], timeout: float) -> Report:
     """Validate rendered workflows in a scratch repository (they are not written anywhere yet)."""
     from reign.sandbox import share
 
@@ -223,10 +218,10 @@ def validate(*, path: str = ".", file: str | None = None, content: str | None = 
         name = Path(file or "draft.yml").name
         if not name.endswith((".yml", ".yaml")):
             name += ".yml"
-        return _validate_contents([{"file": f".github/workflows/{name}", "content": content}], timeout).as_dict()
-    root = _root(ctx, path)
+        return validate_contents([{"file": f".github/workflows/{name}", "content": content}], timeout).as_dict()
+    root = project_root(ctx, path)
     if file:
-        target = _inside(root, file)
+        target = inside_root(root, file)
         if not target.is_file():
             raise ToolError(f"{file} not found under {path}")
         files = [target.relative_to(root).as_posix()]

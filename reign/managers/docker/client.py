@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 from reign.config import Settings
-from reign.errors import ToolError, connection_reason
+from reign.errors import ToolError, connection_reason, one_line
 from reign.toolcontext import ToolContext
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
@@ -23,20 +23,20 @@ _clients_lock = threading.Lock()
 # --------------------------------------------------------------------------- client and errors
 
 
-def _host(ctx: ToolContext | Settings | None) -> str:
+def engine_host(ctx: ToolContext | Settings | None) -> str:
     settings = ctx.settings if isinstance(ctx, ToolContext) else ctx
     if settings is not None and settings.docker_host:
         return settings.docker_host
     return os.environ.get("DOCKER_HOST") or DEFAULT_HOST
 
 
-def _timeout(ctx: ToolContext | None) -> int:
+def client_timeout(ctx: ToolContext | None) -> int:
     return int(ctx.settings.tool_timeout) + 5 if ctx is not None else 65
 
 
-def _client(ctx: ToolContext | None) -> Any:
+def engine_client(ctx: ToolContext | None) -> Any:
     """The cached DockerClient for this context's host (connects on first use)."""
-    host, timeout = _host(ctx), _timeout(ctx)
+    host, timeout = engine_host(ctx), client_timeout(ctx)
     key = (host, timeout)
     with _clients_lock:
         client = _clients.get(key)
@@ -55,24 +55,19 @@ def _client(ctx: ToolContext | None) -> Any:
     return client
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
 def _unreachable(host: str, exc: BaseException) -> str:
     return f"Docker engine unreachable at {host} ({connection_reason(exc)})"
 
 
-def _describe(exc: BaseException, host: str) -> str:
+def describe_engine_error(exc: BaseException, host: str) -> str:
     """One line for an SDK, HTTP or socket failure."""
     from docker import errors
 
     if isinstance(exc, errors.NotFound):
-        return _one_line(f"not found: {exc.explanation or exc}")
+        return one_line(f"not found: {exc.explanation or exc}")
     if isinstance(exc, errors.APIError):
         status = exc.status_code
-        return _one_line(f"docker engine error ({status}): {exc.explanation or exc}")
+        return one_line(f"docker engine error ({status}): {exc.explanation or exc}")
     name = type(exc).__name__
     if name == "ReadTimeout":
         return f"Docker engine at {host} did not answer in time"
@@ -80,15 +75,15 @@ def _describe(exc: BaseException, host: str) -> str:
         return _unreachable(host, exc)
     if isinstance(exc, errors.DockerException) and "fetching server API version" in str(exc):
         return _unreachable(host, exc)
-    return _one_line(f"docker: {exc}")
+    return one_line(f"docker: {exc}")
 
 
-def _is_engine_error(exc: BaseException) -> bool:
+def is_engine_error(exc: BaseException) -> bool:
     module = type(exc).__module__
     return isinstance(exc, OSError) or module.startswith(("docker.", "requests.", "urllib3."))
 
 
-def _tool(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+def engine_errors(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """Turn engine, API and connection failures into a one-line ToolError."""
 
     @functools.wraps(fn)
@@ -98,17 +93,18 @@ def _tool(fn: Callable[_P, _R]) -> Callable[_P, _R]:
         except ToolError:
             raise
         except Exception as exc:
-            if not _is_engine_error(exc):
+            if not is_engine_error(exc):
                 raise
             ctx = kwargs.get("ctx")
-            raise ToolError(_describe(exc, _host(ctx if isinstance(ctx, ToolContext) else None))) from exc
+            host = engine_host(ctx if isinstance(ctx, ToolContext) else None)
+            raise ToolError(describe_engine_error(exc, host)) from exc
 
     return wrapper
 
 
 def available(settings: Settings) -> str | None:
     """None when the settings' engine answers a ping within 3 s, else a one-line reason."""
-    host = _host(settings)
+    host = engine_host(settings)
     try:
         import docker
     except ImportError:
