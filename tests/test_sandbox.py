@@ -33,18 +33,24 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.skipif(NO_BWRAP is not None, reas
 KEY_BODY = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ-REIGN-TEST-PRIVATE-KEY-BODY"
 
 
+PROGRAMS = ["bash", "sh", "echo", "printf", "touch", "mkdir", "cat", "cp", "ls", "head", "wc", "grep", "sort", "tr",
+            "ps", "sleep", "tar", "base64", "python3", "perl", "git", "docker", "kubectl", "helm", "terraform"]
+
+
 def permissive_user_policy() -> None:
-    """A user policy that allows every call: every shipped rule disabled, allow rules for any tool and
-    any command. What stops a call in these tests is the sandbox, not the gate."""
+    """A user policy that allows every call: every shipped rule disabled, and allow rules that name every tool
+    and program these tests run (the gate takes a user's rule that names a program as a grant of it). What
+    stops a call in these tests is the sandbox, not the gate."""
     defaults = [r.id for r in load_policy(user=False, project=False).rules]
     path = Path(os.environ["XDG_CONFIG_HOME"]) / "reign" / "policy.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump({"disable": defaults, "rules": [
-        {"id": "permissive-any-tool", "decision": "allow", "reason": "test: allow all", "match": {"tool": "*"}},
-        {"id": "permissive-any-command", "decision": "allow", "reason": "test: allow all",
-         "match": {"program": {"glob": "*"}}},
+        {"id": "permissive-tools", "decision": "allow", "reason": "test: allow all",
+         "match": {"tool": ["bash", "my_cat", "my_docker_ps", "aws_reader", "config_writer"]}},
+        {"id": "permissive-programs", "decision": "allow", "reason": "test: allow all",
+         "match": {"program": PROGRAMS}},
         {"id": "offline-marked", "decision": "allow", "reason": "test: calls marked OFFLINE run offline",
-         "match": {"tool": "bash", "args": {"command": {"regex": "OFFLINE"}}}, "sandbox": {"network": False}},
+         "match": {"program": "python3", "argv": {"any_in": ["OFFLINE"]}}, "sandbox": {"network": False}},
     ]}))
 
 
