@@ -108,6 +108,6 @@ def _open(plan: Plan | None, provider: Provider, catalogue: Catalogue) -> Carrie
 def _audit(settings: Settings, opts: Options, session: str) -> Audit:
     if not opts.audit:
         return NoAudit()
-    from reign.audit import AuditTrail, default_path
+    from reign.audit import open_trail
 
-    return AuditTrail(opts.audit_path or default_path(settings.audit_dir), session)
+    return open_trail(settings, session, path=opts.audit_path)
