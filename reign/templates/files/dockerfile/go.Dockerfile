@@ -10,7 +10,8 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/app .
 FROM {{ go_runtime_image }}
 COPY --from=build /out/app /usr/local/bin/app
 USER {{ uid }}:{{ uid }}
+ENV PORT={{ port }}
 EXPOSE {{ port }}
 HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 \
-  CMD wget -q -O /dev/null http://127.0.0.1:{{ port }}{{ health_path }} || exit 1
+  CMD ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:{{ port }}{{ health_path }}"]
 ENTRYPOINT ["/usr/local/bin/app"]

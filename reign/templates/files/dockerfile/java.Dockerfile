@@ -13,7 +13,8 @@ FROM {{ java_image }}
 WORKDIR /app
 COPY --from=build /app.jar /app/app.jar
 USER {{ uid }}:{{ uid }}
+ENV PORT={{ port }}
 EXPOSE {{ port }}
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD wget -q -O /dev/null http://127.0.0.1:{{ port }}{{ health_path }} || exit 1
+  CMD ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:{{ port }}{{ health_path }}"]
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/app.jar"]

@@ -15,6 +15,7 @@ WORKDIR /app
 # The app stays owned by root: the process can read it, not change it.
 COPY --from=build /app /app
 USER {{ uid }}:{{ uid }}
+ENV PORT={{ port }}
 EXPOSE {{ port }}
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:{{ port }}{{ health_path }}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

@@ -19,6 +19,7 @@ COPY --from=build /install /usr/local
 # The sources stay owned by root: the app can read them, not change them.
 COPY --from=build /app /app
 USER {{ uid }}:{{ uid }}
+ENV PORT={{ port }}
 EXPOSE {{ port }}
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:{{ port }}{{ health_path }}', timeout=4)"]

