@@ -125,7 +125,7 @@ def test_containerize_example_writes_the_dockerfile_through_an_approved_diff_bui
         old.remove(force=True)
     code, out = _run(cassette)  # nobody approves: nothing is written or built
     assert code == 0 and not (workdir / "webapp" / "Dockerfile").exists()
-    assert [c["tool"] for c in out["tool_calls"] if c["approved"] is False][0] == "file_generate"
+    assert next(c["tool"] for c in out["tool_calls"] if c["approved"] is False) == "file_generate"
     try:
         code, out = _run(cassette, "--yes")
         calls = {c["tool"]: c for c in out["tool_calls"]}
