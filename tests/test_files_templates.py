@@ -243,3 +243,28 @@ def test_python_image_builds_runs_as_non_root_and_answers(workdir: Path, docker_
     finally:
         container.remove(force=True)
         client.images.remove("reign-test/webapp:tpl", force=True)
+
+
+@pytest.mark.helm
+def test_helm_create_asks_with_the_charts_diff_and_writes_exactly_it(workdir: Path, settings: Settings,
+                                                                    helm_engine: Any) -> None:
+    person = Person()
+    ex = Executor(catalogue=Catalogue.load(), gate=PolicyGate(load_checked_policy(), gate_context(settings)),
+                  approver=person, settings=settings)
+    result, record = ex.execute(ToolCall(id="h1", name="helm_create", args={"name": "shop"}), 1)
+    assert record.decision == "ask" and not result.is_error, result.content
+    shown = person.requests[0].preview or ""
+    assert "# create shop/Chart.yaml" in shown and "+name: shop" in shown
+    listed = sorted(line.split()[2] for line in shown.splitlines() if line.startswith("# create "))
+    on_disk = sorted(p.relative_to(workdir).as_posix() for p in (workdir / "shop").rglob("*") if p.is_file())
+    assert listed == on_disk
+
+    class Racer(Person):
+        def approve(self, request: ApprovalRequest) -> Approval:
+            (workdir / "web").mkdir()  # someone makes the folder after the diff was shown
+            return super().approve(request)
+
+    ex.approver = Racer()
+    result, _ = ex.execute(ToolCall(id="h2", name="helm_create", args={"name": "web"}), 2)
+    assert result.is_error and "changed since the diff was approved" in result.content
+    assert list((workdir / "web").iterdir()) == []
