@@ -114,7 +114,7 @@ def test_containerize_example_writes_the_dockerfile_through_an_approved_diff_bui
 
     import docker
 
-    base = subprocess.run(["bash", str(ROOT / "scripts/docker-python-base.sh")], capture_output=True, text=True,
+    base = subprocess.run(["bash", str(ROOT / "scripts/docker-stack-base.sh"), "python"], capture_output=True, text=True,
                           timeout=300)
     if base.returncode != 0:
         pytest.skip(f"cannot build the local python base image: {base.stderr.strip()[-200:]}")

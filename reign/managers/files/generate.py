@@ -23,11 +23,41 @@ def _target(path: str, ctx: ToolContext) -> tuple[Path, Path]:
     return base, folder
 
 
+_SERVED = {"hpa_api_version": ("HorizontalPodAutoscaler", ("autoscaling/v2", "autoscaling/v2beta2")),
+           "pdb_api_version": ("PodDisruptionBudget", ("policy/v1", "policy/v1beta1"))}
+
+
+def served_api_versions(ctx: ToolContext) -> dict[str, str]:
+    """The newest HPA and PDB API versions the session's cluster serves, when one answers (else nothing:
+    the template's defaults, for current clusters, apply)."""
+    from reign.managers import kubernetes as kube
+
+    if kube.available() is not None:
+        return {}
+    out: dict[str, str] = {}
+    try:
+        sess = kube._session(ctx)
+        for key, (kind, versions) in _SERVED.items():
+            served = next((gv for gv in versions if any(r.kind == kind for r in kube._group_version(sess, gv))), None)
+            if served:
+                out[key] = served
+    except ToolError:
+        return {}
+    return out
+
+
+def facts_for(template: str, folder: Path, ctx: ToolContext) -> dict[str, Any]:
+    facts = templates.detect(folder)
+    if template == "kubernetes":
+        facts.update(served_api_versions(ctx))
+    return facts
+
+
 def plan(template: str, path: str, params: dict[str, Any] | None, ctx: ToolContext) -> list[diff.Change]:
     """The changes generating `template` into `path` would make (files in template order)."""
     tpl = templates.load(template)
     base, folder = _target(path, ctx)
-    facts = templates.detect(folder)
+    facts = facts_for(template, folder, ctx)
     context = templates.values(tpl, facts, params or {})
     context["path"] = rel(folder, base)
     changes = []
@@ -40,9 +70,9 @@ def plan(template: str, path: str, params: dict[str, Any] | None, ctx: ToolConte
 def templates_list(*, path: str = ".", ctx: ToolContext) -> dict[str, Any]:
     """Every template with its parameters, and what is detected in `path` (used as defaults)."""
     base, folder = _target(path, ctx)
-    facts = templates.detect(folder)
     out = {}
     for name in templates.names():
+        facts = facts_for(name, folder, ctx)
         tpl = templates.load(name)
         params = {}
         for key, spec in tpl.params.items():
@@ -50,7 +80,7 @@ def templates_list(*, path: str = ".", ctx: ToolContext) -> dict[str, Any]:
             params[key] = {"default": shown, **({"enum": spec["enum"]} if "enum" in spec else {}),
                            **({"about": spec["description"]} if "description" in spec else {})}
         out[name] = {"description": tpl.description, "params": params}
-    return {"path": rel(folder, base), "detected_stack": facts.get("stack"), "templates": out}
+    return {"path": rel(folder, base), "detected_stack": templates.detect_stack(folder), "templates": out}
 
 
 def preview_generate(*, template: str, path: str = ".", params: dict[str, Any] | None = None,
