@@ -297,3 +297,25 @@ def test_helm_create_asks_with_the_charts_diff_and_writes_exactly_it(workdir: Pa
     result, _ = ex.execute(ToolCall(id="h2", name="helm_create", args={"name": "web"}), 2)
     assert result.is_error and "changed since the diff was approved" in result.content
     assert list((workdir / "web").iterdir()) == []
+
+
+@pytest.mark.cicd
+def test_workflows_are_checked_by_the_cicd_validators(workdir: Path) -> None:
+    need("actionlint")
+    wf = workdir / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "ci.yml").write_text("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+                               "      - run: echo ${{ github.event.head_commit.message }}\n")
+    report = validate.validate(path=".github", ctx=ctx_for(workdir))
+    assert report["files"] == [".github/workflows/ci.yml"] and not report["ok"]
+    assert any(f.startswith("actionlint .github/workflows/ci.yml:6") for f in report["findings"]), report["findings"]
+
+
+def test_nothing_to_validate_is_one_clear_error(workdir: Path) -> None:
+    from reign.errors import ToolError
+
+    (workdir / "notes.txt").write_text("hello\n")
+    with pytest.raises(ToolError, match="nothing to validate"):
+        validate.validate(path=".", ctx=ctx_for(workdir))
+    with pytest.raises(ToolError, match="no such file"):
+        validate.validate(path="missing", ctx=ctx_for(workdir))
