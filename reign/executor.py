@@ -10,16 +10,19 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reign.approval import Approval, ApprovalRequest, Approver, SessionMemory
 from reign.catalogue import Catalogue, Tool, resolve
 from reign.config import Settings
-from reign.context import ToolContext
 from reign.errors import ReignError, ToolError
 from reign.redact import redact, secret_env_values
+from reign.toolcontext import ToolContext
 from reign.truncate import cut
 from reign.types import CallRecord, Decision, ToolCall, ToolResult
+
+if TYPE_CHECKING:
+    from reign.toolset import Toolset
 
 
 class Gate(Protocol):
@@ -45,7 +48,7 @@ class Executor:
     memory: SessionMemory = field(default_factory=SessionMemory)
     cwd: Path = field(default_factory=Path.cwd)
     session: str = ""
-    toolset: Any = None
+    toolset: Toolset | None = None  # the session's tool loading, for `use_tools` (reign.wiring builds it in)
     _secrets: list[str] = field(default_factory=secret_env_values)
 
     def execute(self, call: ToolCall, step: int) -> tuple[ToolResult, CallRecord]:

@@ -3,6 +3,7 @@ edits that go through the real catalogue, gate and executor with the unified dif
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,11 @@ import pytest
 from reign.approval import Approval, ApprovalRequest
 from reign.catalogue import Catalogue
 from reign.config import Settings
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.executor import Executor
 from reign.managers.files import diff, read, search, write
 from reign.policy import PolicyGate, gate_context, load_checked_policy
+from reign.toolcontext import ToolContext
 from reign.types import ToolCall
 
 
@@ -217,7 +218,7 @@ def test_the_preview_redacts_secrets_but_binds_their_bytes(workdir: Path, ctx: T
     shown = write.preview_write(path="db.env", content="DB_PASSWORD=second-secret-2\n", ctx=ctx)
     assert "first-secret-1" not in shown and "second-secret-2" not in shown
     assert diff.sha("DB_PASSWORD=second-secret-2\n") in shown
-    ctx.approved_preview = shown
+    ctx = dataclasses.replace(ctx, approved_preview=shown)
     (workdir / "db.env").write_text("DB_PASSWORD=third-secret-3\n")  # same redacted diff, other bytes
     with pytest.raises(ToolError, match="changed since"):
         write.write(path="db.env", content="DB_PASSWORD=second-secret-2\n", ctx=ctx)

@@ -17,11 +17,11 @@ import pytest
 from reign.approval import Approval, ApprovalRequest
 from reign.catalogue import Catalogue
 from reign.config import Settings
-from reign.context import ToolContext
 from reign.executor import Executor
 from reign.managers.files import generate, validate
 from reign.managers.files.templates import names
 from reign.policy import PolicyGate, gate_context, load_checked_policy
+from reign.toolcontext import ToolContext
 from reign.types import ToolCall
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,7 @@ def project(root: Path, stack: str) -> Path:
 
 
 def need(tool: str) -> None:
-    from reign.managers.cicd import find_tool
+    from reign.managers.cicd.host import find_tool
 
     if find_tool(tool) is None:
         pytest.skip(f"{tool} is not installed (pip install 'reign[files]')")
@@ -146,7 +146,7 @@ def test_compose_file_passes_docker_compose_config(workdir: Path) -> None:
 
 @pytest.mark.terraform
 def test_terraform_module_is_formatted_validates_and_plans(workdir: Path, tf_cli_config: Any) -> None:
-    from reign.managers import terraform
+    from reign.managers.terraform import tools as terraform
 
     tf_cli_config()
     ctx = ctx_for(workdir)
@@ -210,10 +210,10 @@ def test_api_versions_the_cluster_does_not_serve_are_findings(workdir: Path, k8s
 
 @pytest.mark.helm
 def test_helm_chart_is_linted_and_rendered(workdir: Path, helm_engine: Any) -> None:
-    from reign.managers import helm
+    from reign.managers.helm import charts
 
     ctx = ctx_for(workdir)
-    helm.create(name="shop", dir=".", ctx=ctx)
+    charts.create(name="shop", dir=".", ctx=ctx)
     report = validate.validate(path="shop", ctx=ctx)
     assert report["checks"] == {"helm": "ran"} and report["ok"], report["findings"]
     (workdir / "shop" / "templates" / "broken.yaml").write_text("{{ .Values.nope.deeper }}\n")

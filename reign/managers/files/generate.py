@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.files import diff, templates
 from reign.managers.files.paths import rel, resolve, writable
 from reign.managers.files.write import changes_for_run, commit, current
+from reign.toolcontext import ToolContext
 
 
 def _target(path: str, ctx: ToolContext) -> tuple[Path, Path]:
@@ -30,15 +30,16 @@ _SERVED = {"hpa_api_version": ("HorizontalPodAutoscaler", ("autoscaling/v2", "au
 def served_api_versions(ctx: ToolContext) -> dict[str, str]:
     """The newest HPA and PDB API versions the session's cluster serves, when one answers (else nothing:
     the template's defaults, for current clusters, apply)."""
-    from reign.managers import kubernetes as kube
+    from reign.managers.kubernetes import client as kube
+    from reign.managers.kubernetes.discovery import _group_version
 
-    if kube.available() is not None:
+    if kube.available(ctx.settings) is not None:
         return {}
     out: dict[str, str] = {}
     try:
         sess = kube._session(ctx)
         for key, (kind, versions) in _SERVED.items():
-            served = next((gv for gv in versions if any(r.kind == kind for r in kube._group_version(sess, gv))), None)
+            served = next((gv for gv in versions if any(r.kind == kind for r in _group_version(sess, gv))), None)
             if served:
                 out[key] = served
     except ToolError:

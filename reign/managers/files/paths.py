@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from reign.context import ToolContext
 from reign.errors import ToolError
+from reign.toolcontext import ToolContext
 from reign.workspace import confine, root_of
 
 # Path parts that are never written: git's own database, Reign's per-project folder (policy, saved plans).

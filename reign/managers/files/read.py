@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.files.paths import rel, resolve
 from reign.redact import redact
+from reign.toolcontext import ToolContext
 
 MAX_FILE_BYTES = 5_000_000  # larger files are refused: read them with a narrower tool (grep, head)
 MAX_LINES = 2000

@@ -13,10 +13,10 @@ from typing import Any
 
 import pathspec
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.files.paths import rel, resolve
 from reign.managers.files.read import MAX_FILE_BYTES, redacted_lines
+from reign.toolcontext import ToolContext
 
 ALWAYS_SKIPPED = frozenset({".git"})
 MAX_LISTED = 500

@@ -23,11 +23,11 @@ from typing import Any
 
 import yaml
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.files.paths import rel, resolve
 from reign.managers.files.search import walk
 from reign.process import child_env, run_argv
+from reign.toolcontext import ToolContext
 
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 _CAP = 1_000_000
@@ -51,7 +51,7 @@ class Report:
 
 
 def _tool(name: str) -> str | None:
-    from reign.managers.cicd import find_tool
+    from reign.managers.cicd.host import find_tool
 
     return find_tool(name)
 
@@ -120,7 +120,7 @@ def compose_config(files: list[Path], base: Path, report: Report, timeout: float
 
 
 def terraform(folders: list[Path], base: Path, report: Report, timeout: float) -> None:
-    from reign.managers import tfrun
+    from reign.managers.terraform import engine as tfrun
 
     reason = tfrun.find_backend()
     if isinstance(reason, str):
@@ -183,9 +183,10 @@ def is_manifest(path: Path) -> bool:
 
 
 def kubernetes(files: list[Path], base: Path, report: Report, ctx: ToolContext) -> None:
-    from reign.managers import kubernetes as kube
+    from reign.managers.kubernetes import client as kube
+    from reign.managers.kubernetes.discovery import _resolve_doc
 
-    reason = kube.available()
+    reason = kube.available(ctx.settings)
     if reason:
         report.checks["kubernetes"] = f"unavailable: {reason} (the server dry run needs a cluster)"
         return
@@ -200,7 +201,7 @@ def kubernetes(files: list[Path], base: Path, report: Report, ctx: ToolContext) 
         for line, obj in docs:
             kind = f"{obj.get('kind')} {(obj.get('metadata') or {}).get('name')}"
             try:
-                res = kube._resolve_doc(sess, obj)
+                res = _resolve_doc(sess, obj)
                 meta = obj.setdefault("metadata", {})
                 ns = str(meta.get("namespace") or sess.namespace) if res.namespaced else None
                 if ns:
@@ -217,27 +218,28 @@ def kubernetes(files: list[Path], base: Path, report: Report, ctx: ToolContext) 
 
 
 def helm(charts: list[Path], base: Path, report: Report, ctx: ToolContext) -> None:
-    from reign.managers import helm as helm_manager
+    from reign.managers.helm import charts as chart_tools
+    from reign.managers.helm.choice import available
 
-    reason = helm_manager.available()
+    reason = available()
     if reason:
         report.checks["helm"] = f"unavailable: {reason}"
         return
     for chart in charts:
         label = rel(chart, base)
         try:
-            lint = helm_manager.lint(chart=label, ctx=ctx)
+            lint = chart_tools.lint(chart=label, ctx=ctx)
             for msg in lint["messages"]:
                 if msg["severity"] in ("ERROR", "WARNING"):
                     report.add("helm-lint", f"{label}/{msg['path']}".rstrip("/"), 0, msg["severity"], msg["message"])
-            helm_manager.template(chart=label, ctx=ctx)
+            chart_tools.template(chart=label, ctx=ctx)
         except ToolError as exc:
             report.add("helm-template", label, 0, "render", str(exc))
         report.ran("helm")
 
 
 def workflows(files: list[Path], base: Path, report: Report, timeout: float) -> None:
-    from reign.managers.cicd import validate_files
+    from reign.managers.cicd.validate import validate_files
 
     result = validate_files(base, [rel(f, base) for f in files], timeout)
     for finding in result.findings:

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.managers.files import diff
 from reign.managers.files.paths import rel, writable
+from reign.toolcontext import ToolContext
 
 MAX_CONTENT = 1_000_000
 _REDACTED = "[REDACTED"
@@ -97,8 +97,7 @@ def changes_for_run(make: Callable[[], list[diff.Change]], ctx: ToolContext) -> 
 
 def check_bound(changes: list[diff.Change], ctx: ToolContext) -> None:
     """Refuse unless these changes are exactly the ones whose preview a person approved (when one was)."""
-    if ctx.approved_preview is not None and diff.preview(changes) != ctx.approved_preview:
-        raise ToolError(CHANGED.format(path=", ".join(c.path for c in changes)))
+    ctx.check_approved(diff.preview(changes), CHANGED.format(path=", ".join(c.path for c in changes)))
 
 
 def commit(change: diff.Change, ctx: ToolContext) -> dict[str, Any]:

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.process import child_env, run_argv
+from reign.toolcontext import ToolContext
 
 FALLBACK_NAME = "Reign agent"
 FALLBACK_EMAIL = "reign-agent@users.noreply.github.com"
