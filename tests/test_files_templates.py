@@ -319,3 +319,18 @@ def test_nothing_to_validate_is_one_clear_error(workdir: Path) -> None:
         validate.validate(path=".", ctx=ctx_for(workdir))
     with pytest.raises(ToolError, match="no such file"):
         validate.validate(path="missing", ctx=ctx_for(workdir))
+
+
+@pytest.mark.terraform
+def test_terraform_check_copies_no_symlink_that_leaves_the_workspace(workdir: Path, tf_cli_config: Any,
+                                                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+    tf_cli_config()
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "leak.tf").write_text("outside-content is not hcl\n")  # would be a finding if it were read
+    (workdir / "mod").mkdir()
+    (workdir / "mod" / "main.tf").write_text('output "ok" {\n  value = 1\n}\n')
+    (workdir / "mod" / "leak.tf").symlink_to(outside / "leak.tf")
+    (workdir / "mod" / "broken.tf").write_text("this is not hcl\n")
+    findings = validate.validate(path="mod", ctx=ctx_for(workdir))["findings"]
+    assert any(f.startswith("terraform mod/broken.tf:1") for f in findings), findings
+    assert not any("leak" in f for f in findings), findings

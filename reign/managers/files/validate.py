@@ -119,6 +119,17 @@ def compose_config(files: list[Path], base: Path, report: Report, timeout: float
 # ------------------------------------------------------------------------------------------ Terraform
 
 
+def _copy_module(folder: Path, base: Path, copy: Path) -> None:
+    """The module's files (not .terraform/, .reign/ or state), and no symlink that leaves the workspace."""
+    copy.mkdir()
+    for path in walk(folder, base, ignored=True):
+        relative = path.relative_to(folder)
+        if {".terraform", ".reign"} & set(relative.parts) or ".tfstate" in path.name:
+            continue
+        (copy / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy / relative)
+
+
 def terraform(folders: list[Path], base: Path, report: Report, timeout: float) -> None:
     from reign.managers.terraform import engine as tfrun
 
@@ -130,25 +141,25 @@ def terraform(folders: list[Path], base: Path, report: Report, timeout: float) -
         label = rel(folder, base)
         with tempfile.TemporaryDirectory(prefix="reign-tfcheck-") as tmp:
             copy = Path(tmp) / "module"
-            shutil.copytree(folder, copy, ignore=shutil.ignore_patterns(".terraform", ".reign", "*.tfstate*"),
-                            symlinks=False)
+            _copy_module(folder, base, copy)
             fmt = tfrun.run(["fmt", "-check", "-list=true"], cwd=copy, timeout=timeout, engine=reason)
             for name in fmt.stdout.split():
                 report.add("terraform-fmt", f"{label}/{name}" if label != "." else name, 0, "fmt",
                            "not in canonical format (terraform fmt would rewrite it)")
-            if fmt.returncode not in (0, 3) and not fmt.stdout.strip():
-                report.add("terraform-fmt", label, 0, "fmt", fmt.stderr or "terraform fmt failed")
+            # fmt fails outright on a syntax error; validate reports that one with its file and line.
             init = tfrun.run(["init", "-backend=false"], cwd=copy, timeout=timeout, engine=reason)
-            if init.returncode != 0:
-                report.add("terraform", label, 0, "init", init.stderr or init.stdout)
-                continue
             res = tfrun.run(["validate", "-json"], cwd=copy, timeout=timeout, engine=reason)
             try:
-                data = json.loads(res.stdout)
+                diagnostics = json.loads(res.stdout).get("diagnostics") or []
             except ValueError:
+                diagnostics = []
+            if not diagnostics and init.returncode != 0:
+                report.add("terraform", label, 0, "init", init.stderr or init.stdout)
+            elif not diagnostics and res.returncode != 0:
                 report.add("terraform", label, 0, "validate", res.stderr or res.stdout)
-                continue
-            for diag in data.get("diagnostics") or []:
+            elif not diagnostics and fmt.returncode not in (0, 3):
+                report.add("terraform-fmt", label, 0, "fmt", fmt.stderr or "terraform fmt failed")
+            for diag in diagnostics:
                 where = diag.get("range") or {}
                 file = where.get("filename") or ""
                 report.add("terraform", f"{label}/{file}" if file and label != "." else (file or label),
