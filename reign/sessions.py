@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from reign.approval import ApprovalRequest, SessionMemory
 from reign.errors import ReignError
+from reign.kubeconfig import current_context
 from reign.types import CallRecord, Message, RunResult, ToolCall, ToolResult, Usage
 
 if TYPE_CHECKING:
@@ -467,7 +468,7 @@ def start(settings: Settings, *, resume: str | None, read_only: bool | None, pol
 
 def scope_of(settings: Settings, *, provider: str, model: str, policies: list[Path]) -> Scope:
     files = [*settings.policy_files, *policies]
-    return Scope(provider=provider, model=model, kube_context=settings.kube_context or _current_kube_context(),
+    return Scope(provider=provider, model=model, kube_context=settings.kube_context or current_context() or None,
                  namespaces=list(settings.kube_namespaces), workspace_root=str(settings.workspace_root),
                  cwd=str(Path.cwd()), read_only=settings.read_only,
                  policy_files=[PolicyRef(path=str(p.resolve()), sha256=_sha_file(p)) for p in files])
@@ -615,22 +616,6 @@ def _sha_file(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return ""
-
-
-def _current_kube_context() -> str | None:
-    """The kubeconfig's current-context, pinned into a new session's scope so that switching contexts
-    (kubectl config use-context) between runs does not move a resumed session to another cluster."""
-    import yaml
-
-    raw = os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
-    for name in raw.split(os.pathsep):
-        try:
-            data = yaml.safe_load(Path(name).expanduser().read_text())
-        except (OSError, yaml.YAMLError):
-            continue
-        if isinstance(data, dict) and isinstance(data.get("current-context"), str) and data["current-context"]:
-            return str(data["current-context"])
-    return None
 
 
 def _loaded_managers(calls: list[sqlite3.Row], loaders: frozenset[str]) -> set[str]:

@@ -49,8 +49,6 @@ except ImportError:  # tests/ is a package
         k8s_namespace,
     )
 
-pytestmark = pytest.mark.kubernetes
-
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "tools" / "kubernetes.yaml"
 CASSETTE = ROOT / "cassettes" / "k8s" / "pod_logs.yaml"
@@ -205,7 +203,7 @@ def test_summaries_are_compact_and_counted() -> None:
         "not ready": 1, "ready": 1}
 
 
-def test_trim_redact_and_normalise() -> None:
+def test_trim_redact_and_strip_server_bookkeeping() -> None:
     secret = {"apiVersion": "v1", "kind": "Secret",
               "metadata": {"name": "db", "namespace": "shop", "uid": "u1", "resourceVersion": "9",
                            "managedFields": [{"manager": "kubectl"}],
@@ -217,16 +215,16 @@ def test_trim_redact_and_normalise() -> None:
     assert trimmed["data"] == {"password": "<redacted: 7 bytes>", "user": "<redacted: 5 bytes>"}
     assert trimmed["stringData"] == {"token": "<redacted: 3 bytes>"}
     assert ks.trim(secret, reveal_secret=True)["data"]["password"] == "aHVudGVyMg=="
-    norm = ks.normalise(secret)
+    norm = ks.without_bookkeeping(secret)
     assert norm is not None and "uid" not in norm["metadata"] and "resourceVersion" not in norm["metadata"]
     assert norm["data"]["password"].startswith("<redacted: 7 bytes, sha256:")
-    changed = ks.normalise({**secret, "data": {**secret["data"], "password": "b3RoZXI="}})
+    changed = ks.without_bookkeeping({**secret, "data": {**secret["data"], "password": "b3RoZXI="}})
     diff = ks.object_diff(norm, changed, "Secret/shop/db")
     assert "-  password: '<redacted: 7 bytes, sha256:" in diff and "aHVudGVy" not in diff and "b3RoZXI" not in diff
-    assert ks.object_diff(norm, ks.normalise(secret), "x") == ""
+    assert ks.object_diff(norm, ks.without_bookkeeping(secret), "x") == ""
     svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
            "spec": {"clusterIP": "10.0.0.7", "ports": [{"port": 80, "nodePort": 31000}]}, "status": {}}
-    created = ks.normalise(svc, creating=True)
+    created = ks.without_bookkeeping(svc, creating=True)
     assert created is not None and created["spec"] == {"ports": [{"port": 80}]} and "status" not in created
 
 
@@ -281,6 +279,7 @@ def test_live_cluster_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
 # ------------------------------------------------------------------------------------------ the real API server
 
 
+@pytest.mark.kubernetes
 def test_list_get_describe_events(k8s_namespace: str, ctx: ToolContext) -> None:
     ns = k8s_namespace
     out = k8s_writes.apply(manifest=deployment("web", ns, replicas=2), ctx=ctx)
@@ -319,6 +318,7 @@ def test_list_get_describe_events(k8s_namespace: str, ctx: ToolContext) -> None:
         k8s_reads.get(kind="gizmos", namespace=ns, ctx=ctx)
 
 
+@pytest.mark.kubernetes
 def test_apply_diff_scale_rollout_patch_delete(k8s_namespace: str, ctx: ToolContext) -> None:
     ns = k8s_namespace
     manifest = deployment("shop", ns, replicas=1, image="nginx:1.25")
@@ -388,6 +388,7 @@ def test_apply_diff_scale_rollout_patch_delete(k8s_namespace: str, ctx: ToolCont
         k8s_reads.get(kind="deployment", name="shop", namespace=ns, ctx=ctx)
 
 
+@pytest.mark.kubernetes
 def test_approval_bound_to_the_diff(k8s_namespace: str, ctx: ToolContext) -> None:
     ns = k8s_namespace
     k8s_writes.apply(manifest=deployment("bound", ns, replicas=1), ctx=ctx)
@@ -410,6 +411,7 @@ def test_approval_bound_to_the_diff(k8s_namespace: str, ctx: ToolContext) -> Non
     assert api_get(f"/api/v1/namespaces/{ns}/configmaps/cfg")["data"] == {"mode": "amber"}
 
 
+@pytest.mark.kubernetes
 def test_dry_runs_change_nothing(k8s_namespace: str, ctx: ToolContext) -> None:
     ns = k8s_namespace
     k8s_writes.apply(manifest=f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: keep, namespace: {ns}}}\n"
@@ -420,6 +422,7 @@ def test_dry_runs_change_nothing(k8s_namespace: str, ctx: ToolContext) -> None:
     assert api_get(f"/api/v1/namespaces/{ns}/configmaps/keep")["data"] == {"a": "1"}
 
 
+@pytest.mark.kubernetes
 def test_bulk_delete_by_selector_deletes_what_was_listed(k8s_namespace: str, ctx: ToolContext) -> None:
     ns = k8s_namespace
     docs = [f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: {ns}, labels: {{batch: "
@@ -435,6 +438,7 @@ def test_bulk_delete_by_selector_deletes_what_was_listed(k8s_namespace: str, ctx
         k8s_writes.delete(kind="configmaps", namespace=ns, ctx=ctx)
 
 
+@pytest.mark.kubernetes
 def test_secrets_show_keys_only(k8s_namespace: str, ctx: ToolContext, tmp_path: Path) -> None:
     ns = k8s_namespace
     manifest = (f"apiVersion: v1\nkind: Secret\nmetadata: {{name: db, namespace: {ns}}}\n"
@@ -462,6 +466,7 @@ def test_secrets_show_keys_only(k8s_namespace: str, ctx: ToolContext, tmp_path: 
     assert k8s_reads.get(kind="secret", name="db", namespace=ns, ctx=allowing)["data"]["user"] == "<redacted: 5 bytes>"
 
 
+@pytest.mark.kubernetes
 def test_large_list_is_summarised(k8s_namespace: str, ctx: ToolContext, monkeypatch: pytest.MonkeyPatch) -> None:
     ns = k8s_namespace
     items = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i:03d}", "namespace": ns},
@@ -474,6 +479,7 @@ def test_large_list_is_summarised(k8s_namespace: str, ctx: ToolContext, monkeypa
     assert "payload" not in json.dumps(out) and len(json.dumps(out)) < 1500
 
 
+@pytest.mark.kubernetes
 def test_custom_resources_through_discovery(k8s_namespace: str, ctx: ToolContext) -> None:
     ns = k8s_namespace
     group = f"{ns}.reign.test"
@@ -522,6 +528,7 @@ def _try_preview(manifest: str, ctx: ToolContext) -> str:
         return ""
 
 
+@pytest.mark.kubernetes
 def test_namespace_created_by_the_same_apply(k8s_cluster: str, ctx: ToolContext) -> None:
     import secrets
 
@@ -538,6 +545,7 @@ def test_namespace_created_by_the_same_apply(k8s_cluster: str, ctx: ToolContext)
         k8s_writes.delete(kind="namespace", name=ns, ctx=ctx)
 
 
+@pytest.mark.kubernetes
 def test_scope_and_protected_namespaces_in_the_manager(k8s_namespace: str, tmp_path: Path) -> None:
     ns = k8s_namespace
     ctx = scoped(tmp_path, kube_namespaces=[ns])
@@ -569,6 +577,7 @@ def test_scope_and_protected_namespaces_in_the_manager(k8s_namespace: str, tmp_p
     assert api_get("/api/v1/namespaces/kube-system")["status"]["phase"] == "Active"
 
 
+@pytest.mark.kubernetes
 def test_top_contexts_namespaces_api_resources_and_hollow_logs(k8s_namespace: str, ctx: ToolContext) -> None:
     with pytest.raises(ToolError, match=r"^metrics API not served \(metrics.k8s.io\)"):
         k8s_reads.top(ctx=ctx)
@@ -592,6 +601,7 @@ def test_top_contexts_namespaces_api_resources_and_hollow_logs(k8s_namespace: st
         k8s_reads.logs(pod=pod, namespace=k8s_namespace, ctx=ctx)
 
 
+@pytest.mark.kubernetes
 def test_executor_shows_and_binds_the_diff(k8s_namespace: str, tmp_path: Path) -> None:
     """The whole path: gate asks, the approver sees the dry-run diff, the tool runs bound to it."""
     from reign.approval import Approval, ApprovalRequest

@@ -89,7 +89,6 @@ def test_policy_rules_decide_as_documented() -> None:
     assert action("terraform_plan", "read", dir="infra")[0] == "allow"
     assert action("terraform_plan", "read", dir="infra/../../etc") == ("deny", "terraform-dir-parent-deny")
 
-    pytest.importorskip("reign.policy.shell", reason="the example checker's shell parser is not in yet")
     from reign.policy.examples import check_examples
 
     check_examples(policy)

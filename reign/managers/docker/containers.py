@@ -8,8 +8,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from reign.errors import ToolError
-from reign.managers.docker.client import _client, _one_line, _timeout, _tool
+from reign.errors import ToolError, one_line
+from reign.managers.docker.client import _client, _timeout, _tool
 from reign.managers.docker.format import _decode, _drop_empty, _labels_filter, _short, _size, _when
 from reign.managers.docker.mounts import _binds
 from reign.managers.docker.specs import _argv, _ports, _restart
@@ -109,7 +109,7 @@ def inspect_container(*, container: str, ctx: ToolContext | None = None) -> dict
             {
                 "status": health.get("Status"),
                 "failing_streak": health.get("FailingStreak") or None,
-                "last_output": _one_line(last.get("Output", ""), 200),
+                "last_output": one_line(last.get("Output", ""), 200),
             }
         )
 

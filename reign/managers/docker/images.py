@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reign.errors import ToolError
-from reign.managers.docker.client import _client, _one_line, _tool
+from reign.errors import ToolError, one_line
+from reign.managers.docker.client import _client, _tool
 from reign.managers.docker.format import _drop_empty, _epoch, _labels_filter, _short, _size
 from reign.managers.docker.mounts import _confine
 from reign.toolcontext import ToolContext
@@ -70,8 +70,8 @@ def pull_image(*, image: str, ctx: ToolContext | None = None) -> dict[str, Any]:
         failure = str(exc.explanation or exc)
     if failure:
         if _REGISTRY_DOWN.search(failure):
-            raise ToolError(_one_line(f"cannot reach registry for {ref}: {failure}"))
-        raise ToolError(_one_line(f"pull {ref} failed: {failure}"))
+            raise ToolError(one_line(f"cannot reach registry for {ref}: {failure}"))
+        raise ToolError(one_line(f"pull {ref} failed: {failure}"))
     info = api.inspect_image(ref)
     return {"image": ref, "id": _short(info.get("Id"))}
 
@@ -133,7 +133,7 @@ def build_image(
     if error:
         steps = [line for line in lines if line.startswith("Step ")]
         where = f" (at {steps[-1]})" if steps else ""
-        raise ToolError(_one_line(f"build failed: {error}{where}"))
+        raise ToolError(one_line(f"build failed: {error}{where}"))
     if not image_id:
         found = [line.split()[-1] for line in lines if line.startswith("Successfully built ")]
         image_id = found[-1] if found else ""

@@ -7,6 +7,7 @@ import posixpath
 from pathlib import Path
 
 from reign.errors import ToolError
+from reign.hostpaths import engine_sockets, holds_socket
 from reign.managers.docker.client import _host
 from reign.toolcontext import ToolContext
 from reign.workspace import confine
@@ -61,22 +62,8 @@ def _binds(volumes: list[str] | None, ctx: ToolContext | None) -> list[str] | No
     return out
 
 
-_SOCKETS = (
-    "/run/docker.sock",
-    "/var/run/docker.sock",
-    "/run/containerd/containerd.sock",
-    "/var/run/containerd/containerd.sock",
-    "/run/podman/podman.sock",
-)
-
-
 def _exposes_host(path: str, ctx: ToolContext | None) -> bool:
     """The path is / or is (or holds) an engine socket: what the policy denies when it sees it."""
     if not path.startswith("/"):
         return False
-    sockets = [*_SOCKETS]
-    host = _host(ctx)
-    if host.startswith("unix://"):
-        sockets += [host[len("unix://") :], os.path.realpath(host[len("unix://") :])]
-    prefix = path.rstrip("/") + "/"
-    return path == "/" or any(sock == path or sock.startswith(prefix) for sock in sockets)
+    return path == "/" or holds_socket(path, engine_sockets(_host(ctx)))

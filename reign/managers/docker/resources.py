@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reign.errors import ToolError
-from reign.managers.docker.client import _client, _one_line, _tool
+from reign.errors import ToolError, one_line
+from reign.managers.docker.client import _client, _tool
 from reign.managers.docker.format import _drop_empty, _labels_filter, _short, _size
 from reign.toolcontext import ToolContext
 
@@ -51,7 +51,7 @@ def create_network(
     )
     out = {"id": _short(result.get("Id")), "name": name}
     if result.get("Warning"):
-        out["warning"] = _one_line(result["Warning"])
+        out["warning"] = one_line(result["Warning"])
     return out
 
 

@@ -9,9 +9,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reign.config import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from github import Github
+    from github.GithubObject import GithubObject
+    from github.Repository import Repository
+    from urllib3.util.retry import Retry
 from reign.errors import ToolError
 from reign.toolcontext import ToolContext
 from reign.truncate import cut
@@ -47,14 +55,14 @@ def base_url(ctx: ToolContext) -> str:
     return (ctx.settings.github_base_url or "https://api.github.com").rstrip("/")
 
 
-def client(ctx: ToolContext) -> Any:
+def client(ctx: ToolContext) -> Github:
     """A PyGithub client for this run's settings. Lazy: objects fetch only when their data is needed."""
     secret = ctx.settings.github_token
     if secret is None or not secret.get_secret_value():
         raise ToolError("GITHUB_TOKEN not set: export a token with access to the repository")
     from github import Auth, Github
 
-    retry: Any = None
+    retry: Retry | None = None
     if OPTIONS.retry_5xx > 0:
         from urllib3.util.retry import Retry
 
@@ -68,23 +76,23 @@ def client(ctx: ToolContext) -> Any:
                   seconds_between_writes=OPTIONS.seconds_between_writes)
 
 
-def _repo(ctx: ToolContext, repo: str) -> Any:
+def _repo(ctx: ToolContext, repo: str) -> Repository:
     return client(ctx).get_repo(repo)
 
 
-def _full(obj: Any) -> dict[str, Any]:
+def _full(obj: GithubObject) -> dict[str, Any]:
     """The object's JSON, fetching it once if it is still lazy."""
     data: dict[str, Any] = obj.raw_data
     return data
 
 
-def _listed(obj: Any) -> dict[str, Any]:
+def _listed(obj: GithubObject) -> dict[str, Any]:
     """The JSON a list endpoint returned for this item, without completing it (no extra request)."""
     data: dict[str, Any] = getattr(obj, "_rawData", None) or {}
     return data
 
 
-def _take(paginated: Any, limit: int) -> list[dict[str, Any]]:
+def _take(paginated: Iterable[GithubObject], limit: int) -> list[dict[str, Any]]:
     """Up to `limit` items, following Link rel=next pages only as far as needed."""
     return [_listed(item) for item in islice(iter(paginated), limit)]
 

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from reign import kubeconfig
 from reign.errors import ToolError
 from reign.managers.helm.choice import _engine
 from reign.managers.helm.values import _chart_dir, _object_key, confined, objects, user_values
@@ -16,14 +17,13 @@ from reign.toolcontext import ToolContext
 
 
 def _namespace(ctx: ToolContext, namespace: str | None, *, write: bool, all_namespaces: bool = False) -> str | None:
-    from reign.managers.kubernetes.client import kubeconfig_files, load_kubeconfig
     from reign.managers.kubernetes.scope import scoped_namespace
 
     def context_default() -> str:
-        files = kubeconfig_files()
+        files = kubeconfig.files()
         if not files:
             return "default"
-        kc = load_kubeconfig(files)
+        kc = kubeconfig.load(files)
         entry = kc["contexts"].get(ctx.settings.kube_context or kc["current-context"]) or {}
         return str(entry.get("namespace") or "default")
 
@@ -31,12 +31,11 @@ def _namespace(ctx: ToolContext, namespace: str | None, *, write: bool, all_name
 
 
 def _context_name(ctx: ToolContext) -> str:
-    from reign.managers.kubernetes.client import kubeconfig_files, load_kubeconfig
 
     if ctx.settings.kube_context:
         return ctx.settings.kube_context
-    files = kubeconfig_files()
-    return str(load_kubeconfig(files)["current-context"] or "?") if files else "?"
+    files = kubeconfig.files()
+    return str(kubeconfig.load(files)["current-context"] or "?") if files else "?"
 
 
 def _check_rendered(manifest: str, namespace: str, ctx: ToolContext) -> None:

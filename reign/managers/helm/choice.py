@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 
+from reign import kubeconfig
 from reign.config import Settings
-from reign.errors import ToolError
+from reign.errors import ToolError, one_line
 from reign.managers.helm.cli import CliEngine
-from reign.managers.helm.engine import Engine, _one_line
+from reign.managers.helm.engine import Engine
 from reign.managers.helm.sdk import SdkEngine
 from reign.toolcontext import ToolContext
 
@@ -31,22 +32,21 @@ def _engine_choice() -> tuple[str | None, str | None]:
 
 
 def _engine(ctx: ToolContext) -> Engine:
-    from reign.managers.kubernetes.client import kubeconfig_files
 
     kind, reason = _engine_choice()
-    files = kubeconfig_files()
-    kubeconfig = files[0] if len(files) == 1 else None  # several files: the engines read $KUBECONFIG themselves
+    files = kubeconfig.files()
+    config_file = files[0] if len(files) == 1 else None  # several files: the engines read $KUBECONFIG themselves
     context = ctx.settings.kube_context or None
     if kind == "sdk":
         try:
-            return SdkEngine(kubeconfig, context)
+            return SdkEngine(config_file, context)
         except Exception as exc:  # the shared library failed to load: try the binary
             binary = shutil.which("helm")
             if binary is None:
-                raise ToolError(f"helm-python-sdk does not load: {_one_line(exc, 200)}") from None
-            return CliEngine(binary, kubeconfig, context, float(ctx.settings.tool_timeout))
+                raise ToolError(f"helm-python-sdk does not load: {one_line(exc, 200)}") from None
+            return CliEngine(binary, config_file, context, float(ctx.settings.tool_timeout))
     if kind == "cli":
-        return CliEngine(str(shutil.which("helm")), kubeconfig, context, float(ctx.settings.tool_timeout))
+        return CliEngine(str(shutil.which("helm")), config_file, context, float(ctx.settings.tool_timeout))
     raise ToolError(reason or "no Helm engine")
 
 

@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from reign.errors import ToolError
-from reign.managers.helm.engine import _one_line, _summary
+from reign.errors import ToolError, one_line
+from reign.managers.helm.engine import _summary
 from reign.managers.helm.values import split_sources
 
 
@@ -42,7 +42,7 @@ class CliEngine:
             raise ToolError(f"cannot run {self.binary}: {exc.strerror}") from None
         if check and proc.returncode != 0:
             message = proc.stderr.strip() or proc.stdout.strip()
-            raise ToolError(f"helm: {_one_line(message.removeprefix('Error: '))}")
+            raise ToolError(f"helm: {one_line(message.removeprefix('Error: '))}")
         return proc
 
     def _json(self, *args: str) -> Any:
@@ -67,9 +67,9 @@ class CliEngine:
         for line in (proc.stdout + "\n" + proc.stderr).splitlines():
             match = re.match(r"^\[(INFO|WARNING|ERROR)\]\s+([^:]*):\s*(.*)$", line.strip())
             if match:
-                out.append({"severity": match.group(1), "path": match.group(2), "message": _one_line(match.group(3))})
+                out.append({"severity": match.group(1), "path": match.group(2), "message": one_line(match.group(3))})
         if proc.returncode != 0 and not any(m["severity"] == "ERROR" for m in out):
-            out.append({"severity": "ERROR", "path": "", "message": _one_line(proc.stderr or proc.stdout)})
+            out.append({"severity": "ERROR", "path": "", "message": one_line(proc.stderr or proc.stdout)})
         return out
 
     def render(self, chart: Path, values: dict[str, Any], release: str, namespace: str) -> dict[str, str]:
@@ -102,7 +102,7 @@ class CliEngine:
         if proc.returncode != 0:
             if "not found" in proc.stderr:
                 return None
-            raise ToolError(f"helm: {_one_line(proc.stderr.strip().removeprefix('Error: '))}")
+            raise ToolError(f"helm: {one_line(proc.stderr.strip().removeprefix('Error: '))}")
         raw = json.loads(proc.stdout)
         return {**_summary(raw), "manifest": raw.get("manifest") or "",
                 "notes": (raw.get("info") or {}).get("notes") or ""}
@@ -112,7 +112,7 @@ class CliEngine:
         if proc.returncode != 0:
             if "not found" in proc.stderr:
                 raise ToolError(f"release {release!r} not found in namespace {namespace}")
-            raise ToolError(f"helm: {_one_line(proc.stderr.strip().removeprefix('Error: '))}")
+            raise ToolError(f"helm: {one_line(proc.stderr.strip().removeprefix('Error: '))}")
         return [{**_summary(r), "namespace": namespace} for r in json.loads(proc.stdout or "[]")]
 
     def _write(self, verb: str, chart: Path, release: str, values: dict[str, Any], namespace: str,
@@ -149,4 +149,4 @@ class CliEngine:
         proc = self._run("uninstall", release, "-n", namespace, "--timeout", f"{timeout}s",
                          *(["--keep-history"] if keep_history else []), *(["--wait"] if wait else []),
                          cluster=True, timeout=timeout + 30)
-        return {"info": _one_line(proc.stdout.strip() or "uninstalled", 300)}
+        return {"info": one_line(proc.stdout.strip() or "uninstalled", 300)}

@@ -5,16 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+from reign.errors import one_line
+
 CHANGED = "the release or its rendered manifest changed since the diff was approved; ask again"
 _SEVERITY = {0: "UNKNOWN", 1: "INFO", 2: "WARNING", 3: "ERROR"}
 
 
 # ------------------------------------------------------------------------------------------ engine
-
-
-def _one_line(text: Any, limit: int = 400) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 class Engine(Protocol):
@@ -61,5 +58,5 @@ def _summary(raw: dict[str, Any]) -> dict[str, Any]:
     }
     description = raw.get("description") or info.get("description")
     if description:
-        out["description"] = _one_line(description, 200)
+        out["description"] = one_line(description, 200)
     return {k: v for k, v in out.items() if v not in (None, "")}

@@ -23,11 +23,18 @@ def list_releases(*, namespace: str | None = None, all_namespaces: bool = False,
     return {"namespace": ns or "(all)", "total": len(rows), "releases": rows}
 
 
+def _release_namespace(ctx: ToolContext, namespace: str | None, *, write: bool) -> str:
+    """A release lives in one namespace (never "all namespaces")."""
+    ns = _namespace(ctx, namespace, write=write)
+    if ns is None:
+        raise ToolError("a Helm release lives in one namespace: name it")
+    return ns
+
+
 def status(*, release: str, namespace: str | None = None, revision: int | None = None,
            ctx: ToolContext) -> dict[str, Any]:
     """A release's state, the objects it owns and its notes."""
-    ns = _namespace(ctx, namespace, write=False)
-    assert ns is not None
+    ns = _release_namespace(ctx, namespace, write=False)
     current = _engine(ctx).status(release, ns, revision)
     if current is None:
         raise ToolError(f"release {release!r} not found in namespace {ns}")
@@ -40,8 +47,7 @@ def status(*, release: str, namespace: str | None = None, revision: int | None =
 
 def history(*, release: str, namespace: str | None = None, max: int = 20, ctx: ToolContext) -> dict[str, Any]:
     """A release's revisions, newest first."""
-    ns = _namespace(ctx, namespace, write=False)
-    assert ns is not None
+    ns = _release_namespace(ctx, namespace, write=False)
     rows = sorted(_engine(ctx).history(release, ns), key=lambda r: -int(r.get("revision", 0)))
     return {"release": release, "namespace": ns, "revisions": rows[:max]}
 
@@ -50,8 +56,7 @@ def _release_plan(verb: str, release: str, chart: str, namespace: str | None, va
                   set: dict[str, Any] | None, ctx: ToolContext, *, install_missing: bool = False,
                   reuse_values: bool = False, reset_values: bool = False) -> tuple[Engine, Path, dict[str, Any], str,
                                                                                     str]:
-    ns = _namespace(ctx, namespace, write=True)
-    assert ns is not None
+    ns = _release_namespace(ctx, namespace, write=True)
     engine = _engine(ctx)
     path = _chart_dir(chart, ctx)
     values = user_values(values_files, set, ctx)
@@ -131,8 +136,7 @@ def upgrade(*, release: str, chart: str, namespace: str | None = None, values_fi
 
 def _rollback_plan(release: str, namespace: str | None, revision: int | None,
                    ctx: ToolContext) -> tuple[Engine, str, int, str]:
-    ns = _namespace(ctx, namespace, write=True)
-    assert ns is not None
+    ns = _release_namespace(ctx, namespace, write=True)
     engine = _engine(ctx)
     current = engine.status(release, ns)
     if current is None:
@@ -168,8 +172,7 @@ def rollback(*, release: str, namespace: str | None = None, revision: int | None
 
 
 def _uninstall_plan(release: str, namespace: str | None, ctx: ToolContext) -> tuple[Engine, str, str]:
-    ns = _namespace(ctx, namespace, write=True)
-    assert ns is not None
+    ns = _release_namespace(ctx, namespace, write=True)
     engine = _engine(ctx)
     current = engine.status(release, ns)
     if current is None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reign.errors import ToolError
-from reign.managers.helm.engine import _SEVERITY, _one_line, _summary
+from reign.errors import ToolError, one_line
+from reign.managers.helm.engine import _SEVERITY, _summary
 
 
 class SdkEngine:
@@ -21,7 +21,7 @@ class SdkEngine:
 
     def _err(self, exc: Exception) -> ToolError:
         detail = getattr(exc, "detail", None) or str(exc)
-        return ToolError(f"helm: {_one_line(detail)}")
+        return ToolError(f"helm: {one_line(detail)}")
 
     def _config(self, namespace: str | None) -> Any:
         return self.helm.Config(kubeconfig_path=self.kubeconfig, kube_context=self.context, namespace=namespace)
@@ -40,7 +40,7 @@ class SdkEngine:
         except self.helm.HelmError as exc:
             raise self._err(exc) from None
         return [{"severity": _SEVERITY.get(int(m.get("severity", 0)), "UNKNOWN"), "path": str(m.get("path", "")),
-                 "message": _one_line(m.get("error", ""))} for m in report.get("messages") or []]
+                 "message": one_line(m.get("error", ""))} for m in report.get("messages") or []]
 
     def render(self, chart: Path, values: dict[str, Any], release: str, namespace: str) -> dict[str, str]:
         try:
@@ -134,4 +134,4 @@ class SdkEngine:
             raise ToolError(f"release {release!r} not found in namespace {namespace}") from None
         except self.helm.HelmError as exc:
             raise self._err(exc) from None
-        return {"info": _one_line(raw.get("info") or "uninstalled", 300)}
+        return {"info": one_line(raw.get("info") or "uninstalled", 300)}

@@ -7,8 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from reign.errors import ToolError
-from reign.managers.helm.engine import _one_line
+from reign.errors import ToolError, one_line
 from reign.managers.kubernetes import summary as ks
 from reign.policy.classifiers.kubernetes import CLUSTER_SCOPED, canonical_kind
 from reign.toolcontext import ToolContext
@@ -77,7 +76,7 @@ def user_values(values_files: list[str] | None, set: dict[str, Any] | None, ctx:
         try:
             data = yaml.safe_load(path.read_text()) or {}
         except (OSError, yaml.YAMLError) as exc:
-            raise ToolError(f"{name}: not a readable YAML values file: {_one_line(exc, 200)}") from None
+            raise ToolError(f"{name}: not a readable YAML values file: {one_line(exc, 200)}") from None
         if not isinstance(data, dict):
             raise ToolError(f"{name}: a values file is a mapping")
         values = merge(values, data)
@@ -110,7 +109,7 @@ def objects(manifest: str) -> list[dict[str, Any]]:
     try:
         docs = list(yaml.safe_load_all(manifest))
     except yaml.YAMLError as exc:
-        raise ToolError(f"rendered manifest is not YAML: {_one_line(exc, 200)}") from None
+        raise ToolError(f"rendered manifest is not YAML: {one_line(exc, 200)}") from None
     return [d for d in docs if isinstance(d, dict) and d.get("kind")]
 
 
@@ -128,7 +127,7 @@ def manifest_diff(before: str | None, after: str | None, namespace: str) -> tupl
     counts = {"create": 0, "change": 0, "delete": 0, "unchanged": 0}
     parts = []
     for key in sorted(set(old) | set(new)):
-        a, b = ks.normalise(old.get(key)), ks.normalise(new.get(key))
+        a, b = ks.without_bookkeeping(old.get(key)), ks.without_bookkeeping(new.get(key))
         action = "create" if a is None else "delete" if b is None else "change" if a != b else "unchanged"
         counts[action] += 1
         parts.append(f"## {key}: {action}")

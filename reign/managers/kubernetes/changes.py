@@ -82,8 +82,8 @@ def _version(obj: dict[str, Any] | None) -> str:
 def _render(sess: _Session, tool: str, changes: list[_Change], *, max_lines: int = 0) -> str:
     lines = [f"# {tool} on context {sess.context}: diff of live objects against the server-side dry-run"]
     for change in changes:
-        before = ks.normalise(change.live)
-        after = ks.normalise(change.dry, creating=change.live is None)
+        before = ks.without_bookkeeping(change.live)
+        after = ks.without_bookkeeping(change.dry, creating=change.live is None)
         if change.method == "DELETE":
             action = "delete"
         elif change.live is None:
@@ -101,8 +101,8 @@ def _render(sess: _Session, tool: str, changes: list[_Change], *, max_lines: int
 def _execute(sess: _Session, changes: list[_Change]) -> list[dict[str, Any]]:
     results = []
     for change in changes:
-        before = ks.normalise(change.live)
-        after = ks.normalise(change.dry, creating=change.live is None)
+        before = ks.without_bookkeeping(change.live)
+        after = ks.without_bookkeeping(change.dry, creating=change.live is None)
         try:
             if change.method == "DELETE":
                 _request(sess, "DELETE", change.path, body=change.body)

@@ -6,11 +6,11 @@ import json
 import os
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from reign import kubeconfig
 from reign.config import Settings
-from reign.errors import ToolError, connection_reason
+from reign.errors import ToolError, connection_reason, one_line
 from reign.toolcontext import ToolContext
 
 FIELD_MANAGER = "reign"
@@ -86,42 +86,6 @@ class _Session:
 # ------------------------------------------------------------------------------------------ kubeconfig
 
 
-def kubeconfig_files() -> list[str]:
-    """Existing kubeconfig files: `$KUBECONFIG` (os.pathsep-separated) or `~/.kube/config`."""
-    env = os.environ.get("KUBECONFIG")
-    paths = [p for p in env.split(os.pathsep) if p.strip()] if env and env.strip() else \
-        [str(Path.home() / ".kube" / "config")]
-    return [os.path.expanduser(p) for p in paths if os.path.isfile(os.path.expanduser(p))]
-
-
-def _no_kubeconfig() -> str:
-    env = os.environ.get("KUBECONFIG")
-    if env and env.strip():
-        return f"no kubeconfig found (KUBECONFIG={env}: no such file)"
-    return "no kubeconfig found (KUBECONFIG unset and ~/.kube/config missing)"
-
-
-def load_kubeconfig(files: list[str]) -> dict[str, Any]:
-    """The merged kubeconfig (first file wins per name, as kubectl merges), without credentials."""
-    import yaml
-
-    merged: dict[str, Any] = {"contexts": {}, "clusters": {}, "current-context": ""}
-    for path in files:
-        try:
-            data = yaml.safe_load(Path(path).read_text()) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ToolError(f"cannot read kubeconfig {path}: {' '.join(str(exc).split())[:200]}") from exc
-        if not isinstance(data, dict):
-            raise ToolError(f"kubeconfig {path} is not a mapping")
-        if not merged["current-context"] and data.get("current-context"):
-            merged["current-context"] = str(data["current-context"])
-        for section in ("contexts", "clusters"):
-            for entry in data.get(section) or []:
-                if isinstance(entry, dict) and entry.get("name") and entry["name"] not in merged[section]:
-                    merged[section][str(entry["name"])] = entry.get(section[:-1]) or {}
-    return merged
-
-
 def _session(ctx: ToolContext | Settings) -> _Session:
     """The cached session for the settings' kube context (a tool's ctx, or an availability probe's settings)."""
     probing = not isinstance(ctx, ToolContext)
@@ -130,9 +94,9 @@ def _session(ctx: ToolContext | Settings) -> _Session:
         from kubernetes import client, config
     except ImportError:
         raise ToolError("the kubernetes Python client is not installed (pip install 'reign[kubernetes]')") from None
-    files = kubeconfig_files()
+    files = kubeconfig.files()
     if not files:
-        raise ToolError(_no_kubeconfig())
+        raise ToolError(kubeconfig.missing_reason())
     wanted = settings.kube_context
     timeout = 10.0 if probing else float(settings.tool_timeout)  # a probe must answer quickly
     joined = os.pathsep.join(files)
@@ -141,7 +105,7 @@ def _session(ctx: ToolContext | Settings) -> _Session:
         cached = _sessions.get(key)
     if cached is not None:
         return cached
-    kc = load_kubeconfig(files)
+    kc = kubeconfig.load(files)
     name = wanted or kc["current-context"]
     if not name:
         raise ToolError(f"the kubeconfig ({joined}) has no current-context; set kube_context")
@@ -154,7 +118,7 @@ def _session(ctx: ToolContext | Settings) -> _Session:
         config.load_kube_config(config_file=joined, context=name, client_configuration=cfg,  # type: ignore[no-untyped-call]
                                 persist_config=False)
     except Exception as exc:
-        raise ToolError(f"cannot load kube context {name!r}: {' '.join(str(exc).split())[:200]}") from exc
+        raise ToolError(f"cannot load kube context {name!r}: {one_line(exc, 200)}") from exc
     cfg.retries = 1
     sess = _Session(api=client.ApiClient(configuration=cfg), context=name,
                     namespace=str(entry.get("namespace") or "default"), server=str(cfg.host), timeout=timeout)
@@ -169,8 +133,8 @@ def available(settings: Settings) -> str | None:
         import kubernetes  # noqa: F401
     except ImportError:
         return "the kubernetes Python client is not installed (pip install 'reign[kubernetes]')"
-    if not kubeconfig_files():
-        return _no_kubeconfig()
+    if not kubeconfig.files():
+        return kubeconfig.missing_reason()
     try:
         sess = _session(settings)
     except ToolError as exc:
@@ -192,9 +156,9 @@ def _message(data: bytes | None, fallback: str) -> str:
         body = json.loads(data or b"")
     except ValueError:
         text = (data or b"").decode("utf-8", "replace").strip()
-        return " ".join(text.split())[:300] or fallback
+        return one_line(text) or fallback
     if isinstance(body, dict) and body.get("message"):
-        return " ".join(str(body["message"]).split())[:400]
+        return one_line(body["message"], 400)
     return fallback
 
 

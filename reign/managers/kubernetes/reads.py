@@ -6,18 +6,16 @@ import re
 import time
 from typing import Any
 
+from reign import kubeconfig
 from reign.errors import ToolError
 from reign.managers.kubernetes import summary as ks
 from reign.managers.kubernetes.client import (
     TABLE_ACCEPT,
     KubeApiError,
     Resource,
-    _no_kubeconfig,
     _request,
     _Session,
     _session,
-    kubeconfig_files,
-    load_kubeconfig,
 )
 from reign.managers.kubernetes.discovery import _groups, resolve
 from reign.managers.kubernetes.scope import _namespace, _ref, _secret_values_allowed, _settings_list
@@ -231,7 +229,8 @@ def _rollout_target(sess: _Session, ctx: ToolContext, kind: str, namespace: str 
         raise ToolError(f"rollouts apply to deployments, statefulsets and daemonsets, not {kind!r}")
     res = resolve(sess, f"{canon}.apps")
     ns = _namespace(sess, ctx, res, namespace, write=write)
-    assert ns is not None
+    if ns is None:
+        raise ToolError(f"a rollout of a {canon} happens in one namespace: name it")
     return res, ns, canon
 
 
@@ -286,10 +285,10 @@ def top(*, kind: str = "pods", namespace: str | None = None, all_namespaces: boo
 
 def contexts(*, ctx: ToolContext) -> dict[str, Any]:
     """The kubeconfig's contexts (no credentials), the current one and the one this session is pinned to."""
-    files = kubeconfig_files()
+    files = kubeconfig.files()
     if not files:
-        raise ToolError(_no_kubeconfig())
-    kc = load_kubeconfig(files)
+        raise ToolError(kubeconfig.missing_reason())
+    kc = kubeconfig.load(files)
     pinned = ctx.settings.kube_context or kc["current-context"]
     pattern = str(getattr(ctx.settings, "kube_production_pattern", "") or "")
     rows = []

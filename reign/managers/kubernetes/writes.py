@@ -121,7 +121,7 @@ def rollout_undo(*, name: str, namespace: str | None = None, to_revision: int | 
     change, revision = _undo_change(sess, ctx, name, namespace, to_revision)
     _dry_run(sess, change, set())
     ctx.check_approved(f"# roll back to revision {revision}\n" + _render(sess, "k8s_rollout_undo", [change]), CHANGED)
-    if ks.normalise(change.live) == ks.normalise(change.dry):
+    if ks.without_bookkeeping(change.live) == ks.without_bookkeeping(change.dry):
         return {"object": change.ref, "result": f"skipped: the template already matches revision {revision}"}
     out = _outcome(_execute(sess, [change]), 1)
     out["rolled_back_to"] = revision
