@@ -18,6 +18,11 @@ Files, one job each:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def available() -> str | None:
-    return None  # plain files: every machine can serve these tools
+if TYPE_CHECKING:
+    from reign.config import Settings
+
+
+def available(settings: Settings) -> str | None:
+    return None  # plain files: every machine can serve these tools; each check in file_validate says its own
