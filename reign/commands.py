@@ -182,20 +182,26 @@ def check_calls(stdin: IO[str], stdout: IO[str], policies: list[Path], *, read_o
                 raise ValueError('expected {"tool": "...", "args": {...}}')
         except ValueError as exc:
             bad += 1
-            stdout.write(json.dumps({"decision": "deny", "reason": f"line {n}: {exc}", "rule": "input"}) + "\n")
+            stdout.write(json.dumps({"decision": "deny", "reason": f"line {n}: {exc}", "rule": "input",
+                                     "effect": "unknown", "severity": "critical", "unattended": "refuse"}) + "\n")
             continue
         tool = item["tool"]
         effect, manager, command = effects.get(tool, ("write", tool.split("_")[0], None))
         call = GateCall(tool=tool, args=item.get("args") or {}, effect=str(item.get("effect") or effect),
                         manager=manager, command=command)
-        local = replace(ctx, **{k: v for k, v in (item.get("context") or {}).items() if k in _CTX_FIELDS})
+        overrides: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                     for k, v in (item.get("context") or {}).items() if k in _CTX_FIELDS}
+        local = replace(ctx, **overrides)
         decision = decide(call, policy, local)
-        stdout.write(json.dumps({"decision": decision.action, "reason": decision.reason, "rule": decision.rule}) + "\n")
+        stdout.write(json.dumps({"decision": decision.action, "reason": decision.reason, "rule": decision.rule,
+                                 "effect": decision.effect, "severity": decision.severity,
+                                 "unattended": decision.unattended}) + "\n")
     stdout.flush()
     return 1 if bad else 0
 
 
-_CTX_FIELDS = {"kube_context", "production", "allowed_namespaces", "protected_namespaces", "protected_branches"}
+_CTX_FIELDS = {"kube_context", "production", "allowed_namespaces", "protected_namespaces", "protected_branches",
+               "allow_destructive", "terraform_production", "workspace_root", "cluster_scoped_kinds"}
 
 
 def _known_effects(settings: Settings) -> dict[str, tuple[str, str, tuple[str, ...] | None]]:

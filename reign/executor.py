@@ -60,7 +60,8 @@ class Executor:
                             rule=decision.rule, reason=decision.reason)
         self.audit.record("decision", step=step, call_id=call.id, tool=call.name, args=call.args,
                           call_digest=call.digest(), decision=decision.action, rule=decision.rule,
-                          reason=decision.reason)
+                          reason=decision.reason, effect=decision.effect, severity=decision.severity,
+                          unattended=decision.unattended)
         if tool is None or problem is not None:
             return self._finish(call, record, step, problem or "", error=True)
         if decision.action == "deny":

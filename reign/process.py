@@ -35,7 +35,8 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def _read_capped(path: Path, cap: int) -> str:
-    """Line by line, so notable lines deep inside a huge output survive and memory stays bounded."""
+    """Line by line, so notable lines deep inside a huge output survive and memory stays bounded
+    (cut_lines redacts each line before it cuts)."""
     with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
         return cut_lines(fh, cap)
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 from reign.approval import ApprovalRequest, SessionMemory
 from reign.errors import ReignError
 from reign.kubeconfig import current_context
+from reign.redact import redact, redact_obj
 from reign.types import CallRecord, Message, RunResult, ToolCall, ToolResult, Usage
 
 if TYPE_CHECKING:
@@ -287,6 +288,11 @@ class SessionStore:
         return redacted
 
 
+def _redacted_json(message: Message) -> str:
+    """The journal stores what a person may read back: secrets in any message are redacted first."""
+    return Message.model_validate(redact_obj(message.model_dump(mode="json"))).model_dump_json()
+
+
 @dataclass
 class SessionJournal:
     """The agent's `Journal`: each method is one transaction."""
@@ -299,6 +305,7 @@ class SessionJournal:
 
     def begin(self, goal: str) -> None:
         """A user message (a run's goal or a chat line): the session is now running in this process."""
+        goal = redact(goal)
         with self.store._tx() as db:
             if self.scope is not None:
                 now = _now()
@@ -308,7 +315,7 @@ class SessionJournal:
                 self.scope = None
             seq = _next_seq(db, self.session)
             db.execute("INSERT INTO messages VALUES (?, ?, 'user', ?, ?)",
-                       (self.session, seq, Message(role="user", text=goal).model_dump_json(), _now()))
+                       (self.session, seq, _redacted_json(Message(role="user", text=goal)), _now()))
             db.execute("UPDATE sessions SET status = 'running', error = '', ended = NULL, updated = ?, pid = ?, "
                        "host = ?, goal = CASE WHEN goal = '' THEN ? ELSE goal END WHERE id = ?",
                        (_now(), os.getpid(), socket.gethostname(), goal, self.session))
@@ -317,7 +324,7 @@ class SessionJournal:
         with self.store._tx() as db:
             seq = _next_seq(db, self.session)
             db.execute("INSERT INTO messages VALUES (?, ?, ?, ?, ?)",
-                       (self.session, seq, message.role, message.model_dump_json(), _now()))
+                       (self.session, seq, message.role, _redacted_json(message), _now()))
             row = db.execute("UPDATE sessions SET steps = steps + 1, input_tokens = input_tokens + ?, "
                              "output_tokens = output_tokens + ?, updated = ? WHERE id = ? RETURNING steps",
                              (usage.input_tokens, usage.output_tokens, _now(), self.session)).fetchone()
@@ -325,7 +332,8 @@ class SessionJournal:
             for idx, call in enumerate(message.tool_calls):
                 db.execute("INSERT INTO calls (session, message, idx, step, call_id, tool, args, state) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
-                           (self.session, seq, idx, self._step, call.id, call.name, json.dumps(call.args)))
+                           (self.session, seq, idx, self._step, call.id, call.name,
+                            json.dumps(redact_obj(call.args))))
 
     def call_started(self, step: int, call: ToolCall) -> None:
         with self.store._tx() as db:
@@ -338,7 +346,8 @@ class SessionJournal:
                        "ok = ?, output = ?, duration_ms = ?, finished = ? WHERE session = ? AND message = ? "
                        "AND call_id = ? AND state = 'started'",
                        (record.decision, record.rule, record.reason, record.approved, not result.is_error,
-                        result.content, record.duration_ms, _now(), self.session, self._message, result.call_id))
+                        redact(result.content), record.duration_ms, _now(), self.session, self._message,
+                        result.call_id))
 
     def end(self, result: RunResult, messages: list[Message]) -> None:
         """Close the run: calls it never reached get the loop's "not run" result; a call that was running

@@ -67,7 +67,8 @@ def build_executor(settings: Settings, opts: Options, *, catalogue: Catalogue | 
     session = opts.plan.id if opts.plan is not None else opts.session or new_session_id()
     policies = opts.plan.policies if opts.plan is not None else opts.policy_files
     policy = load_checked_policy([*settings.policy_files, *policies])
-    return Executor(catalogue=catalogue, gate=PolicyGate(policy, gate_context(settings)), approver=opts.approver,
+    gate = PolicyGate(policy, gate_context(settings), settings)  # settings: production follows the live context
+    return Executor(catalogue=catalogue, gate=gate, approver=opts.approver,
                     settings=settings, session=session, audit=_audit(settings, opts, session),
                     memory=memory if memory is not None else SessionMemory(),
                     cwd=opts.cwd or Path.cwd(), toolset=toolset)

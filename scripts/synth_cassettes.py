@@ -88,6 +88,19 @@ SCENARIOS: dict[str, tuple[str, list[dict[str, Any]]]] = {
     "bad_request": ("a 400 from the API ends the run with a clear error", [
         {"http_error": True, "status": 400},
     ]),
+    "yes_wipe": ("under --yes, a model tries to wipe HOME and run destructive and unknown commands; "
+                 "only the routine write runs", [
+        {"text": "Cleaning up.", "calls": [call("bash", {"command": "cd ~ && rm -rf -- *"})]},
+        {"calls": [call("bash", {"command": "rm -rf ~/notes"})]},
+        {"calls": [call("bash", {"command": "python3 -c \"import shutil, os; "
+                                            "shutil.rmtree(os.path.expanduser('~/notes'))\""})]},
+        {"calls": [call("bash", {"command": "echo pwned > ~/notes/todo.txt"})]},
+        {"calls": [call("bash", {"command": "find ~ -type f -delete"})]},
+        {"calls": [call("bash", {"command": "frobnicate --purge-all"})]},
+        {"calls": [call("bash", {"command": "kubectl delete namespace team-a"})]},
+        {"calls": [call("bash", {"command": "mkdir -p out && echo done > out/status.txt"})]},
+        {"text": "Only the status file was written; everything else was refused."},
+    ]),
     "stream": ("streamed text and a streamed tool call, then a streamed answer (server-sent events)", [
         {"text": "Counting the files.", "calls": [call("bash", {"command": "ls -1 | wc -l"})], "stream": True},
         {"text": "The count is in the tool output above.", "stream": True},
@@ -295,8 +308,8 @@ EXTRA: list[tuple[Path, str, str, list[dict[str, Any]]]] = [
                    call("bash", {"command": "du -sh ./* 2>/dev/null | sort -h | tail -3"})]},
         {"calls": [call("bash", {"command": "rm -rf ~/.cache"})]},
         {"text": "Kernel, root disk usage and the three largest entries here are in the tool output above. "
-                 "I also tried to clear ~/.cache to free space, but that needs your approval "
-                 "(re-run with --yes or use `reign chat`), so nothing was deleted."},
+                 "I also tried to clear ~/.cache to free space, but destructive operations are off "
+                 "(REIGN_ALLOW_DESTRUCTIVE), so nothing was deleted."},
     ]),
     (Path("examples/docker-web/cassette.yaml"), "anthropic",
      "start a web container on 127.0.0.1:18080 and check that it answers", [

@@ -37,15 +37,11 @@ def test_terraform_example_plans_asks_and_applies(workdir: Path, tf_cli_config) 
     assert [c["tool"] for c in refused] == ["terraform_init", "terraform_apply"]
     assert not (workdir / "infra" / "terraform.tfstate").exists()
 
-    code, out = _run(cassette, "--yes")
+    code, out = _run(cassette, "--yes")  # --yes approves the routine init, never the apply (issue 11)
     calls = {c["tool"]: c for c in out["tool_calls"]}
-    assert code == 0 and calls["terraform_apply"]["ok"], calls["terraform_apply"]["output"]
-    preview = calls["terraform_apply"]["preview"]
-    plan_sha = json.loads(calls["terraform_plan"]["output"])["sha256"]
-    assert f"plan sha256: {plan_sha}" in preview and "terraform_data.greeting (create)" in preview
-    state = json.loads((workdir / "infra" / "terraform.tfstate").read_text())
-    assert state["outputs"]["greeting"]["value"] == "hello from reign"
-    assert "hello from reign" in calls["terraform_output"]["output"]
+    assert code == 0 and calls["terraform_init"]["ok"] and not calls["terraform_apply"]["ok"]
+    assert "--yes approves only routine" in calls["terraform_apply"]["output"]
+    assert not (workdir / "infra" / "terraform.tfstate").exists()
 
 
 @pytest.mark.terraform

@@ -37,7 +37,7 @@ def served_api_versions(ctx: ToolContext) -> dict[str, str]:
         return {}
     out: dict[str, str] = {}
     try:
-        sess = kube._session(ctx)
+        sess = kube.api_session(ctx)
         for key, (kind, versions) in _SERVED.items():
             served = next((gv for gv in versions if any(r.kind == kind for r in _group_version(sess, gv))), None)
             if served:

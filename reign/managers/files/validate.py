@@ -195,13 +195,13 @@ def is_manifest(path: Path) -> bool:
 
 def kubernetes(files: list[Path], base: Path, report: Report, ctx: ToolContext) -> None:
     from reign.managers.kubernetes import client as kube
-    from reign.managers.kubernetes.discovery import _resolve_doc
+    from reign.managers.kubernetes.discovery import resolve_doc
 
     reason = kube.available(ctx.settings)
     if reason:
         report.checks["kubernetes"] = f"unavailable: {reason} (the server dry run needs a cluster)"
         return
-    sess = kube._session(ctx)
+    sess = kube.api_session(ctx)
     for path in files:
         try:
             docs = _docs(path)
@@ -212,12 +212,12 @@ def kubernetes(files: list[Path], base: Path, report: Report, ctx: ToolContext) 
         for line, obj in docs:
             kind = f"{obj.get('kind')} {(obj.get('metadata') or {}).get('name')}"
             try:
-                res = _resolve_doc(sess, obj)
+                res = resolve_doc(sess, obj)
                 meta = obj.setdefault("metadata", {})
                 ns = str(meta.get("namespace") or sess.namespace) if res.namespaced else None
                 if ns:
                     meta["namespace"] = ns
-                kube._request(sess, "PATCH", res.path(ns, str(meta.get("name"))), body=obj,
+                kube.api_request(sess, "PATCH", res.path(ns, str(meta.get("name"))), body=obj,
                               content_type="application/apply-patch+yaml",
                               query=[("dryRun", "All"), ("fieldManager", kube.FIELD_MANAGER)])
             except ToolError as exc:

@@ -33,7 +33,7 @@ from typing import Any
 from reign.errors import ToolError
 from reign.managers.terraform import engine
 from reign.toolcontext import ToolContext
-from reign.workspace import confine, root_of
+from reign.workspace import inside_workspace, root_of
 
 PLAN_FILE = ".reign/plan.tfplan"
 DESTROY_PLAN_FILE = ".reign/destroy.tfplan"
@@ -53,9 +53,7 @@ def resolve_dir(root: Path | str, dir: str) -> Path:
     if not dir or "\x00" in dir:
         raise ToolError("dir must be a non-empty path")
     base = root_of(root)
-    target = confine(dir, base)
-    if target is None:
-        raise ToolError(f"working directory {dir!r} is outside the workspace root {base}")
+    target = inside_workspace(dir, base, what="working directory")
     if not target.is_dir():
         raise ToolError(f"working directory {dir!r} does not exist under the workspace root {base}")
     return target
@@ -369,6 +367,8 @@ def plan(*, dir: str, vars: dict[str, Any] | None = None, destroy: bool = False,
     """
     root = ctx.settings.workspace_root
     workdir = _workdir(dir, ctx)
+    if ctx.settings.read_only:
+        return _read_only_plan(workdir, root, vars, destroy, ctx)
     _plan_dir(workdir)
     rel = DESTROY_PLAN_FILE if destroy else PLAN_FILE
     path = workdir / rel
@@ -388,6 +388,25 @@ def plan(*, dir: str, vars: dict[str, Any] | None = None, destroy: bool = False,
                   if fp["changes"] else "no changes: nothing to apply")
     fp.pop("config_changed", None)
     return fp
+
+
+def _read_only_plan(workdir: Path, root: Path | str, vars: dict[str, Any] | None, destroy: bool,
+                    ctx: ToolContext) -> dict[str, Any]:
+    """Read-only mode: no state lock, and the plan file lives in a private temporary directory, so nothing
+    is written into the workspace (the plan is shown, never saved for an apply)."""
+    import tempfile
+
+    tf = _terraform(workdir, ctx)
+    with tempfile.TemporaryDirectory(prefix="reign-plan-") as tmp:
+        out = Path(tmp) / "plan.tfplan"
+        argv = ["plan", "-lock=false", "-input=false", "-detailed-exitcode", f"-out={out}"]
+        argv += ["-destroy"] if destroy else []
+        argv += [f"-var={k}={v}" for k, v in (vars or {}).items()]
+        result = tf.run(*argv).check(ok=(0, 2))
+        shown = tf.show_plan(str(out))
+    return {"dir": _label(workdir, root), "mode": "destroy" if destroy else "apply", "summary": summarize(shown),
+            "changes": result.returncode == 2, "saved": False,
+            "next": "read-only mode: the plan was shown, not saved; nothing can be applied in this session"}
 
 
 def apply(*, dir: str, plan_sha256: str | None = None, ctx: ToolContext) -> dict[str, Any]:
