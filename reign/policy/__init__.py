@@ -139,10 +139,10 @@ def _cluster_scoped_kinds(settings: Settings | None) -> tuple[str, ...]:
     if settings is None:
         return ()
     try:
-        from reign.managers.kubernetes.client import _session
+        from reign.managers.kubernetes.client import api_session
         from reign.managers.kubernetes.discovery import all_resources
 
-        resources = all_resources(_session(settings))
+        resources = all_resources(api_session(settings))
     except Exception:  # no kubeconfig, no client, no cluster: nothing discovered
         return ()
     names: set[str] = set()
