@@ -237,6 +237,12 @@ def mcp_serve(http: bool, port: int, read_only: bool, policies: tuple[Path, ...]
         _fail(str(exc), 1)
 
 
+from reign.server.cli import serve, users  # noqa: E402  (click only; the server imports wait for the command)
+
+main.add_command(serve)
+main.add_command(users)
+
+
 def entry() -> None:
     """The console script: a bug shows as one line (REIGN_DEBUG=1 for the traceback), never a traceback."""
     import os

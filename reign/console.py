@@ -153,7 +153,8 @@ class Console:
         for r in records:
             detail = r.get("decision") or ("ok" if r.get("ok") else "error" if "ok" in r else "")
             if r.get("kind") == "approval":
-                detail = "approved" if r.get("approved") else "refused"
+                detail = ("approved" if r.get("approved") else "refused") + \
+                    (f" by {r['approved_by']}" if r.get("approved_by") else "")
             table.add_row(*(_safe(v) for v in (r.get("seq", ""), str(r.get("ts", ""))[:19], r.get("session", ""),
                                               r.get("kind", ""), r.get("tool", ""), detail)))
         self.out.print(table)

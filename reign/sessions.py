@@ -70,6 +70,13 @@ _AUDIT_HEAD = """CREATE TABLE IF NOT EXISTS audit_head (
   trail TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, mac TEXT, updated TEXT NOT NULL)"""
 
 
+# Files this process has opened through SQLite. Opening and closing such a file any other way (the header
+# check) drops every POSIX lock SQLite holds on it in this process; another process may then think it is the
+# last user, checkpoint and delete the WAL under live connections, and their later writes are lost. A server
+# opens one store per run, many at once, so the check runs once per file and process.
+_OPEN_IN_THIS_PROCESS: set[str] = set()
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -119,11 +126,13 @@ class SessionStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path).expanduser()
-        _check_header(self.path)
-        fresh = not self.path.exists() or self.path.stat().st_size == 0
-        if fresh:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        key = str(self.path.resolve())
+        if key not in _OPEN_IN_THIS_PROCESS:
+            _check_header(self.path)
+            fresh = not self.path.exists() or self.path.stat().st_size == 0
+            if fresh:
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         try:
             self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
@@ -138,6 +147,7 @@ class SessionStore:
         except ReignError:
             self.db.close()
             raise
+        _OPEN_IN_THIS_PROCESS.add(key)
 
     @classmethod
     def existing(cls, path: Path) -> SessionStore | None:
