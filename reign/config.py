@@ -61,6 +61,7 @@ _PROJECT_MAY_NOT_SET = frozenset({
     "protected_namespaces", "protected_branches",
     "kube_secret_values", "github_base_url", "github_clone_url", "github_work_dir", "docker_host",
     "allow_destructive", "terraform_production", "provider", "model", "base_url",
+    "sandbox", "sandbox_network", "sandbox_hidden", "unsandboxed_unattended", "audit_key",
 })
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y", "t"})
 
@@ -135,6 +136,15 @@ class Settings(BaseSettings):
     github_base_url: str = "https://api.github.com"
     github_clone_url: str | None = None  # template with {owner} {repo} {full_name}; default from base URL
     github_work_dir: Path | None = None  # where change-as-PR clones live (default: state dir)
+
+    # The OS sandbox behind the gate (reign/sandbox.py, docs/SANDBOX.md). User settings only: a project .env
+    # cannot change them. `off` runs processes unconfined; unattended runs then refuse to start them unless
+    # `unsandboxed_unattended` is true.
+    sandbox: Literal["auto", "off"] = "auto"
+    sandbox_network: bool = True  # false: no process started for a tool call has a network
+    sandbox_hidden: list[str] = Field(default_factory=list)  # more paths hidden from every process
+    unsandboxed_unattended: bool = False
+    audit_key: SecretStr | None = None  # HMAC key for the audit chain: a rewritten chain fails verify
 
     @classmethod
     def settings_customise_sources(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from reign import sandbox
 from reign.approval import Approval, ApprovalRequest, Approver, SessionMemory
 from reign.catalogue import Catalogue, Tool, resolve
 from reign.config import Settings
@@ -73,14 +74,22 @@ class Executor:
         if decision.action == "deny":
             return self._finish(call, record, step, f"denied by policy rule {decision.rule}: {decision.reason}",
                                 error=True)
-        request = None
-        if decision.action == "ask":
-            approval, request = self._ask(call, tool, decision, step)
-            record.approved = approval.approved
-            record.preview = None if request.preview is None else redact(request.preview, self._secrets)
-            if not approval.approved:
-                return self._finish(call, record, step, f"not run: {approval.note}", error=True)
-        return self._run(call, tool, record, step, request)
+        with sandbox.confined(self._sandbox(call, tool)):  # every process of this call, preview included
+            request = None
+            if decision.action == "ask":
+                approval, request = self._ask(call, tool, decision, step)
+                record.approved = approval.approved
+                record.preview = None if request.preview is None else redact(request.preview, self._secrets)
+                if not approval.approved:
+                    return self._finish(call, record, step, f"not run: {approval.note}", error=True)
+            return self._run(call, tool, record, step, request)
+
+    def _sandbox(self, call: ToolCall, tool: Tool) -> Callable[[], sandbox.Profile]:
+        """Built when the call starts its first process. Unattended unless the approver says a person is at
+        the terminal (fail closed)."""
+        attended = bool(getattr(self.approver, "attended", False))
+        return lambda: sandbox.profile_for(self.settings, tool.sandbox, unattended=not attended,
+                                           offline_rule=sandbox.offline_rule(self.gate, call, tool))
 
     def _precheck(self, call: ToolCall, tool: Tool | None) -> str | None:
         if tool is None:

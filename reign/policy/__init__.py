@@ -90,9 +90,13 @@ class PolicyGate:
     def decide(self, call: ToolCall, tool: Tool | None) -> Decision:
         if tool is None:
             return Decision(action="deny", reason=f"unknown tool {call.name!r}", rule="catalogue")
-        ctx = self.current_context()
-        if self.settings is not None and _touches_cluster(call, tool):
-            ctx = self.with_discovery(ctx)
+        try:
+            ctx = self.current_context()
+            if self.settings is not None and _touches_cluster(call, tool):
+                ctx = self.with_discovery(ctx)
+        except Exception as exc:  # the context could not be read: nothing can be judged, so fail closed
+            return Decision(action="deny", reason=f"the gate could not read its context ({exc}); failing closed",
+                            rule="gate-error", effect="unknown", severity="critical", unattended="refuse")
         return decide(GateCall(tool=call.name, args=call.args, effect=tool.effect, manager=tool.manager,
                                command=tool.command), self.policy, ctx)
 
