@@ -80,7 +80,8 @@ def test_policy_rules_decide_as_documented() -> None:
     assert all(i.startswith("terraform-") for i in ids) and len(ids) == len(set(ids))
 
     def action(tool: str, effect: str, **args: Any) -> tuple[str, str]:
-        d = decide(GateCall(tool=tool, args=args, effect=effect, manager="terraform"), policy, GateContext())
+        ctx = GateContext(allow_destructive=True)  # destructive operations on: the rule, not the switch, decides
+        d = decide(GateCall(tool=tool, args=args, effect=effect, manager="terraform"), policy, ctx)
         return d.action, d.rule
 
     assert action("terraform_destroy", "destructive", dir="infra", plan_sha256=BAD_SHA) == (
