@@ -69,7 +69,7 @@ EFFECTS = [
     ("redis-cli FLUSHALL", "destructive"), ("redis-cli -n 1 flushdb", "destructive"),
     ("cqlsh -e 'DROP KEYSPACE k'", "destructive"), ("curl -X DELETE https://e/x/1", "destructive"),
     ("python3 -c 'import shutil; shutil.rmtree(\"/srv/data\")'", "destructive"),
-    ("find /srv -delete", "destructive"), ("find /etc -exec rm {} +", "destructive"),
+    ("find /srv -delete", "destructive"), ("find . -name '*.tmp' | xargs rm -f", "destructive"), ("find /etc -exec rm {} +", "destructive"),
     # unknown
     ("frobnicate", "unknown"), ("python3 x.py", "unknown"), ("bash deploy.sh", "unknown"), ("./run --version", "unknown"),
     ("python3 -c \"$CODE\"", "unknown"),

@@ -142,12 +142,12 @@ def _touches_cluster(call: ToolCall, tool: Tool) -> bool:
 def _cluster_scoped_kinds(settings: Settings | None) -> tuple[str, ...]:
     if settings is None:
         return ()
-    from reign.managers.kubernetes.client import api_session
-    from reign.managers.kubernetes.discovery import all_resources
-
     try:
+        from reign.managers.kubernetes.client import api_session
+        from reign.managers.kubernetes.discovery import all_resources
+
         resources = all_resources(api_session(settings))
-    except Exception:  # no kubeconfig, no kubernetes client library, no cluster: nothing discovered
+    except Exception:  # no kubeconfig, no client, no cluster: nothing discovered
         return ()
     names: set[str] = set()
     for res in resources:

@@ -1200,6 +1200,8 @@ def _delete_effect(seg: Segment, ctx: GateContext | None) -> Effect:
         targets = targets or ["."]
     else:
         targets = [a for _, a in _operands(words, _VALUE_OPTS.get(prog, frozenset()))]
+    if seg.wrappers and seg.wrappers[-1] in ("xargs", "parallel"):
+        return "destructive"  # the paths come from the input
     if not targets:
         return "read"
     home = ctx.home.rstrip("/") if ctx is not None else "~"
