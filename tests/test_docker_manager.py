@@ -546,7 +546,7 @@ def test_classifier_facts() -> None:
     def f(*volumes: str) -> set[str]:
         return facts("docker_run", {"image": "x", "volumes": list(volumes)}, ctx)
 
-    assert f("/:/host") == {"host_root_mount", "docker_socket_mount"}
+    assert f("/:/host") == {"host_root_mount", "docker_socket_mount", "host_takeover_mount"}
     assert (
         "host_root_mount" in f("//:/h")
         and "host_root_mount" in f("/etc/../:/h")
@@ -557,9 +557,10 @@ def test_classifier_facts() -> None:
     assert "docker_socket_mount" in f("/run:/r") and "docker_socket_mount" in f(
         "/run/user/1000/docker.sock:/s"
     )
-    assert f("/etc:/e:ro") == {"host_system_mount"}
+    assert f("/etc:/e:ro") == {"host_system_mount", "host_takeover_mount"}  # all of /etc, even read-only
+    assert f("/etc/localtime:/etc/localtime:ro") == {"host_system_mount"}  # one file, read-only: not a takeover
     assert f("~/.ssh:/k") == {"host_credentials_mount"}
-    assert f("/home/ana:/h") == {"host_system_mount"}
+    assert f("/home/ana:/h") == {"host_system_mount", "host_takeover_mount"}
     assert f("/srv/data:/data", "cache:/cache", "/anon", "./site:/www") == set()
     assert facts("docker_run", {"image": "x", "volumes": {"/": {"bind": "/h", "mode": "ro"}}}, ctx) >= {
         "host_root_mount"
