@@ -30,6 +30,7 @@ class Approval:
     approved: bool
     scope: Literal["once", "session", "refused", "remembered"] = "once"
     note: str = ""
+    by: str = ""  # who approved or refused (a person's name, for server runs); recorded in the audit
 
 
 class Approver(Protocol):

@@ -543,10 +543,15 @@ def test_classifier_facts() -> None:
 
     ctx = GateContext(home="/home/ana", extra={"docker_host": "unix:///tmp/reign-docker/docker.sock"})
 
-    def f(*volumes: str) -> set[str]:
-        return facts("docker_run", {"image": "x", "volumes": list(volumes)}, ctx)
+    def f(*volumes: str) -> set[str]:  # the mount kinds; host_takeover_mount is checked on its own below
+        return facts("docker_run", {"image": "x", "volumes": list(volumes)}, ctx) - {"host_takeover_mount"}
 
-    assert f("/:/host") == {"host_root_mount", "docker_socket_mount", "host_takeover_mount"}
+    def takeover(volume: str) -> bool:
+        return "host_takeover_mount" in facts("docker_run", {"image": "x", "volumes": [volume]}, ctx)
+
+    assert takeover("/:/host") and takeover("/etc:/e") and takeover("/home/ana:/h")
+    assert not takeover("/srv/data:/data") and not takeover("./site:/www")
+    assert f("/:/host") == {"host_root_mount", "docker_socket_mount"}
     assert (
         "host_root_mount" in f("//:/h")
         and "host_root_mount" in f("/etc/../:/h")
@@ -557,10 +562,11 @@ def test_classifier_facts() -> None:
     assert "docker_socket_mount" in f("/run:/r") and "docker_socket_mount" in f(
         "/run/user/1000/docker.sock:/s"
     )
-    assert f("/etc:/e:ro") == {"host_system_mount", "host_takeover_mount"}  # all of /etc, even read-only
-    assert f("/etc/localtime:/etc/localtime:ro") == {"host_system_mount"}  # one file, read-only: not a takeover
+    assert f("/etc:/e:ro") == {"host_system_mount"} and takeover("/etc:/e:ro")  # all of /etc, even read-only
+    assert f("/etc/localtime:/etc/localtime:ro") == {"host_system_mount"}
+    assert not takeover("/etc/localtime:/etc/localtime:ro")  # one file, read-only: not a takeover
     assert f("~/.ssh:/k") == {"host_credentials_mount"}
-    assert f("/home/ana:/h") == {"host_system_mount", "host_takeover_mount"}
+    assert f("/home/ana:/h") == {"host_system_mount"}
     assert f("/srv/data:/data", "cache:/cache", "/anon", "./site:/www") == set()
     assert facts("docker_run", {"image": "x", "volumes": {"/": {"bind": "/h", "mode": "ro"}}}, ctx) >= {
         "host_root_mount"

@@ -36,6 +36,7 @@ class Rule:
     layer: str
     examples_match: tuple[dict[str, Any], ...] = ()
     examples_not_match: tuple[dict[str, Any], ...] = ()
+    network: bool = True  # `sandbox: {network: false}`: the call's processes run without a network
 
     @functools.cached_property
     def is_segment_rule(self) -> bool:
@@ -135,7 +136,7 @@ def parse_rule(raw: Any, where: str, layer: str) -> Rule:
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
         raise PolicyError(f"{where}: every rule needs an `id`")
     rid = raw["id"]
-    unknown = set(raw) - {"id", "decision", "reason", "match", "examples"}
+    unknown = set(raw) - {"id", "decision", "reason", "match", "examples", "sandbox"}
     if unknown:
         raise PolicyError(f"{where}: rule {rid!r}: unknown fields {sorted(unknown)}")
     if raw.get("decision") not in ACTIONS:
@@ -151,9 +152,12 @@ def parse_rule(raw: Any, where: str, layer: str) -> Rule:
     examples = raw.get("examples") or {}
     if not isinstance(examples, dict) or set(examples) - {"match", "not_match"}:
         raise PolicyError(f"{where}: rule {rid!r}: `examples` has `match` and `not_match` lists")
+    box = raw.get("sandbox") or {}
+    if not isinstance(box, dict) or set(box) - {"network"} or not isinstance(box.get("network", True), bool):
+        raise PolicyError(f"{where}: rule {rid!r}: `sandbox` may only hold `network: false`")
     return Rule(id=rid, decision=raw["decision"], reason=str(raw.get("reason") or rid), match=match, layer=layer,
                 examples_match=tuple(examples.get("match") or ()),
-                examples_not_match=tuple(examples.get("not_match") or ()))
+                examples_not_match=tuple(examples.get("not_match") or ()), network=box.get("network", True))
 
 
 def _check_matcher(matcher: Any, where: str) -> None:

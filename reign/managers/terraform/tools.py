@@ -108,7 +108,10 @@ def _private_copy(data: bytes) -> Iterator[Path]:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        yield path
+        from reign.sandbox import share
+
+        with share(folder):  # Terraform reads it from inside the OS sandbox, whose /tmp is private
+            yield path
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

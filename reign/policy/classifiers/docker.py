@@ -25,23 +25,13 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from reign.hostpaths import ENGINE_SOCKETS as KNOWN_SOCKETS
+from reign.hostpaths import SOCKET_DIRS, SYSTEM_EXACT, SYSTEM_PREFIXES, holds_socket
+from reign.hostpaths import SOCKET_FILE as _SOCKET_FILE
+
 if TYPE_CHECKING:
     from reign.policy.gate import GateContext
 
-SOCKET_DIRS = frozenset({
-    "/run", "/var/run", "/run/docker", "/var/run/docker", "/run/containerd", "/var/run/containerd",
-    "/run/podman", "/var/run/podman", "/run/user", "/var/run/user",
-})
-SYSTEM_PREFIXES = (
-    "/etc", "/boot", "/proc", "/sys", "/dev", "/usr", "/bin", "/sbin", "/lib", "/lib32",
-    "/lib64", "/libx32", "/var/lib/docker", "/var/lib/containerd", "/var/lib/kubelet", "/var/log", "/snap",
-)
-SYSTEM_EXACT = frozenset({"/var", "/var/lib", "/tmp", "/root", "/home"})  # noqa: S108 - a path judged, not used
-KNOWN_SOCKETS = (
-    "/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock",
-    "/var/run/containerd/containerd.sock", "/run/podman/podman.sock",
-)
-_SOCKET_FILE = re.compile(r"(docker|containerd|podman|dockershim|cri-dockerd|crio)[^/]*\.sock$")
 _HOME_DIR = re.compile(r"^/home/[^/]+$")
 _CREDENTIALS = re.compile(
     r"/(\.ssh|\.aws|\.kube|\.docker|\.gnupg|\.azure|\.config/gcloud|\.config/gh|\.netrc|\.git-credentials"
@@ -75,7 +65,7 @@ def facts(tool: str, args: dict[str, Any], ctx: GateContext) -> set[str]:
             path in SOCKET_DIRS
             or _SOCKET_FILE.search(path)
             or _RUN_USER.match(path)
-            or any(sock == path or sock.startswith(path.rstrip("/") + "/") for sock in sockets)
+            or holds_socket(path, sockets)
         ):
             out.add("docker_socket_mount")
         if (
