@@ -236,6 +236,11 @@ def mcp_serve(http: bool, port: int, read_only: bool, policies: tuple[Path, ...]
         _fail(str(exc), 1)
 
 
+from reign.evals.cli import eval_group  # noqa: E402  (the `eval` group lives with the harness)
+
+main.add_command(eval_group)
+
+
 def entry() -> None:
     """The console script: a bug shows as one line (REIGN_DEBUG=1 for the traceback), never a traceback."""
     import os
