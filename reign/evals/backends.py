@@ -43,15 +43,15 @@ def _answers(argv: list[str], timeout: float = 10.0) -> bool:
 
 @functools.cache
 def _reason(backend: str) -> str | None:
-    if backend in ("kubernetes", "helm"):
+    if backend == "helm":
+        return None if helm_binary() else "helm not found"
+    if backend == "kubernetes":
         if not shutil.which("kubectl"):
             return "kubectl not found"
         if not os.environ.get("KUBECONFIG"):
             return "KUBECONFIG is not set"
         if not _answers(["kubectl", "get", "--raw", "/readyz", "--request-timeout=5s"]):
             return "the Kubernetes API server does not answer"
-        if backend == "helm" and helm_binary() is None:
-            return "helm not found"
         return None
     if backend == "docker":
         if not shutil.which("docker"):

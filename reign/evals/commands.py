@@ -65,8 +65,9 @@ def _helm_release(verb: str) -> Callable[[Args], list[str]]:
         if a.get("revision") is not None:
             out.append(_q(a["revision"]))
         out += ["-n", _q(a["namespace"])] if a.get("namespace") else []
-        for item in a.get("set") or []:
-            out += ["--set", _q(item)]
+        values = a.get("set") or {}
+        for item in (values.items() if isinstance(values, dict) else []):
+            out += ["--set", _q(f"{item[0]}={item[1]}")]
         return out
     return render
 
@@ -114,7 +115,7 @@ _RENDER: dict[str, Callable[[Args], list[str]]] = {
     "docker_prune": lambda a: ["docker", "system", "prune", "-f"],
     "terraform_init": _tf("init"),
     "terraform_validate": _tf("validate"),
-    "terraform_plan": _tf("plan"),
+    "terraform_plan": lambda a: [*_tf("plan")(a), *(["-destroy"] if a.get("destroy") else [])],
     "terraform_apply": _tf("apply"),
     "terraform_destroy": _tf("destroy"),
     "terraform_output": _tf("output"),

@@ -165,7 +165,10 @@ def _agent(task: Task, cfg: EvalConfig, attempt: Attempt, root: Path, work: Path
             why = f": {result.error}" if result.error else ""
             log.append(f"--- prompt\n{prompt}\n--- agent ({result.stop_reason}{why})")
             for record in result.tool_calls:
-                log.append(f"Running: {command_line(record.tool, record.args)}  [{_verdict(record)}]")
+                note = f" {record.rule}: {record.reason}" if record.decision != "allow" else ""
+                log.append(f"Running: {command_line(record.tool, record.args)}  [{_verdict(record)}{note}]")
+                if not record.ok:
+                    log.append(f"  -> {record.output[:300]}")
             log.append(result.final)
             if result.stop_reason in ("error", "interrupted"):
                 break

@@ -33,3 +33,16 @@ wait_available() {  # NS NAME N
 drop_container() { docker rm -f "$@" >/dev/null 2>&1 || true; }
 
 EVAL_IMAGE=reign-test/busybox:latest
+
+# A git identity and fixed dates, so commits (and their ids) are the same on every machine.
+git_fixed() {
+  export GIT_AUTHOR_NAME="Eval Author" GIT_AUTHOR_EMAIL="eval@example.invalid"
+  export GIT_COMMITTER_NAME="Eval Author" GIT_COMMITTER_EMAIL="eval@example.invalid"
+  export GIT_AUTHOR_DATE="2026-11-01T10:00:00Z" GIT_COMMITTER_DATE="2026-11-01T10:00:00Z"
+}
+
+commit_at() {  # DATE MESSAGE: commit everything staged at a fixed time
+  GIT_AUTHOR_DATE="$1" GIT_COMMITTER_DATE="$1" git commit -q -m "$2"
+}
+
+HELM=${HELM:-$(command -v helm || echo "$HOME/.cache/reign-k8s/bin/helm")}
