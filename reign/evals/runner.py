@@ -16,8 +16,8 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -90,13 +90,14 @@ def run_attempt(task: Task, cfg: EvalConfig, n: int) -> Attempt:
             shutil.copytree(task.dir / task.spec.reign.workspace, work, symlinks=True)
         else:
             work.mkdir()
-        env = _script_env(task, work, n)
+        env = {**_script_env(task, work, n), **task.spec.reign.env}
         try:
             ok = _script(task, "setup", env, deadline, log)
             if not ok:
                 attempt.outcome, attempt.error = "error", "setup failed (see the attempt log)"
             else:
-                _agent(task, cfg, attempt, root, work, deadline, n, log)
+                with _environ(task.spec.reign.env):
+                    _agent(task, cfg, attempt, root, work, deadline, n, log)
                 if attempt.outcome != "error":
                     _judge(task, attempt, env, deadline, log)
         except ReignError as exc:
@@ -106,6 +107,20 @@ def run_attempt(task: Task, cfg: EvalConfig, n: int) -> Attempt:
             attempt.wall_s = round(time.monotonic() - started, 2)
             _write_log(cfg, task, n, log, attempt)
     return attempt
+
+
+@contextmanager
+def _environ(extra: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _script_env(task: Task, work: Path, n: int) -> dict[str, str]:

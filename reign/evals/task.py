@@ -60,7 +60,7 @@ class ReignExtension(BaseModel):
     must_not_run: list[str] = Field(default_factory=list, alias="mustNotRun")  # regexes over calls that ran
     workspace: str = ""  # a folder of the task copied into each attempt's fresh working directory
     max_steps: int = Field(default=20, alias="maxSteps", ge=1, le=200)
-    unattended: bool = True  # like --skip-permissions: routine asks approved, the rest refused
+    env: dict[str, str] = Field(default_factory=dict)  # for the scripts and the agent (e.g. a stand-in API's URL)
 
 
 class TaskSpec(BaseModel):
