@@ -2,6 +2,6 @@
 # Both replicas are available on the real (hollow) node, and the deployment was fixed, not replaced.
 set -euo pipefail
 source ../lib/common.sh
-wait_available ev-pending web 2
 [ "$(kubectl -n ev-pending get deployment web -o jsonpath='{.spec.replicas}')" = 2 ]
 [ -z "$(kubectl -n ev-pending get deployment web -o jsonpath='{.spec.template.spec.nodeSelector.disktype}')" ]
+wait_available ev-pending web 2
