@@ -29,12 +29,20 @@ def load_settings(opts: dict[str, Any]) -> Settings:
         raise ReignError(f"bad configuration: {where}: {first['msg']}") from None
 
 
+def env_cassette() -> Path | None:
+    """REIGN_CASSETTE works as --cassette, so a harness can replay any entry point."""
+    import os
+
+    value = os.environ.get("REIGN_CASSETTE", "").strip()
+    return Path(value) if value else None
+
+
 @contextmanager
 def _provider_session(settings: Settings, opts: dict[str, Any]) -> Iterator[Any]:
     from reign.cassettes import cassette
     from reign.providers import make_provider
 
-    path: Path | None = opts.get("cassette")
+    path: Path | None = opts.get("cassette") or env_cassette()
     if opts.get("record") and path is None:
         raise ReignError("--record needs --cassette FILE to record into")
     replaying = path is not None and not opts.get("record")
