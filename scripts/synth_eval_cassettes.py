@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth_cassettes import interaction  # noqa: E402
+from synth_cassettes import interaction
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = ("# reign cassette: synthesized ({provider} wire format, written by scripts/synth_eval_cassettes.py from "
