@@ -26,7 +26,10 @@ def _ns(args: Args) -> list[str]:
 
 
 def _kind_name(args: Args, kind_default: str = "") -> list[str]:
-    parts = [_q(args.get("kind") or kind_default)]
+    kind = args.get("kind") or kind_default
+    if not kind:
+        raise KeyError("kind")
+    parts = [_q(kind)]
     if args.get("name"):
         parts.append(_q(args["name"]))
     return parts
