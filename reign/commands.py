@@ -54,7 +54,7 @@ def _provider_session(settings: Settings, opts: dict[str, Any]) -> Iterator[Any]
 def run_once(goal: str | None, *, output: str, yes: bool, **opts: Any) -> int:
     from reign import sessions
     from reign.approval import NonInteractive
-    from reign.log import configure
+    from reign.log import configure_later as configure
     from reign.runtime import Options, build_agent
 
     session = sessions.plan(load_settings(opts), opts)  # on --resume: the stored scope, flags checked
@@ -99,7 +99,7 @@ def result_json(result: RunResult) -> dict[str, Any]:
 def chat_loop(**opts: Any) -> None:
     from reign import sessions
     from reign.console import Console, ConsoleApprover
-    from reign.log import configure
+    from reign.log import configure_later as configure
     from reign.runtime import Options, build_agent
 
     session = sessions.plan(load_settings(opts), opts)  # on --resume: the stored scope, flags checked
