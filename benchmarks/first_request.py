@@ -166,9 +166,9 @@ if __name__ == "__main__":
     if "--phases" in sys.argv:
         print(json.dumps(phases(), indent=1))
     else:
-        from benchmarks.startup import reign_command
-
         import tempfile
+
+        from benchmarks.startup import reign_command
 
         n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
         with tempfile.TemporaryDirectory() as tmp:
