@@ -37,7 +37,8 @@ def _closure(names: list[Requirement]) -> dict[str, metadata.Distribution]:
         seen[key] = dist
         for raw in dist.requires or []:
             sub = Requirement(raw)
-            if sub.marker is None or sub.marker.evaluate({"extra": ""}) or any(sub.marker.evaluate({"extra": e}) for e in req.extras):
+            wanted = ["", *req.extras]  # the base requirements, and those of the extras asked for
+            if sub.marker is None or any(sub.marker.evaluate({"extra": e}) for e in wanted):
                 todo.append(sub)
     return seen
 
