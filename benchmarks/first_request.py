@@ -142,7 +142,7 @@ def phases() -> dict[str, float]:
     from reign.approval import NonInteractive
     from reign.log import configure
     from reign.providers import make_provider
-    from reign.runtime import Options, build_agent
+    from reign.wiring import Options, build_agent
 
     mark("import runtime, providers, log")
     session = sessions.plan(settings, {})

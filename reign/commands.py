@@ -55,16 +55,14 @@ def run_once(goal: str | None, *, output: str, yes: bool, **opts: Any) -> int:
     from reign import sessions
     from reign.approval import NonInteractive
     from reign.log import configure_later as configure
-    from reign.runtime import Options, build_agent
+    from reign.wiring import Options, build_agent
 
     session = sessions.plan(load_settings(opts), opts)  # on --resume: the stored scope, flags checked
     settings = session.settings
     log = configure(verbose=bool(opts.get("verbose")))
     approver = NonInteractive(yes=yes)
     with _provider_session(settings, opts) as provider:
-        agent = build_agent(settings, provider, Options(policy_files=session.policies, session=session.id,
-                                                        approver=approver, log=log))
-        session.bind(agent, provider=provider.name, model=provider.model)
+        agent = build_agent(settings, provider, Options(plan=session, approver=approver, log=log))
         goal = goal or sessions.DEFAULT_FOLLOW_UP
         if output == "text":
             from reign.console import Console
@@ -97,24 +95,32 @@ def result_json(result: RunResult) -> dict[str, Any]:
 
 
 def chat_loop(**opts: Any) -> None:
+    from dataclasses import replace
+
     from reign import sessions
+    from reign.agent import Agent
     from reign.console import Console, ConsoleApprover
     from reign.log import configure_later as configure
-    from reign.runtime import Options, build_agent
+    from reign.wiring import Options, build_agent
 
     session = sessions.plan(load_settings(opts), opts)  # on --resume: the stored scope, flags checked
     settings = session.settings
     console = Console()
     with _provider_session(settings, opts) as provider:
-        agent = build_agent(settings, provider, Options(policy_files=session.policies, session=session.id,
-                                                        approver=ConsoleApprover(console),
-                                                        log=configure(verbose=bool(opts.get("verbose")))))
-        if session.bind(agent, provider=provider.name, model=provider.model):
+        options = Options(plan=session, approver=ConsoleApprover(console),
+                          log=configure(verbose=bool(opts.get("verbose"))))
+
+        def fresh(plan: sessions.Plan) -> Agent:
+            agent = build_agent(settings, provider, replace(options, plan=plan))
+            agent.on_step = console.show_calls
+            agent.on_result = console.show_outcome
+            # A cassette holds whole JSON responses, not event streams: replays are not streamed.
+            agent.on_text = None if opts.get("cassette") and not opts.get("record") else console.stream_text
+            return agent
+
+        agent = fresh(session)
+        if agent.messages:
             console.note(f"resumed session {session.id} ({len(agent.messages)} messages of context)")
-        agent.on_step = console.show_calls
-        agent.on_result = console.show_outcome
-        # A cassette holds whole JSON responses, not event streams: replays are not streamed.
-        agent.on_text = None if opts.get("cassette") and not opts.get("record") else console.stream_text
         offered = agent.executor.catalogue.offered(read_only=settings.read_only)
         console.banner(provider.name, provider.model, len(offered))
         while True:
@@ -129,9 +135,8 @@ def chat_loop(**opts: Any) -> None:
             elif command == "/tools":
                 console.tools_table(_tool_rows(settings))
             elif command == "/reset":
-                agent.messages.clear()
                 session = sessions.start(settings, resume=None, read_only=None, policies=session.policies)
-                session.bind(agent, provider=provider.name, model=provider.model)  # fresh approvals too
+                agent = fresh(session)  # a new session: no history, fresh approvals too
                 console.note(f"conversation and session approvals cleared; new session {session.id}")
             elif command.startswith("/"):
                 console.note(f"unknown command {command}; /help lists them")
@@ -141,7 +146,7 @@ def chat_loop(**opts: Any) -> None:
 
 
 def _tool_rows(settings: Settings) -> list[dict[str, Any]]:
-    from reign.runtime import load_catalogue
+    from reign.wiring import load_catalogue
 
     catalogue = load_catalogue(settings)
     rows = []

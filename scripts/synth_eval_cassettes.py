@@ -40,7 +40,7 @@ def render(spec: dict[str, Any]) -> str:
     turns = spec.get("turns")
     if not isinstance(turns, list) or not turns:
         raise ValueError("turns.yaml needs a non-empty `turns:` list")
-    doc = {"interactions": [interaction(provider, t, i) for i, t in enumerate(turns)], "version": 1}
+    doc = {"interactions": [interaction(provider, turns, i) for i in range(len(turns))], "version": 1}
     header = HEADER.format(provider=provider, description=" ".join(str(spec.get("description", "")).split()))
     return header + yaml.safe_dump(doc, sort_keys=False, width=120)
 

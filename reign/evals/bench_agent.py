@@ -97,8 +97,8 @@ def run(args: argparse.Namespace, stdin_text: str) -> int:
     from reign.evals.commands import command_line
     from reign.evals.unattended import Unattended
     from reign.providers import make_provider
-    from reign.runtime import Options, build_agent, new_session_id
     from reign.types import CallRecord, ToolCall, ToolResult
+    from reign.wiring import Options, build_agent, new_session_id
 
     steps = [line.strip() for line in stdin_text.splitlines() if line.strip()]
     if not steps:

@@ -152,7 +152,7 @@ def _agent(task: Task, cfg: EvalConfig, attempt: Attempt, root: Path, work: Path
     from reign.commands import load_settings
     from reign.evals.unattended import RecordingGate, Unattended
     from reign.providers import make_provider
-    from reign.runtime import Options, build_agent
+    from reign.wiring import Options, build_agent
 
     tape = _tape(task, cfg, root, n)
     provider_name = cfg.provider
