@@ -27,7 +27,7 @@ class Unattended:
         if verdict == "run":
             return Approval(True, "once", "approved unattended (a routine call)")
         self.refused.append(request.call.id)
-        return Approval(False, "refused", "not run: an unattended run cannot approve this call; it needs a person")
+        return Approval(False, "refused", "an unattended run cannot approve this call; it needs a person")
 
 
 @dataclass

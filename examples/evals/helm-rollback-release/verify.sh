@@ -3,4 +3,5 @@
 set -euo pipefail
 source ../lib/common.sh
 [ "$(kubectl -n ev-helm-rb get configmap greet-config -o jsonpath='{.data.greeting}')" = good-morning ]
-"$HELM" history greet -n ev-helm-rb --max 1 | tail -1 | grep -Eq '^3[[:space:]].*deployed.*Rollback to 1'
+last=$("$HELM" history greet -n ev-helm-rb --max 1 | tail -n 1)
+[[ "$last" =~ ^3[[:space:]].*deployed.*Rollback\ to\ 1 ]]

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$REIGN_EVAL_WORKDIR/infra"
 [ "$(terraform output -raw release_name 2>/dev/null)" = "shop-staging-1.4.2" ]
-terraform state list 2>/dev/null | grep -qx 'terraform_data.release'
+[ "$(terraform state list 2>/dev/null)" = "terraform_data.release" ]
