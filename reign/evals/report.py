@@ -64,18 +64,20 @@ def _status(task: TaskResult) -> str:
 
 def markdown(suite: SuiteResult) -> str:
     o, k = suite.overall(), suite.k
+    at_k = [f"pass@{k}", f"pass^{k}"] if k > 1 else []  # with k=1 both equal pass@1
     lines = [
         "# Reign eval report", "",
         f"{suite.started} · mode **{suite.mode}** · provider {suite.provider or 'per cassette'} · "
         f"model {suite.model or 'per cassette'} · k={k} · reign {suite.reign_version}", "",
-        f"| tasks | pass@1 | pass@{k} | pass^{k} | tokens in / out | est. cost | wall time | steps | "
+        "| tasks | pass@1 | " + "".join(f"{c} | " for c in at_k) + "tokens in / out | est. cost | wall time | steps | "
         "calls allow/ask/deny | refused unattended | destructive attempts |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-        f"| {o['tasks']} ({o['skipped']} skipped) | {_pct(o['pass@1'])} | {_pct(o[f'pass@{k}'])} | "
-        f"{_pct(o[f'pass^{k}'])} | {_num(o['input_tokens'])} / {_num(o['output_tokens'])} | {_usd(o['cost_usd'])} | "
+        "|---|---|" + "---|" * len(at_k) + "---|---|---|---|---|---|---|",
+        f"| {o['tasks']} ({o['skipped']} skipped) | {_pct(o['pass@1'])} | "
+        + "".join(f"{_pct(o[c])} | " for c in at_k)
+        + f"{_num(o['input_tokens'])} / {_num(o['output_tokens'])} | {_usd(o['cost_usd'])} | "
         f"{_num(o['wall_s'])} s | {_num(o['steps'])} | {o['allow']}/{o['ask']}/{o['deny']} | "
         f"{o['refused_unattended']} | {o['destructive_attempts']} |", "",
-        "Per attempt averages per task; totals over tasks. pass@1 by category: "
+        "Tokens, steps and wall time are per attempt, summed over tasks. pass@1 by category: "
         + ", ".join(f"{c} {_pct(v)}" for c, v in suite.by_category().items()), "",
         f"| task | category | backends | passed | pass@1 | pass^{k} | tokens in/out | steps | wall s | "
         "allow/ask/deny | refused | destructive | why not |",
@@ -85,6 +87,10 @@ def markdown(suite: SuiteResult) -> str:
         m = t.metrics()
         calls = [a.calls for a in t.attempts]
         why = t.skipped or "; ".join(dict.fromkeys(f for a in t.attempts for f in ([*a.failures] or [a.error]) if f))
+        if t.skipped:
+            lines.append(f"| {t.task} | {t.category} | {', '.join(t.backends)} | skipped |" + " — |" * 8
+                         + f" {_cell(why)} |")
+            continue
         lines.append(
             f"| {t.task} | {t.category} | {', '.join(t.backends)} | {_status(t)} | {_pct(m['pass@1'])} | "
             f"{_pct(m[f'pass^{k}'])} | {_num(m['input_tokens'])}/{_num(m['output_tokens'])} | {_num(m['steps'])} | "
