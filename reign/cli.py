@@ -157,12 +157,13 @@ def audit_show(session: str | None, path: Path | None, as_json: bool) -> None:
 
 @audit.command("verify")
 @click.option("--path", type=click.Path(dir_okay=False, path_type=Path))
-def audit_verify(path: Path | None) -> None:
-    """Check the hash chain: any changed, removed or reordered record fails."""
+@click.option("--expect", metavar="SEQ:HASH", help="A head printed earlier and kept elsewhere: the trail must hold it.")
+def audit_verify(path: Path | None, expect: str | None) -> None:
+    """Check the hash chain and its head: any changed, removed, reordered or cut-off record fails."""
     from reign.commands import verify_audit
 
     try:
-        sys.exit(verify_audit(path))
+        sys.exit(verify_audit(path, expect=expect))
     except ReignError as exc:
         _fail(str(exc), 1)
 
@@ -237,8 +238,11 @@ def mcp_serve(http: bool, port: int, read_only: bool, policies: tuple[Path, ...]
 
 
 from reign.evals.cli import eval_group  # noqa: E402  (the `eval` group lives with the harness)
+from reign.server.cli import serve, users  # noqa: E402  (click only; the server imports wait for the command)
 
 main.add_command(eval_group)
+main.add_command(serve)
+main.add_command(users)
 
 
 def entry() -> None:

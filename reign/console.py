@@ -7,14 +7,22 @@ import sys
 from typing import Any
 
 from reign.approval import Approval, ApprovalRequest
+from reign.terminal import inert
 from reign.types import CallRecord, RunResult, ToolCall
 
 _STYLE = {"allow": "green", "ask": "yellow", "deny": "red"}
 
 
 def _short(args: dict[str, Any], limit: int = 160) -> str:
-    text = json.dumps(args, ensure_ascii=False)
+    text = inert(json.dumps(args, ensure_ascii=False))
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _safe(text: object) -> str:
+    """Untrusted text (from the model, a tool, a file) inside a rich markup string: inert, markup escaped."""
+    from rich.markup import escape
+
+    return escape(inert(str(text)))
 
 
 class Console:
@@ -50,14 +58,15 @@ class Console:
         if not self._streaming:
             self.out.print("[bold magenta]reign>[/bold magenta] ", end="")
             self._streaming = True
-        self.out.print(text, end="", markup=False)
+        self.out.print(inert(text), end="", markup=False)
 
     def show_calls(self, step: int, calls: list[ToolCall]) -> None:
         if self._streaming:
             self.out.print()
             self._streaming = False
         for call in calls:
-            self.out.print(f"[dim]step {step}[/dim] [bold]{call.name}[/bold] {_short(call.args)}", markup=True,
+            self.out.print(f"[dim]step {step}[/dim] [bold]{_safe(call.name)}[/bold] {_safe(_short(call.args))}",
+                           markup=True,
                            highlight=False)
 
     def show_approval(self, request: ApprovalRequest, answer: Approval) -> None:
@@ -66,19 +75,19 @@ class Console:
 
         colour = "green" if answer.approved else "yellow"
         self.out.print(f"[{colour}]{'approved' if answer.approved else 'not approved'}[/]: "
-                       f"[bold]{request.call.name}[/bold] {_short(request.call.args)} - {answer.note}",
-                       highlight=False)
+                       f"[bold]{_safe(request.call.name)}[/bold] {_safe(_short(request.call.args))} - "
+                       f"{_safe(answer.note)}", highlight=False)
         if request.preview:
-            self.out.print(redact(request.preview), markup=False)
+            self.out.print(inert(redact(request.preview)), markup=False)
 
     def show_outcome(self, record: CallRecord, lines: int = 8) -> None:
         """A short, readable excerpt of what a call returned (the model sees the whole, capped)."""
         from reign.executor import parse_process
 
-        text = record.output
-        data = parse_process(text)
+        text = inert(record.output)
+        data = parse_process(record.output)
         if data is not None:  # bash and command templates
-            text = (str(data.get("stdout") or "") + str(data.get("stderr") or "")).rstrip() or \
+            text = inert(str(data.get("stdout") or "") + str(data.get("stderr") or "")).rstrip() or \
                 f"(exit code {data.get('exit_code')})"
         shown = text.splitlines()
         more = f"\n... ({len(shown) - lines} more lines)" if len(shown) > lines else ""
@@ -95,9 +104,9 @@ class Console:
             self._streaming = False
         elif result.final:
             self.out.print("[bold magenta]reign>[/bold magenta] ", end="")
-            self.out.print(result.final, markup=False)
+            self.out.print(inert(result.final), markup=False)
         if result.stop_reason != "completed":
-            self.out.print(f"[yellow]stopped: {result.stop_reason}[/yellow] {result.error}")
+            self.out.print(f"[yellow]stopped: {result.stop_reason}[/yellow] {_safe(result.error)}")
 
     def show_result(self, result: RunResult) -> None:
         from rich.table import Table
@@ -107,15 +116,15 @@ class Console:
             for col in ("tool", "args", "decision", "ok"):
                 table.add_column(col)
             for c in result.tool_calls:
-                table.add_row(c.tool, _short(c.args, 80), f"[{_STYLE[c.decision]}]{c.decision}[/]"
+                table.add_row(_safe(c.tool), _safe(_short(c.args, 80)), f"[{_STYLE[c.decision]}]{c.decision}[/]"
                               + (" (approved)" if c.approved else ""), "yes" if c.ok else "no")
             self.out.print(table)
         if result.final:
-            self.out.print(result.final, markup=False)
+            self.out.print(inert(result.final), markup=False)
         colour = "green" if result.stop_reason == "completed" else "yellow"
         self.out.print(f"[{colour}]{result.stop_reason}[/] after {result.steps} steps, "
                        f"{result.usage.input_tokens} in / {result.usage.output_tokens} out tokens"
-                       + (f" - {result.error}" if result.error else ""))
+                       + (f" - {_safe(result.error)}" if result.error else ""))
 
     def tools_table(self, rows: list[dict[str, Any]]) -> None:
         from rich.table import Table
@@ -152,9 +161,10 @@ class Console:
         for r in records:
             detail = r.get("decision") or ("ok" if r.get("ok") else "error" if "ok" in r else "")
             if r.get("kind") == "approval":
-                detail = "approved" if r.get("approved") else "refused"
-            table.add_row(str(r.get("seq", "")), str(r.get("ts", ""))[:19], str(r.get("session", "")),
-                          str(r.get("kind", "")), str(r.get("tool", "")), str(detail))
+                detail = ("approved" if r.get("approved") else "refused") + \
+                    (f" by {r['approved_by']}" if r.get("approved_by") else "")
+            table.add_row(*(_safe(v) for v in (r.get("seq", ""), str(r.get("ts", ""))[:19], r.get("session", ""),
+                                              r.get("kind", ""), r.get("tool", ""), detail)))
         self.out.print(table)
 
 
@@ -164,18 +174,24 @@ class ConsoleApprover:
     def __init__(self, console: Console) -> None:
         self.console = console
 
+    @property
+    def attended(self) -> bool:
+        """A person can answer here: processes may run unsandboxed where no sandbox exists (with a warning)."""
+        return sys.stdin.isatty()
+
     def approve(self, request: ApprovalRequest) -> Approval:
         out = self.console.out
         if not sys.stdin.isatty():
             return Approval(False, "refused", "needs approval, and there is no terminal to ask on")
-        out.print(f"\n[yellow]approval needed[/yellow] ({request.decision.rule}: {request.decision.reason})")
-        out.print(f"  [bold]{request.call.name}[/bold] ({request.effect})", markup=True)
-        out.print(json.dumps(request.call.args, indent=2, ensure_ascii=False), markup=False)
+        out.print(f"\n[yellow]approval needed[/yellow] ({_safe(request.decision.rule)}: "
+                  f"{_safe(request.decision.reason)})")
+        out.print(f"  [bold]{_safe(request.call.name)}[/bold] ({request.effect})", markup=True)
+        out.print(inert(json.dumps(request.call.args, indent=2, ensure_ascii=False)), markup=False)
         if request.preview:
             out.print("[bold]preview[/bold]:")
             from reign.redact import redact
 
-            out.print(redact(request.preview), markup=False)
+            out.print(inert(redact(request.preview)), markup=False)
         out.print(f"[dim]call hash {request.digest[:16]}[/dim]")
         try:
             answer = out.input("run it? [y]es / [n]o / [a]lways for this session: ").strip().lower()

@@ -3,7 +3,8 @@
 What is cut from the middle is not thrown away blindly: lines that look like trouble (errors,
 failures, CrashLoopBackOff, OOMKilled...) are kept, up to a share of the budget, with their line
 numbers, because those are usually what the goal is about. Works on a stream of lines, so a
-program's output of any size is cut in bounded memory.
+program's output of any size is cut in bounded memory. Whatever is cut is redacted first, line by line:
+a secret cut in half would no longer look like one, and half a token is still half a secret.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable
+
+from reign.redact import redact
 
 NOTABLE = re.compile(
     r"(?i)\b(error|fail(ed|ure)?|fatal|panic|exception|traceback|denied|refused|timed? ?out|"
@@ -27,6 +30,7 @@ def cut(text: str, limit: int) -> str:
 
 
 def cut_lines(lines: Iterable[str], limit: int) -> str:
+    lines = (redact(line) for line in lines)
     notable_budget = int(limit * NOTABLE_SHARE)
     head_budget = (limit - notable_budget) * 2 // 5
     tail_budget = limit - notable_budget - head_budget
