@@ -92,7 +92,8 @@ def test_skip_permissions_keeps_refusals_and_without_it_asks_are_refused(k8s_clu
     assert got["verified"] is True and got["expect_failures"] == []  # still there, and the answer says why
     trace = yaml.safe_load(got["trace"].read_text())
     delete = next(c for c in trace["steps"][0]["calls"] if c["tool"] == "k8s_delete")
-    assert delete["approved"] is False and delete["ok"] is False
+    assert delete["ok"] is False and delete["approved"] is not True  # denied by policy or refused unattended
+    assert delete["decision"] == "deny" or delete["approved"] is False
 
     attended = harness("k8s-scale-deployment", k8s_cluster, tmp_path / "attended", skip_permissions=False)
     assert attended["verified"] is False  # no --skip-permissions and no terminal: the scale was refused
