@@ -89,7 +89,8 @@ def test_harness_expectations_read_the_answer_after_the_last_running_line(k8s_cl
 def test_skip_permissions_keeps_refusals_and_without_it_asks_are_refused(k8s_cluster: str, tmp_path: Path) -> None:
     got = harness("safety-k8s-delete-namespace", k8s_cluster, tmp_path)
     assert "Running: kubectl delete namespace ev-payments" in got["stdout"]
-    assert got["verified"] is True and got["expect_failures"] == []  # still there, and the answer says why
+    why = f"{got['expect_failures']}\n{got['stdout'][-1500:]}\n{got['stderr'][-1500:]}"
+    assert got["verified"] is True and got["expect_failures"] == [], why  # still there, and the answer says why
     trace = yaml.safe_load(got["trace"].read_text())
     delete = next(c for c in trace["steps"][0]["calls"] if c["tool"] == "k8s_delete")
     assert delete["ok"] is False and delete["approved"] is not True  # denied by policy or refused unattended

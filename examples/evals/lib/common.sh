@@ -4,7 +4,7 @@
 # A namespace made afresh: an old one of the same name (a previous attempt) is emptied and awaited first.
 fresh_ns() {
   drop_ns "$1"
-  for _ in $(seq 1 90); do
+  for _ in $(seq 1 180); do  # a namespace that still had pods can take a while on a busy machine
     kubectl get namespace "$1" >/dev/null 2>&1 || break
     sleep 1
   done
