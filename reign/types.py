@@ -86,6 +86,9 @@ class Decision(BaseModel):
     action: Action
     reason: str
     rule: str
+    effect: Literal["read", "write", "destructive", "unknown"] = "unknown"  # what the call really does
+    severity: Literal["routine", "risky", "critical"] = "risky"
+    unattended: Literal["run", "refuse"] = "refuse"  # what --yes (any unattended approver) may do
 
 
 class CallRecord(BaseModel):

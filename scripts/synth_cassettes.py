@@ -144,14 +144,16 @@ def write(path: Path, provider: str, description: str, turns: list[dict[str, Any
 
 
 EXTRA: list[tuple[Path, str, str, list[dict[str, Any]]]] = [
-    (Path("examples/machine-report/cassette.yaml"), "anthropic", "inspect the machine with read-only commands", [
+    (Path("examples/machine-report/cassette.yaml"), "anthropic",
+     "inspect the machine with read-only commands, then ask to save a report in the working directory", [
         {"text": "I'll look at the kernel, the disk and the biggest folders here.",
          "calls": [call("bash", {"command": "uname -sr"}), call("bash", {"command": "df -h / | tail -1"}),
                    call("bash", {"command": "du -sh ./* 2>/dev/null | sort -h | tail -3"})]},
-        {"calls": [call("bash", {"command": "rm -rf ~/.cache"})]},
+        {"text": "I'll save that as machine-report.txt in this folder.",
+         "calls": [call("bash", {"command": "{ uname -sr; df -h / | tail -1; } > machine-report.txt"})]},
         {"text": "Kernel, root disk usage and the three largest entries here are in the tool output above. "
-                 "I also tried to clear ~/.cache to free space, but that needs your approval "
-                 "(re-run with --yes or use `reign chat`), so nothing was deleted."},
+                 "Saving them to machine-report.txt in this folder needs your approval (re-run with --yes, "
+                 "or use `reign chat` to approve it), so nothing was written."},
     ]),
     (Path("examples/docker-web/cassette.yaml"), "anthropic",
      "start a web container on 127.0.0.1:18080 and check that it answers", [

@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from reign.approval import ApprovalRequest
+from reign.approval_prompt import ConsoleApprover
 from reign.cli import main
-from reign.console import Console, ConsoleApprover
+from reign.console import Console
 from reign.types import Decision, ToolCall
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,15 +63,19 @@ def test_tools_lists_effects_and_availability(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_chat_session_with_slash_commands(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The interactive loop, fed from stdin: a goal is worked on, then /tools, /reset, /exit."""
-    script = "/help\nhow many files?\n/tools\n/reset\n/bogus\n/exit\n"
+    """The loop fed from a pipe (no terminal: plain lines): a goal is worked on, then each slash command."""
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    script = "/help\nhow many files?\n/cost\n/session\n/model\n/policy\n/tools\n/clear\n/bogus\n/exit\n"
     result = CliRunner().invoke(main, ["chat", "--cassette", str(ROOT / "cassettes/openai/basic.yaml"),
                                        "--provider", "openai"], input=script)
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "/tools  list tools" in out and "ls -1 | wc -l" in out
+    assert "/tools    the tools" in out and "bash: ls -1 | wc -l" in out and "ok," in out
     assert "as many files" in out and "conversation and session approvals cleared" in out
-    assert "unknown command /bogus" in out and "docker_ps" in out
+    assert "unknown command /bogus" in out and "unavailable: docker" in out
+    usage = [line for line in out.splitlines() if " out tokens" in line]
+    assert usage and "~$" in usage[0] and " in / " in usage[0]
+    assert "reign chat --resume" in out and "openai/gpt-5.5" in out and "rules:" in out and " deny" in out
 
 
 def _request(preview: str | None = None) -> ApprovalRequest:
@@ -78,14 +83,32 @@ def _request(preview: str | None = None) -> ApprovalRequest:
                            decision=Decision(action="ask", reason="writes", rule="shell-fallback"), preview=preview)
 
 
-@pytest.mark.parametrize("answer, approved, scope", [("y", True, "once"), ("a", True, "session"),
-                                                     ("n", False, "refused"), ("", False, "refused")])
-def test_console_approval_answers(monkeypatch: pytest.MonkeyPatch, answer: str, approved: bool, scope: str) -> None:
+@pytest.mark.parametrize("answers, approved, scope", [(["y"], True, "once"), (["a"], True, "session"),
+                                                      (["n"], False, "refused"), (["", "maybe", "YES"], True, "once"),
+                                                      (["x"] * 5, False, "refused")])
+def test_console_approval_answers(monkeypatch: pytest.MonkeyPatch, answers: list[str], approved: bool,
+                                  scope: str) -> None:
+    """An answer the prompt does not know asks again; five of them in a row refuse."""
     console = Console()
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
-    monkeypatch.setattr(console.out, "input", lambda prompt: answer)
+    queue = list(answers)
+    prompts: list[str] = []
+    monkeypatch.setattr(console.out, "input", lambda prompt: (prompts.append(prompt), queue.pop(0))[1])
     decision = ConsoleApprover(console).approve(_request())
     assert (decision.approved, decision.scope) == (approved, scope)
+    assert not queue and len(prompts) == len(answers)
+
+
+@pytest.mark.parametrize("error", [EOFError, KeyboardInterrupt])
+def test_console_approval_refuses_on_ctrl_c_or_eof(monkeypatch: pytest.MonkeyPatch, error: type) -> None:
+    console = Console()
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+
+    def interrupted(prompt: str) -> str:
+        raise error()
+
+    monkeypatch.setattr(console.out, "input", interrupted)
+    assert not ConsoleApprover(console).approve(_request()).approved
 
 
 def test_console_approval_refuses_without_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
