@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -112,7 +113,8 @@ def run_once(goal: str | None, *, output: str, yes: bool, quiet: bool = False, *
             finally:
                 console.idle()
             close_audit(agent, result)
-            console.show_result(result)
+            signum = signals.received()
+            console.show_result(result, stopped_by=signal.Signals(signum).name if signum else "")
             console.note(f"session {session.id} (`reign run --resume {session.id} \"...\"` continues it)")
         else:
             result = session.run(agent, goal)

@@ -208,11 +208,18 @@ class Console:
         if result.stop_reason != "completed":
             self.out.print(f"stopped: {result.stop_reason} {result.error}".rstrip(), style="yellow", markup=False)
 
-    def show_result(self, result: RunResult) -> None:
+    def show_result(self, result: RunResult, stopped_by: str = "") -> None:
         """The end of `reign run`: the answer, then one line saying how it ended and what it cost."""
         from reign.pricing import describe
 
         self.idle()
+        if result.stop_reason == "interrupted" and self._queue and not self.quiet:
+            self.out.print(f"  {describe_call(self._queue[0].name, self._queue[0].args)}", style="bold", markup=False)
+            self.out.print("    interrupted while running (its process group was killed)", style="red",
+                           markup=False)
+            self._queue = []
+        if stopped_by:
+            result = result.model_copy(update={"error": f"stopped by {stopped_by}"})
         if result.final:
             self.out.print(inert(result.final), markup=False)
         if self.quiet:
@@ -224,9 +231,13 @@ class Console:
                   "not approved": sum(1 for c in calls if c.approved is False)}
         tally = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
         colour = "green" if result.stop_reason == "completed" else "yellow"
-        self.out.print(f"{result.stop_reason} after {result.steps} steps, {len(calls)} calls"
+        self.out.print(f"{result.stop_reason} after {_plural(result.steps, 'step')}, {_plural(len(calls), 'call')}"
                        + (f" ({tally})" if tally else "") + f"; {describe(result.usage, self.model, self.prices)}"
                        + (f" - {result.error}" if result.error else ""), style=colour, markup=False)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def approval_line(request: ApprovalRequest, record: CallRecord | None = None) -> str:
