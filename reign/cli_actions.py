@@ -4,7 +4,6 @@ without click. `reign chat` lives in reign/chat.py."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -45,15 +44,18 @@ def settings_error(exc: Any) -> str:
 
 def check_writable(settings: Settings) -> None:
     """The state Reign must write (audit trail, sessions) fails here with the setting to change, not later."""
+    import tempfile
+
     state = ((settings.audit_dir, "REIGN_AUDIT_DIR"), (settings.sessions_db.parent, "REIGN_SESSIONS_DB"))
     for folder, setting in state:
         target = Path(folder).expanduser()
-        existing = target
-        while not existing.exists() and existing != existing.parent:
-            existing = existing.parent
-        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-            raise ReignError(f"cannot write to {target} ({existing} is not a writable folder); "
-                             f"set {setting} to a folder you can write")
+        try:
+            target.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with tempfile.TemporaryFile(dir=target):
+                pass
+        except OSError as exc:
+            raise ReignError(f"cannot write to {target} ({exc.strerror or exc}); "
+                             f"set {setting} to a folder you can write") from None
 
 
 @contextmanager

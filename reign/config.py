@@ -95,6 +95,7 @@ _PROJECT_MAY_NOT_SET = frozenset({
     "policy_files", "tools_dirs", "mcp_servers", "audit_dir", "sessions_db", "workspace_root", "kube_context",
     "kube_namespaces", "kube_production_pattern", "protected_namespaces", "protected_branches",
     "kube_secret_values", "github_base_url", "github_clone_url", "github_work_dir", "docker_host",
+    "log_file",  # appends to any file it names
 })
 
 

@@ -149,4 +149,9 @@ def test_text_output_and_example_run_offline(workdir: Path) -> None:
     result = CliRunner().invoke(main, ["run", "--cassette", "examples/machine-report/cassette.yaml",
                                        "Report on this machine"])
     assert result.exit_code == 0, result.output
-    assert "uname -sr" in result.output and "completed" in result.output and "ask" in result.output
+    assert "uname -sr" in result.output and "completed" in result.output
+    assert "not approved: write, asked by rule shell-write-redirect" in result.output
+    assert not (workdir / "machine-report.txt").exists()  # the first demo's ask is a harmless write, refused
+    approved = CliRunner().invoke(main, ["run", "--yes", "--cassette", "examples/machine-report/cassette.yaml",
+                                         "Report on this machine"])
+    assert approved.exit_code == 0 and (workdir / "machine-report.txt").read_text().startswith("Linux")

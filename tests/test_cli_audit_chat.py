@@ -122,3 +122,35 @@ def test_approval_is_bound_to_the_exact_call_and_preview() -> None:
     other = ApprovalRequest(call=ToolCall(id="2", name="bash", args={"command": "touch y"}), effect="write",
                             decision=a.decision)
     assert other.digest != _request().digest and _request().digest == _request().digest
+
+
+def test_tools_table_names_each_unavailable_manager_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    result = CliRunner().invoke(main, ["tools"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    docker = [line for line in result.output.splitlines() if "docker" in line]
+    assert len(docker) == 1 and docker[0].startswith("unavailable: docker (") and "unreachable" in docker[0]
+    assert "docker_ps" not in result.output and "bash" in result.output
+
+
+def test_audit_show_filters_and_shows_each_call(workdir: Path) -> None:
+    """Calls shown by their command; filters by session, tool and decision; --tail keeps the last N."""
+    for cassette in ("cassettes/cli/refused.yaml", "cassettes/anthropic/multi.yaml"):
+        assert CliRunner().invoke(main, ["run", "--cassette", str(ROOT / cassette), "goal"]).exit_code == 0
+    every = [json.loads(x) for x in CliRunner().invoke(main, ["audit", "show", "--json"]).output.splitlines()]
+    sessions = list(dict.fromkeys(r["session"] for r in every))
+    assert len(sessions) == 2
+
+    def show(*args: str) -> list[dict[str, object]]:
+        out = CliRunner().invoke(main, ["audit", "show", "--json", *args]).output
+        return [json.loads(x) for x in out.splitlines()]
+
+    asked = show("--decision", "ask")
+    assert {r["kind"] for r in asked} == {"decision", "approval", "result"}
+    assert all(r["session"] == sessions[0] for r in asked)
+    assert [r["args"] for r in asked if r["kind"] == "decision"] == [{"command": "echo hello > note.txt"}]
+    assert {r["session"] for r in show("--session", sessions[1])} == {sessions[1]}
+    assert show("--tool", "use_tools") == []
+    assert show("--tail", "2") == every[-2:] and every[-1]["kind"] == "end"
+    table = CliRunner().invoke(main, ["audit", "show", "--decision", "allow"], env={"COLUMNS": "200"}).output
+    assert "bash: echo alpha" in table and "bash: echo beta" in table and "note.txt" not in table

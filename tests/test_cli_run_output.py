@@ -6,6 +6,7 @@ REIGN_UPDATE_GOLDEN=1 to rewrite the golden files after an intended change, then
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -83,3 +84,17 @@ def test_step_logs_only_when_asked(workdir: Path) -> None:
     log = workdir / "logs" / "reign.log"
     to_file = CliRunner().invoke(main, ["run", "--cassette", cassette, "goal"], env={"REIGN_LOG_FILE": str(log)})
     assert '"event": "step"' not in to_file.stderr and '"event": "step"' in log.read_text()
+
+
+def test_cut_output_names_the_file_that_keeps_it_whole(workdir: Path, isolated_home: Path) -> None:
+    """`seq 1 200000` is cut for the model; the marker says how much and where the whole output is."""
+    result = CliRunner().invoke(main, ["run", "--cassette", str(ROOT / "cassettes/anthropic/big_output.yaml"),
+                                       "--output", "json", "goal"])
+    output = json.loads(result.stdout.strip().splitlines()[-1])["tool_calls"][0]["output"]
+    match = re.search(r"\[\.\.\. (\d+) characters \((\d+) of (\d+) lines\) cut by reign; whole output: (\S+?)[ \];]",
+                      output)
+    assert match, output[:2000]
+    whole = Path(match.group(4))
+    assert whole.is_relative_to(isolated_home / ".local" / "state" / "reign" / "outputs")
+    assert whole.read_text().splitlines() == [str(n) for n in range(1, 200_001)]
+    assert int(match.group(3)) == 200_000 and oct(whole.stat().st_mode)[-3:] == "600"
