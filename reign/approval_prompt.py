@@ -11,7 +11,7 @@ import sys
 from rich.markup import escape
 
 from reign.approval import Approval, ApprovalRequest
-from reign.console import Console, approval_line, describe_call, preview_text
+from reign.console import Console, approval_line, describe_call, inert, preview_text
 from reign.signals import Stopped
 
 QUESTION = "run it? [y]es / [n]o / [a]lways for this session: "
@@ -31,11 +31,13 @@ class ConsoleApprover:
         out = console.out
         out.print()
         out.print(f"[bold yellow]approval needed[/bold yellow]: {escape(approval_line(request))}")
-        out.print(f"  {escape(describe_call(request.call.name, request.call.args, 2000))}", style="bold")
-        if request.call.name != "bash" or set(request.call.args) - {"command"}:
+        if request.call.name == "bash" and set(request.call.args) <= {"command"}:
+            out.print(f"  {escape(describe_call('bash', request.call.args, 4000))}", style="bold")
+        else:
             import json
 
-            out.print(json.dumps(request.call.args, indent=2, ensure_ascii=False), markup=False)
+            out.print(f"  {request.call.name}", style="bold", markup=False)
+            out.print(inert(json.dumps(request.call.args, indent=2, ensure_ascii=False)), markup=False)
         if request.preview:
             out.print("[bold]preview[/bold]:")
             out.print(preview_text(request.preview))

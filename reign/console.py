@@ -223,6 +223,10 @@ class Console:
         if result.final:
             self.out.print(inert(result.final), markup=False)
         if self.quiet:
+            if result.stop_reason != "completed":
+                import sys
+
+                print(f"reign: stopped: {result.stop_reason} {stopped_by or result.error}".rstrip(), file=sys.stderr)
             return
         calls = result.tool_calls
         counts = {"ok": sum(1 for c in calls if outcome(c)[0].startswith("ok")),

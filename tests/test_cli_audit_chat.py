@@ -154,3 +154,36 @@ def test_audit_show_filters_and_shows_each_call(workdir: Path) -> None:
     assert show("--tail", "2") == every[-2:] and every[-1]["kind"] == "end"
     table = CliRunner().invoke(main, ["audit", "show", "--decision", "allow"], env={"COLUMNS": "200"}).output
     assert "bash: echo alpha" in table and "bash: echo beta" in table and "note.txt" not in table
+
+
+def test_approval_prompt_shows_choices_call_rule_and_coloured_preview(monkeypatch: pytest.MonkeyPatch) -> None:
+    """rich markup must not eat `[y]`; the preview's added and removed lines are coloured."""
+    console = Console()
+    console.out.record = True
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    asked: list[str] = []
+    monkeypatch.setattr(console.out, "input", lambda prompt: (asked.append(prompt), "n")[1])
+    request = _request("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old line\n+new line\n")
+    assert not ConsoleApprover(console).approve(request).approved
+    shown = console.out.export_text()
+    assert "approval needed: write, asked by rule shell-fallback (writes)" in shown
+    assert "bash: touch x" in shown and "+new line" in shown
+    from rich.text import Text
+
+    assert Text.from_markup(asked[0]).plain == "run it? [y]es / [n]o / [a]lways for this session: "
+    from reign.console import preview_text
+
+    styles = {span.style for span in preview_text("-old\n+new\n@@ x @@\n").spans}
+    assert {"red", "green", "cyan"} <= styles
+
+
+def test_shell_completion_is_clicks(workdir: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COMP_WORDS": "reign au", "COMP_CWORD": "1",
+           "_REIGN_COMPLETE": "bash_complete"}
+    out = subprocess.run([sys.executable, "-c", "from reign.cli import main; main(prog_name='reign')"],
+                         env=env, capture_output=True, text=True, timeout=60).stdout
+    assert out.strip() == "plain,audit"

@@ -113,6 +113,9 @@ def test_chat_in_a_terminal(workdir: Path, isolated_home: Path) -> None:
     try:
         child.expect_exact("you>")
         child.send("write\x1b\rthe note\r")  # Esc-Enter: a second line in the same entry
+        child.expect_exact("approval needed")
+        child.expect_exact("write, asked by rule shell-write-redirect")
+        child.expect_exact("bash: echo hello > note.txt")
         child.expect_exact("run it? [y]es / [n]o / [a]lways for this session:")
         child.send("maybe\r")
         child.expect_exact("please answer y, n or a")
