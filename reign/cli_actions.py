@@ -121,7 +121,11 @@ def run_once(goal: str | None, *, output: str, yes: bool, quiet: bool = False, *
         else:
             result = session.run(agent, goal)
             close_audit(agent, result)
-            print(json.dumps(result_json(result), ensure_ascii=False))
+            from reign.pricing import cost
+
+            dollars = cost(result.usage, provider.model, settings.prices)
+            out = {**result_json(result), "estimated_cost_usd": None if dollars is None else round(dollars, 6)}
+            print(json.dumps(out, ensure_ascii=False))
     if result.stop_reason == "interrupted":
         return signals.exit_code()
     return 0 if result.stop_reason == "completed" else 1

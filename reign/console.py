@@ -196,9 +196,17 @@ class Console:
         if len(shown) > lines:
             self.out.print(f"    ... ({len(shown) - lines} more lines)", style="dim", markup=False)
 
+    def _show_interrupted(self, result: RunResult) -> None:
+        """The call that was running when the run was stopped has no result of its own: say what became of it."""
+        if result.stop_reason == "interrupted" and self._queue and not self.quiet:
+            self.out.print(f"  {describe_call(self._queue[0].name, self._queue[0].args)}", style="bold", markup=False)
+            self.out.print("    interrupted while running (its processes were killed)", style="red", markup=False)
+        self._queue = []
+
     def end_turn(self, result: RunResult) -> None:
         """The end of a chat turn: the answer (unless streamed) and why the turn stopped, when not done."""
         self.idle()
+        self._show_interrupted(result)
         if self._streaming:
             self.out.print()
             self._streaming = False
@@ -213,11 +221,7 @@ class Console:
         from reign.pricing import describe
 
         self.idle()
-        if result.stop_reason == "interrupted" and self._queue and not self.quiet:
-            self.out.print(f"  {describe_call(self._queue[0].name, self._queue[0].args)}", style="bold", markup=False)
-            self.out.print("    interrupted while running (its process group was killed)", style="red",
-                           markup=False)
-            self._queue = []
+        self._show_interrupted(result)
         if stopped_by:
             result = result.model_copy(update={"error": f"stopped by {stopped_by}"})
         if result.final:

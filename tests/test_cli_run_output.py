@@ -98,3 +98,23 @@ def test_cut_output_names_the_file_that_keeps_it_whole(workdir: Path, isolated_h
     assert whole.is_relative_to(isolated_home / ".local" / "state" / "reign" / "outputs")
     assert whole.read_text().splitlines() == [str(n) for n in range(1, 200_001)]
     assert int(match.group(3)) == 200_000 and oct(whole.stat().st_mode)[-3:] == "600"
+
+
+def test_cost_estimate_uses_the_price_table_and_its_override(workdir: Path, isolated_home: Path) -> None:
+    """1,950 input and 85 output tokens (the cassette's usage) at the shipped Sonnet price, then at a price
+    set in config.toml; a model with no price gets no cost rather than a wrong one."""
+    cassette = str(ROOT / "cassettes/anthropic/multi.yaml")
+
+    def estimate() -> object:
+        out = CliRunner().invoke(main, ["run", "--cassette", cassette, "--output", "json", "goal"]).stdout
+        return json.loads(out.strip().splitlines()[-1])["estimated_cost_usd"]
+
+    assert estimate() == round((1950 * 3.0 + 85 * 15.0) / 1e6, 6)
+    config = isolated_home / ".config" / "reign" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[reign.prices]\n"claude-sonnet-5-5" = [10.0, 20.0]\n')
+    assert estimate() == round((1950 * 10.0 + 85 * 20.0) / 1e6, 6)
+    from reign.pricing import describe
+    from reign.types import Usage
+
+    assert "no price for local-llama" in describe(Usage(input_tokens=5, output_tokens=1), "local-llama")

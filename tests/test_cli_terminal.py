@@ -128,6 +128,7 @@ def test_chat_in_a_terminal(workdir: Path, isolated_home: Path) -> None:
         child.send("a\r")  # -> "wait"
         _wait_for("sleep 987.25")
         child.sendintr()  # Ctrl-C while the step runs
+        child.expect_exact("interrupted while running")
         child.expect(r"stopped: interrupted")
         child.expect_exact("you>")
         assert _gone("sleep 987.25"), "Ctrl-C left the step's child running"
