@@ -58,7 +58,7 @@ class Counter:
 
 
 def session(placement: str, workdir: Path, audit_dir: Path) -> dict[str, Any]:
-    from reign.runtime import Options, build_agent
+    from reign.wiring import Options, build_agent
 
     toolimpl.STATE.update(placement=placement, lines=LINES, outputs={})
     toolimpl.CLOCK["tool_s"] = 0.0

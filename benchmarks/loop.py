@@ -1,7 +1,7 @@
 """3. Loop overhead per step: a replayed 50-step session with a trivial tool, wall time per step with the
 provider's and the tool's own time taken out (both measured and subtracted).
 
-The session is built by reign.runtime.build_agent, as the CLI builds it (lazy tool loading, the real
+The session is built by reign.wiring.build_agent, as the CLI builds it (lazy tool loading, the real
 gate, the audit trail with fsync per record, redaction, truncation). The provider is an in-process replay
 of pre-built turns (as tests/conftest.py's ScriptedProvider): step 1 loads the benchmark manager with
 `use_tools`, steps 2-50 call `bench_noop`, step 51 answers. References, same run: the same session with
@@ -83,7 +83,7 @@ def no_redaction() -> Any:
 
 
 def run_reign(variant: str, workdir: Path, audit_dir: Path, steps: int = TOOL_STEPS) -> dict[str, float]:
-    from reign.runtime import Options, build_agent
+    from reign.wiring import Options, build_agent
 
     provider = ReplayProvider(script("bench_noop", steps, "n"))
     agent = build_agent(settings(workdir, audit_dir, steps), provider, Options(audit=variant == "reign"))

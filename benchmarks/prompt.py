@@ -62,8 +62,8 @@ def bench(cfg: Config) -> BenchResult:
 
 def _reign_figures(res: BenchResult) -> dict[str, Any]:
     from reign.catalogue import Catalogue
-    from reign.runtime import system_prompt
     from reign.toolset import Toolset
+    from reign.wiring import system_prompt
 
     system = system_prompt()
     catalogue = Catalogue.load()

@@ -14,16 +14,20 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import yaml
 
+from reign.config import Settings
 from reign.errors import ReignError
 from reign.types import Effect, ToolSpec
 
+Loading = Literal["always", "manager", "loader"]
+
 _NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,63}$")
 _EFFECTS = ("read", "write", "destructive")
-_FIELDS = {"name", "description", "effect", "impl", "input_schema", "preview", "command", "available"}
+_FIELDS = {"name", "description", "effect", "impl", "input_schema", "preview", "command", "available", "loading"}
+_LOADING = ("always", "manager", "loader")
 _TEMPLATE_IMPL = "reign.managers.template:run"
 
 
@@ -46,6 +50,9 @@ class Tool:
     preview: str | None = None  # "module:function" giving the text an approval shows (plan, diff)
     command: tuple[str, ...] | None = None
     bound: tuple[tuple[str, Any], ...] = ()  # extra keyword args for impl, never shown to the model
+    # when the model gets the schema (reign.toolset): "always" from the first request (bash), "manager" once
+    # its manager is loaded, "loader" is the tool that loads managers (use_tools: lazy loading only, never MCP)
+    loading: Loading = "manager"
 
     def spec(self) -> ToolSpec:
         return ToolSpec(name=self.name, description=self.description, input_schema=self.input_schema)
@@ -68,13 +75,15 @@ def resolve(ref: str) -> Callable[..., Any]:
 @dataclass
 class Catalogue:
     tools: dict[str, Tool] = field(default_factory=dict)
+    settings: Settings | None = None  # what availability probes see (a resumed session's scope); None: the environment
     _availability: dict[str, str | None] = field(default_factory=dict)
     _validators: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, extra_dirs: Iterable[Path] = (), *, check_schemas: bool = True) -> Catalogue:
+    def load(cls, extra_dirs: Iterable[Path] = (), *, check_schemas: bool = True,
+             settings: Settings | None = None) -> Catalogue:
         """`check_schemas=False` skips the JSON-Schema meta-check: for callers that only read effects."""
-        cat = cls()
+        cat = cls(settings=settings)
         for folder in [shipped_dir("tools"), *extra_dirs, *_env_dirs()]:
             if not folder.is_dir():
                 raise ReignError(f"tool catalogue folder not found: {folder}")
@@ -99,10 +108,24 @@ class Catalogue:
             return None
         if tool.available not in self._availability:
             try:
-                self._availability[tool.available] = resolve(tool.available)()
+                self._availability[tool.available] = self._probe(tool.available)
             except Exception as exc:  # an availability probe must never crash the catalogue
                 self._availability[tool.available] = f"availability check failed: {exc}"
         return self._availability[tool.available]
+
+    def _probe(self, ref: str) -> str | None:
+        """Run an availability probe with the catalogue's settings (a probe may also take none)."""
+        probe = resolve(ref)
+        if not inspect.signature(probe).parameters:
+            return cast(str | None, probe())
+        if self.settings is None:
+            self.settings = Settings()
+        return cast(str | None, probe(self.settings))
+
+    def subset(self, names: Iterable[str]) -> Catalogue:
+        """A catalogue of only these tools (same settings): what an MCP client is offered."""
+        wanted = set(names)
+        return Catalogue(tools={n: t for n, t in self.tools.items() if n in wanted}, settings=self.settings)
 
     def offered(self, *, read_only: bool = False) -> list[Tool]:
         """Tools the model may see: available here, and only `read` ones in read-only mode."""
@@ -157,6 +180,9 @@ def _load_file(path: Path, check_schemas: bool = True) -> list[Tool]:
         schema = entry.get("input_schema") or {"type": "object", "properties": {}, "additionalProperties": False}
         if check_schemas:
             _check_schema(schema, f"{where} ({name})")
+        loading = entry.get("loading", "manager")
+        if loading not in _LOADING:
+            raise ReignError(f"{where} ({name}): `loading` must be one of {', '.join(_LOADING)}")
         command = entry.get("command")
         impl = entry.get("impl") or (_TEMPLATE_IMPL if command else None)
         if not impl or ":" not in str(impl):
@@ -175,6 +201,7 @@ def _load_file(path: Path, check_schemas: bool = True) -> list[Tool]:
             preview=entry.get("preview"),
             command=tuple(command) if command else None,
             bound=(("__template__", tuple(command)),) if command else (),
+            loading=loading,
         ))
     return tools
 

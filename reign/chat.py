@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from reign.cli_actions import (
@@ -105,10 +106,11 @@ def _prompt_session(history_file: Any) -> Any:
 
 def chat_loop(**opts: Any) -> None:
     from reign import sessions
+    from reign.agent import Agent
     from reign.approval_prompt import ConsoleApprover
     from reign.config import state_dir
     from reign.console import Console
-    from reign.runtime import Options, build_agent
+    from reign.wiring import Options, build_agent
 
     settings = load_settings(opts)
     check_writable(settings)
@@ -116,15 +118,19 @@ def chat_loop(**opts: Any) -> None:
     settings = session.settings
     with stop_on_signals(), provider_session(settings, opts) as provider:
         console = Console(model=provider.model, prices=settings.prices)
-        agent = build_agent(settings, provider, Options(policy_files=session.policies, session=session.id,
-                                                        approver=ConsoleApprover(console),
-                                                        log=logger(settings, opts)))
-        if session.bind(agent, provider=provider.name, model=provider.model):
+        options = Options(plan=session, approver=ConsoleApprover(console), log=logger(settings, opts))
+
+        def fresh(plan: sessions.Plan) -> Agent:
+            agent = build_agent(settings, provider, replace(options, plan=plan))
+            agent.on_step = lambda step, calls: console.show_step(step, agent.messages[-1].text, calls)
+            agent.on_result = console.show_outcome
+            # A cassette holds whole JSON responses, not event streams: replays are not streamed.
+            agent.on_text = None if opts.get("cassette") and not opts.get("record") else console.stream_text
+            return agent
+
+        agent = fresh(session)
+        if agent.messages:
             console.note(f"resumed session {session.id} ({len(agent.messages)} messages of context)")
-        agent.on_step = lambda step, calls: console.show_step(step, agent.messages[-1].text, calls)
-        agent.on_result = console.show_outcome
-        # A cassette holds whole JSON responses, not event streams: replays are not streamed.
-        agent.on_text = None if opts.get("cassette") and not opts.get("record") else console.stream_text
         offered = agent.executor.catalogue.offered(read_only=settings.read_only)
         console.out.print(f"reign chat - {provider.name}/{provider.model}, {len(offered)} tools. "
                           "/help for commands, Ctrl-D to leave.", markup=False)
@@ -165,9 +171,8 @@ def chat_loop(**opts: Any) -> None:
 
                 console.note(describe(used, provider.model, settings.prices))
             elif command == "/clear":
-                agent.messages.clear()
                 session = sessions.start(settings, resume=None, read_only=None, policies=session.policies)
-                session.bind(agent, provider=provider.name, model=provider.model)  # fresh approvals too
+                agent = fresh(session)  # a new session: no history, fresh approvals too
                 console.note(f"conversation and session approvals cleared; new session {session.id}")
             elif command.startswith("/") and " " not in command:
                 console.note(f"unknown command {command}; /help lists them")

@@ -88,7 +88,7 @@ def run_once(goal: str | None, *, output: str, yes: bool, quiet: bool = False, *
     """`reign run`: 0 when the run completed, 1 when it stopped otherwise, 128+N when signal N stopped it."""
     from reign import sessions, signals
     from reign.approval import NonInteractive
-    from reign.runtime import Options, build_agent
+    from reign.wiring import Options, build_agent
 
     if goal is not None and not goal.strip():
         raise ReignError("the GOAL is blank: say what to do, e.g. reign run \"list the running containers\"")
@@ -98,9 +98,7 @@ def run_once(goal: str | None, *, output: str, yes: bool, quiet: bool = False, *
     settings = session.settings
     approver = NonInteractive(yes=yes)
     with signals.stop_on_signals(), provider_session(settings, opts) as provider:
-        agent = build_agent(settings, provider, Options(policy_files=session.policies, session=session.id,
-                                                        approver=approver, log=logger(settings, opts)))
-        session.bind(agent, provider=provider.name, model=provider.model)
+        agent = build_agent(settings, provider, Options(plan=session, approver=approver, log=logger(settings, opts)))
         goal = goal or sessions.DEFAULT_FOLLOW_UP
         if output == "text":
             from reign.console import Console
@@ -146,7 +144,7 @@ def result_json(result: RunResult) -> dict[str, Any]:
 
 
 def tool_rows(settings: Settings) -> list[dict[str, Any]]:
-    from reign.runtime import load_catalogue
+    from reign.wiring import load_catalogue
 
     catalogue = load_catalogue(settings)
     rows = []

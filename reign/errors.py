@@ -52,3 +52,17 @@ def connection_reason(exc: BaseException) -> str:
         if re.search(pattern, text):
             return reason
     return " ".join(text.split())[:160]
+
+
+def one_line(text: object, limit: int = 300) -> str:
+    """Any text (an exception, an engine's message) as one line of at most `limit` characters."""
+    line = " ".join(str(text).split())
+    if not line and isinstance(text, BaseException):
+        line = type(text).__name__
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def last_line(output: str, limit: int = 300, *, empty: str = "no output") -> str:
+    """The last non-blank line of a command's output: where CLIs put the error that matters."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    return (lines[-1] if lines else empty)[:limit]

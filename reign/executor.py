@@ -10,16 +10,19 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reign.approval import Approval, ApprovalRequest, Approver, SessionMemory
 from reign.catalogue import Catalogue, Tool, resolve
 from reign.config import Settings
-from reign.context import ToolContext
-from reign.errors import ReignError, ToolError
+from reign.errors import ReignError, ToolError, one_line
 from reign.redact import redact, secret_env_values
+from reign.toolcontext import ToolContext
 from reign.truncate import cut
 from reign.types import CallRecord, Decision, ToolCall, ToolResult
+
+if TYPE_CHECKING:
+    from reign.toolset import Toolset
 
 
 class Gate(Protocol):
@@ -45,7 +48,7 @@ class Executor:
     memory: SessionMemory = field(default_factory=SessionMemory)
     cwd: Path = field(default_factory=Path.cwd)
     session: str = ""
-    toolset: Any = None
+    toolset: Toolset | None = None  # the session's tool loading, for `use_tools` (reign.wiring builds it in)
     _secrets: list[str] = field(default_factory=secret_env_values)
 
     def execute(self, call: ToolCall, step: int) -> tuple[ToolResult, CallRecord]:
@@ -119,10 +122,22 @@ class Executor:
             output, error = f"error: {exc}", True
         except ReignError as exc:
             output, error = f"error: {exc}", True
-        except Exception as exc:  # a tool bug must not end the run: the model sees it as an error
-            output, error = f"error: {type(exc).__name__}: {exc}", True
+        except Exception as exc:  # a tool bug must not end the run: the model gets one line, the log the traceback
+            self._log_crash(call, exc)
+            output, error = f"error: {type(exc).__name__}: {one_line(exc)}", True
         record.duration_ms = round((time.monotonic() - started) * 1000, 1)
         return self._finish(call, record, step, output, error=error)
+
+    def _log_crash(self, call: ToolCall, exc: Exception) -> None:
+        """An unexpected exception is a bug to debug: its traceback (redacted) goes to the log on stderr."""
+        import traceback
+
+        import structlog
+
+        trace = redact("".join(traceback.format_exception(exc)), self._secrets)
+        structlog.get_logger("reign").error("tool_crashed", tool=call.name, call_id=call.id, session=self.session,
+                                            error=f"{type(exc).__name__}: {one_line(redact(str(exc), self._secrets))}",
+                                            traceback=trace)
 
     def _finish(self, call: ToolCall, record: CallRecord, step: int, output: str,
                 *, error: bool) -> tuple[ToolResult, CallRecord]:

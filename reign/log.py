@@ -1,4 +1,5 @@
 """structlog step logs: off unless asked for (`-v`, REIGN_LOG_LEVEL), to stderr or REIGN_LOG_FILE.
+Errors (a tool that crashed: a bug) are always logged.
 
 A person reading a run wants the run, not JSON; the logs are for debugging and for machines, so they
 are opt-in. JSON when the target is not a terminal, readable lines when it is.
@@ -32,7 +33,7 @@ def configure(verbose: bool = False, json: bool | None = None, *, level: str | N
     elif verbose or file is not None:
         threshold = logging.INFO
     else:
-        threshold = logging.CRITICAL  # off: the step logs are info
+        threshold = logging.ERROR  # step logs (info) off; a tool that crashed (a bug) still shows
     as_json = (not target.isatty()) if json is None else json
     renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reign.truncate import cut_lines
-
-# Reign's own model keys are never handed to programs the model runs.
-_WITHHELD_ENV = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "REIGN_ANTHROPIC_API_KEY", "REIGN_OPENAI_API_KEY")
+from reign.withheld import REIGN_KEYS as _WITHHELD_ENV  # Reign's own keys never reach programs the model runs
 
 
 @dataclass

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from reign.approval import ApprovalRequest, SessionMemory
 from reign.errors import ReignError
+from reign.kubeconfig import current_context
 from reign.types import CallRecord, Message, RunResult, ToolCall, ToolResult, Usage
 
 if TYPE_CHECKING:
@@ -379,39 +380,48 @@ class PersistentMemory(SessionMemory):
 
 # -- runs in a session -----------------------------------------------------------------------------------
 @dataclass
+class Carried:
+    """What a session brings into the agent built for it (see Plan.open)."""
+
+    memory: PersistentMemory
+    messages: list[Message] = field(default_factory=list)  # on resume: the compacted history
+    stored: int = 0  # how many stored messages the history was compacted from
+    cwd: Path | None = None  # on resume: the folder the session worked in
+    managers: set[str] = field(default_factory=set)  # on resume: managers loaded earlier (lazy tool loading)
+
+
+@dataclass
 class Plan:
     """What `start` decided: the settings to run with (the stored scope on resume) and the session."""
 
     store: SessionStore
     id: str
     settings: Settings
-    policies: list[Path]  # extra policy files for runtime.Options (none on resume: they are in settings)
+    policies: list[Path]  # extra policy files for wiring.Options (none on resume: they are in settings)
     resumed: SessionInfo | None = None
     journal: SessionJournal = field(init=False)
 
     def __post_init__(self) -> None:
         self.journal = self.store.journal(self.id)
 
-    def bind(self, agent: Agent, *, provider: str, model: str, budget_chars: int | None = None) -> int:
-        """Attach the journal, approvals and (on resume) the compacted history to `agent`.
-        Returns how many stored messages were loaded."""
-        agent.journal = self.journal
-        agent.executor.session = self.id
-        if hasattr(agent.executor.audit, "session"):
-            agent.executor.audit.session = self.id
-        loaded = 0
+    def open(self, *, provider: str, model: str, loaders: frozenset[str] = frozenset({"use_tools"}),
+             budget_chars: int | None = None) -> Carried:
+        """Open the session for one agent: a new one records its scope; a resumed one is claimed and brings
+        its compacted history, its folder, the managers it had loaded (calls to a `loaders` tool) and its
+        "always" approvals. reign.wiring builds these into the agent: nothing is patched in afterwards."""
+        carried = Carried(memory=PersistentMemory(digests=self.store.approvals(self.id), store=self.store,
+                                                  session=self.id))
         if self.resumed is None:
             self.journal.scope = scope_of(self.settings, provider=provider, model=model, policies=self.policies)
-        else:
-            self.store.claim(self.id)
-            history = self.store.transcript(self.id)
-            loaded = len(history)
-            agent.messages[:] = compact(history, budget_chars or RESUME_BUDGET_CHARS)
-            agent.executor.cwd = Path(self.resumed.scope.cwd or self.resumed.scope.workspace_root)
-            _reload_tools(agent, self.store.calls(self.id))
-        agent.executor.memory = PersistentMemory(digests=self.store.approvals(self.id), store=self.store,
-                                                 session=self.id)
-        return loaded
+            return carried
+        self.store.claim(self.id)
+        calls = self.store.calls(self.id)
+        history = self.store.transcript(self.id)
+        carried.messages = compact(history, budget_chars or RESUME_BUDGET_CHARS)
+        carried.stored = len(history)
+        carried.cwd = Path(self.resumed.scope.cwd or self.resumed.scope.workspace_root)
+        carried.managers = _loaded_managers(calls, loaders)
+        return carried
 
     def run(self, agent: Agent, goal: str) -> RunResult:
         self.journal.begin(goal)
@@ -458,7 +468,7 @@ def start(settings: Settings, *, resume: str | None, read_only: bool | None, pol
 
 def scope_of(settings: Settings, *, provider: str, model: str, policies: list[Path]) -> Scope:
     files = [*settings.policy_files, *policies]
-    return Scope(provider=provider, model=model, kube_context=settings.kube_context or _current_kube_context(),
+    return Scope(provider=provider, model=model, kube_context=settings.kube_context or current_context() or None,
                  namespaces=list(settings.kube_namespaces), workspace_root=str(settings.workspace_root),
                  cwd=str(Path.cwd()), read_only=settings.read_only,
                  policy_files=[PolicyRef(path=str(p.resolve()), sha256=_sha_file(p)) for p in files])
@@ -608,28 +618,11 @@ def _sha_file(path: Path) -> str:
         return ""
 
 
-def _current_kube_context() -> str | None:
-    """The kubeconfig's current-context, pinned into a new session's scope so that switching contexts
-    (kubectl config use-context) between runs does not move a resumed session to another cluster."""
-    import yaml
-
-    raw = os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
-    for name in raw.split(os.pathsep):
-        try:
-            data = yaml.safe_load(Path(name).expanduser().read_text())
-        except (OSError, yaml.YAMLError):
-            continue
-        if isinstance(data, dict) and isinstance(data.get("current-context"), str) and data["current-context"]:
-            return str(data["current-context"])
-    return None
-
-
-def _reload_tools(agent: Agent, calls: list[sqlite3.Row]) -> None:
-    """Managers the model loaded with `use_tools` earlier in the session are loaded again."""
-    toolset = agent.executor.toolset
-    if toolset is None or not hasattr(toolset, "loaded"):
-        return
+def _loaded_managers(calls: list[sqlite3.Row], loaders: frozenset[str]) -> set[str]:
+    """Managers the model loaded (a successful call to a `loading: loader` tool) earlier in the session."""
+    loaded: set[str] = set()
     for row in calls:
-        if row["tool"] == "use_tools" and row["ok"]:
+        if row["tool"] in loaders and row["ok"]:
             wanted = json.loads(row["args"]).get("managers") or []
-            toolset.loaded.update(m for m in wanted if isinstance(m, str) and m in toolset.managers())
+            loaded.update(m for m in wanted if isinstance(m, str))
+    return loaded

@@ -1,6 +1,7 @@
 """Which tool schemas each request carries. Tokens are a budget paid on every request, so by default
-the model starts with `bash` and `use_tools`, and a manager's schemas are sent only once the model
-asks for that manager (`tool_loading = "lazy"`); `"eager"` sends every available schema every time.
+the model starts with the tools marked `loading: always` (bash) and the loader (`loading: loader`:
+use_tools), and a manager's schemas are sent only once the model asks for that manager
+(`tool_loading = "lazy"`); `"eager"` sends every available schema every time, and no loader.
 """
 
 from __future__ import annotations
@@ -9,11 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reign.catalogue import Catalogue, Tool
-from reign.context import ToolContext
 from reign.errors import ToolError
+from reign.toolcontext import ToolContext
 from reign.types import ToolSpec
-
-ALWAYS = ("bash", "use_tools")
 
 
 @dataclass
@@ -21,7 +20,7 @@ class Toolset:
     catalogue: Catalogue
     read_only: bool = False
     lazy: bool = True
-    loaded: set[str] = field(default_factory=set)
+    loaded: set[str] = field(default_factory=set)  # managers loaded (a resumed session starts with its own)
 
     def available(self) -> list[Tool]:
         return self.catalogue.offered(read_only=self.read_only)
@@ -29,22 +28,19 @@ class Toolset:
     def managers(self) -> dict[str, list[Tool]]:
         groups: dict[str, list[Tool]] = {}
         for tool in self.available():
-            if tool.name not in ALWAYS:
+            if tool.loading == "manager":
                 groups.setdefault(tool.manager, []).append(tool)
         return groups
 
     def specs(self) -> list[ToolSpec]:
         tools = self.available()
         if not self.lazy:
-            return [t.spec() for t in tools if t.name != "use_tools"]
-        chosen = [t for t in tools if t.name in ALWAYS or t.manager in self.loaded]
-        specs = [t.spec() for t in chosen]
-        for i, spec in enumerate(specs):
-            if spec.name == "use_tools":
-                specs[i] = self._use_tools_spec(spec)
-        return specs
+            return [t.spec() for t in tools if t.loading != "loader"]
+        chosen = [t for t in tools if t.loading != "manager" or t.manager in self.loaded]
+        return [self._loader_spec(t.spec()) if t.loading == "loader" else t.spec() for t in chosen]
 
-    def _use_tools_spec(self, base: ToolSpec) -> ToolSpec:
+    def _loader_spec(self, base: ToolSpec) -> ToolSpec:
+        """The loader's schema lists the managers not loaded yet (an enum, so the model cannot guess)."""
         groups = self.managers()
         menu = "; ".join(f"{m} ({len(ts)} tools)" for m, ts in sorted(groups.items()) if m not in self.loaded)
         schema = dict(base.input_schema)
@@ -64,7 +60,7 @@ class Toolset:
 
 
 def use_tools(*, managers: list[str], ctx: ToolContext) -> dict[str, Any]:
-    """Make a manager's tools callable from the next step on."""
+    """Make a manager's tools callable from the next step on (`loading: loader` in tools/core.yaml)."""
     if not isinstance(ctx.toolset, Toolset):
         raise ToolError("tool loading is not available in this session")
     return {"loaded": ctx.toolset.load(managers), "note": "these tools can be called from now on"}

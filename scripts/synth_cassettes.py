@@ -2,8 +2,16 @@
 
 No LLM API is reachable from the machines these were made on, so each cassette is written here in
 the provider's documented wire format (Anthropic Messages, OpenAI Chat Completions) and says
-`synthesized` in its first line. Run `python scripts/synth_cassettes.py` after changing a scenario.
+`synthesized` in its first line. Run `python scripts/synth_cassettes.py` after changing a scenario;
+tests/test_cassette_loop.py fails when a cassette on disk differs from what this script writes.
 A scenario is a list of model turns; each turn is text and/or tool calls, or an HTTP error.
+
+Each request is written as the loop sends it, in the same wire format: the goal, every earlier assistant
+turn with its tool calls, and a tool result answering each call (the prompt, the goal and the tools' output
+are placeholders: replay does not compare words), and the tools offered (lazy loading: `loading: always`
+tools, the loader, and the managers loaded so far), of which only those the scenario calls are written.
+Replay (reign/cassettes.py) checks those parts, so a loop that drops a tool result misses its cassette.
+One scenario per provider is an event stream (`stream: True`), as the SDKs read it when text is streamed.
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SYSTEM, GOAL, OUTPUT = "<system prompt>", "<goal>", "<tool output>"
 HOSTS = {"anthropic": "https://api.anthropic.com/v1/messages",
          "openai": "https://api.openai.com/v1/chat/completions"}
 
@@ -78,6 +88,10 @@ SCENARIOS: dict[str, tuple[str, list[dict[str, Any]]]] = {
     "bad_request": ("a 400 from the API ends the run with a clear error", [
         {"http_error": True, "status": 400},
     ]),
+    "stream": ("streamed text and a streamed tool call, then a streamed answer (server-sent events)", [
+        {"text": "Counting the files.", "calls": [call("bash", {"command": "ls -1 | wc -l"})], "stream": True},
+        {"text": "The count is in the tool output above.", "stream": True},
+    ]),
 }
 
 
@@ -116,7 +130,122 @@ def _error_body(provider: str, status: int) -> tuple[dict[str, Any], str]:
     return {"error": {"message": msg, "type": kind, "param": None, "code": kind}}, msg
 
 
-def interaction(provider: str, turn: dict[str, Any], i: int) -> dict[str, Any]:
+def _offered(turns: list[dict[str, Any]], upto: int) -> list[str]:
+    """The tools a lazy-loading run offers before turn `upto` that this scenario relies on."""
+    from reign.catalogue import Catalogue
+
+    tools = Catalogue.load(check_schemas=False).tools.values()
+    called = {c["name"] for t in turns for c in t.get("calls", [])}
+    loaded = {m for t in turns[:upto] if not t.get("http_error") for c in t.get("calls", [])
+              if c["name"] == "use_tools" for m in c["args"]["managers"]}
+    return [t.name for t in tools
+            if (t.loading != "manager" or t.manager in loaded) and (t.loading != "manager" or t.name in called)]
+
+
+def _echo(args: Any) -> Any:
+    return {} if isinstance(args, str) else args  # arguments that were not JSON come back as {}
+
+
+def _anthropic_request(turns: list[dict[str, Any]], upto: int, model: str) -> dict[str, Any]:
+    messages: list[dict[str, Any]] = [{"role": "user", "content": [{"type": "text", "text": GOAL}]}]
+    for i, turn in enumerate(turns[:upto]):
+        if turn.get("http_error"):
+            continue
+        blocks = [{"type": "text", "text": turn["text"]}] if turn.get("text") else []
+        blocks += [{"type": "tool_use", "id": f"toolu_{i:02d}{j:02d}synth", "name": c["name"],
+                    "input": _echo(c["args"])} for j, c in enumerate(turn.get("calls", []))]
+        messages.append({"role": "assistant", "content": blocks})
+        messages.append({"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": f"toolu_{i:02d}{j:02d}synth", "content": OUTPUT,
+             "is_error": False} for j, _ in enumerate(turn.get("calls", []))]})
+    body: dict[str, Any] = {"model": model, "max_tokens": 4096, "system": SYSTEM, "messages": messages,
+                            "tools": [{"name": n} for n in _offered(turns, upto)], "tool_choice": {"type": "auto"}}
+    if turns[upto].get("stream"):
+        body["stream"] = True
+    return body
+
+
+def _openai_request(turns: list[dict[str, Any]], upto: int, model: str) -> dict[str, Any]:
+    messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": GOAL}]
+    for i, turn in enumerate(turns[:upto]):
+        if turn.get("http_error"):
+            continue
+        calls = [{"id": f"call_{i:02d}{j:02d}synth", "type": "function",
+                  "function": {"name": c["name"], "arguments": json.dumps(_echo(c["args"]))}}
+                 for j, c in enumerate(turn.get("calls", []))]
+        assistant: dict[str, Any] = {"role": "assistant", "content": turn.get("text") or None}
+        if calls:
+            assistant["tool_calls"] = calls
+        messages.append(assistant)
+        messages += [{"role": "tool", "tool_call_id": c["id"], "content": OUTPUT} for c in calls]
+    body: dict[str, Any] = {"model": model, "max_completion_tokens": 4096, "messages": messages,
+                            "tools": [{"type": "function", "function": {"name": n}} for n in _offered(turns, upto)],
+                            "tool_choice": "auto"}
+    if turns[upto].get("stream"):
+        body.update(stream=True, stream_options={"include_usage": True})
+    return body
+
+
+def _sse(events: list[tuple[str | None, dict[str, Any] | str]]) -> str:
+    out = []
+    for name, data in events:
+        line = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+        out.append((f"event: {name}\n" if name else "") + f"data: {line}\n\n")
+    return "".join(out)
+
+
+def _anthropic_stream(body: dict[str, Any]) -> str:
+    """The Messages API's server-sent events for `body`: text in two deltas, each tool input in one."""
+    start = {**body, "content": [], "stop_reason": None, "usage": {**body["usage"], "output_tokens": 1}}
+    events: list[tuple[str | None, dict[str, Any] | str]] = [
+        ("message_start", {"type": "message_start", "message": start})]
+    for k, block in enumerate(body["content"]):
+        if block["type"] == "text":
+            events.append(("content_block_start", {"type": "content_block_start", "index": k,
+                                                   "content_block": {"type": "text", "text": ""}}))
+            half = len(block["text"]) // 2
+            for piece in (block["text"][:half], block["text"][half:]):
+                events.append(("content_block_delta", {"type": "content_block_delta", "index": k,
+                                                       "delta": {"type": "text_delta", "text": piece}}))
+        else:
+            events.append(("content_block_start", {"type": "content_block_start", "index": k, "content_block": {
+                "type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}}))
+            events.append(("content_block_delta", {"type": "content_block_delta", "index": k, "delta": {
+                "type": "input_json_delta", "partial_json": json.dumps(block["input"])}}))
+        events.append(("content_block_stop", {"type": "content_block_stop", "index": k}))
+    delta = {"stop_reason": body["stop_reason"], "stop_sequence": None}
+    events.append(("message_delta", {"type": "message_delta", "delta": delta,
+                                     "usage": {"output_tokens": body["usage"]["output_tokens"]}}))
+    events.append(("message_stop", {"type": "message_stop"}))
+    return _sse(events)
+
+
+def _openai_stream(body: dict[str, Any]) -> str:
+    """Chat Completions chunks for `body`: text in two deltas, each tool call's arguments in one, usage last."""
+    message = body["choices"][0]["message"]
+    head = {k: body[k] for k in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {**head, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+
+    events: list[tuple[str | None, dict[str, Any] | str]] = [(None, chunk({"role": "assistant", "content": ""}))]
+    text = message.get("content") or ""
+    if text:
+        half = len(text) // 2
+        events += [(None, chunk({"content": text[:half]})), (None, chunk({"content": text[half:]}))]
+    for k, c in enumerate(message.get("tool_calls") or []):
+        events.append((None, chunk({"tool_calls": [{"index": k, "id": c["id"], "type": "function",
+                                                    "function": {"name": c["function"]["name"], "arguments": ""}}]})))
+        arguments = {"arguments": c["function"]["arguments"]}
+        events.append((None, chunk({"tool_calls": [{"index": k, "function": arguments}]})))
+    events.append((None, chunk({}, body["choices"][0]["finish_reason"])))
+    events.append((None, {**head, "choices": [], "usage": body["usage"]}))
+    events.append((None, "[DONE]"))
+    return _sse(events)
+
+
+def interaction(provider: str, turns: list[dict[str, Any]], i: int) -> dict[str, Any]:
+    turn = turns[i]
     model = "claude-sonnet-5-5" if provider == "anthropic" else "gpt-5.5"
     headers: dict[str, list[str]] = {"content-type": ["application/json"]}
     if turn.get("http_error"):
@@ -128,19 +257,35 @@ def interaction(provider: str, turn: dict[str, Any], i: int) -> dict[str, Any]:
     else:
         status, reason = 200, "OK"
         body = _anthropic_body(turn, i, model) if provider == "anthropic" else _openai_body(turn, i, model)
+    text = json.dumps(body)
+    if turn.get("stream"):
+        headers["content-type"] = ["text/event-stream; charset=utf-8"]
+        text = _anthropic_stream(body) if provider == "anthropic" else _openai_stream(body)
+    request = _anthropic_request(turns, i, model) if provider == "anthropic" else _openai_request(turns, i, model)
     return {
-        "request": {"body": "", "headers": {}, "method": "POST", "uri": HOSTS[provider]},
-        "response": {"status": {"code": status, "message": reason}, "headers": headers,
-                     "body": {"string": json.dumps(body)}},
+        "request": {"body": json.dumps(request), "headers": {}, "method": "POST", "uri": HOSTS[provider]},
+        "response": {"status": {"code": status, "message": reason}, "headers": headers, "body": {"string": text}},
     }
 
 
-def write(path: Path, provider: str, description: str, turns: list[dict[str, Any]]) -> None:
-    doc = {"interactions": [interaction(provider, t, i) for i, t in enumerate(turns)], "version": 1}
+def render(provider: str, description: str, turns: list[dict[str, Any]]) -> str:
+    """The cassette's text: what `write` puts on disk, and what the drift test compares against."""
+    doc = {"interactions": [interaction(provider, turns, i) for i in range(len(turns))], "version": 1}
     header = (f"# reign cassette: synthesized ({provider} wire format, written by scripts/synth_cassettes.py;"
               f" not recorded from a live API)\n# scenario: {description}\n")
+    return header + yaml.safe_dump(doc, sort_keys=False, width=120)
+
+
+def write(path: Path, provider: str, description: str, turns: list[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(header + yaml.safe_dump(doc, sort_keys=False, width=120))
+    path.write_text(render(provider, description, turns))
+
+
+def all_cassettes() -> list[tuple[Path, str, str, list[dict[str, Any]]]]:
+    """(path, provider, description, turns) of every cassette this script writes."""
+    out = [(ROOT / "cassettes" / provider / f"{name}.yaml", provider, description, turns)
+           for provider in ("anthropic", "openai") for name, (description, turns) in SCENARIOS.items()]
+    return out + [(ROOT / path, provider, description, turns) for path, provider, description, turns in EXTRA]
 
 
 EXTRA: list[tuple[Path, str, str, list[dict[str, Any]]]] = [
@@ -225,12 +370,10 @@ EXTRA: list[tuple[Path, str, str, list[dict[str, Any]]]] = [
 
 
 def main() -> int:
-    for provider in ("anthropic", "openai"):
-        for name, (description, turns) in SCENARIOS.items():
-            write(ROOT / "cassettes" / provider / f"{name}.yaml", provider, description, turns)
-    for path, provider, description, turns in EXTRA:
-        write(ROOT / path, provider, description, turns)
-    print(f"wrote {2 * len(SCENARIOS) + len(EXTRA)} cassettes", file=sys.stderr)
+    cassettes = all_cassettes()
+    for path, provider, description, turns in cassettes:
+        write(path, provider, description, turns)
+    print(f"wrote {len(cassettes)} cassettes", file=sys.stderr)
     return 0
 
 

@@ -549,8 +549,8 @@ def example_plan() -> Any:
 
     sys.path.insert(0, str(ROOT))
     from reign.config import Settings
-    from reign.context import ToolContext
-    from reign.managers import gitops
+    from reign.managers.github import clone as gitops
+    from reign.toolcontext import ToolContext
 
     ex = example_module()
     with tempfile.TemporaryDirectory() as tmp:
@@ -589,7 +589,7 @@ def main() -> int:
         write(OUT / f"{name}.yaml", description, build())
     ex = example_module()
     plan = example_plan()
-    from reign.managers import gitops
+    from reign.managers.github import clone as gitops
 
     body = gitops.pr_body(plan)
     created = pr_creation(plan.branch, plan.base, plan.title, body)

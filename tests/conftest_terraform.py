@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from reign.config import Settings
-from reign.context import ToolContext
-from reign.managers import tfrun
+from reign.managers.terraform import engine as tfrun
+from reign.toolcontext import ToolContext
 
 REPO = Path(__file__).resolve().parent.parent
 TF_DATA = REPO / "tests" / "data" / "terraform"

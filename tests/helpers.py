@@ -1,4 +1,4 @@
-"""Builders shared by tests: the real catalogue, policy and executor around a scripted provider."""
+"""Builders shared by tests: the real wiring (reign.wiring) around a scripted provider."""
 
 from __future__ import annotations
 
@@ -7,24 +7,13 @@ from typing import Any
 
 from reign.agent import Agent, Limits
 from reign.approval import Approver, NonInteractive
-from reign.audit import AuditTrail
-from reign.catalogue import Catalogue
 from reign.config import Settings
-from reign.executor import Executor
-from reign.policy import PolicyGate, gate_context, load_checked_policy
-from reign.toolset import Toolset
+from reign.wiring import Options, build_agent
 
 
 def make_agent(provider: Any, settings: Settings, *, approver: Approver | None = None,
                audit_path: Path | None = None, limits: Limits | None = None) -> Agent:
-    catalogue = Catalogue.load(settings.tools_dirs)
-    gate = PolicyGate(load_checked_policy(settings.policy_files), gate_context(settings))
-    kwargs: dict[str, Any] = {}
-    if audit_path is not None:
-        kwargs["audit"] = AuditTrail(audit_path, "test-session")
-    executor = Executor(catalogue=catalogue, gate=gate, approver=approver or NonInteractive(),
-                        settings=settings, session="test-session", **kwargs)
-    toolset = Toolset(catalogue, read_only=settings.read_only, lazy=settings.tool_loading == "lazy")
-    executor.toolset = toolset
-    return Agent(provider=provider, executor=executor, system="test", limits=limits or Limits(),
-                 tools=toolset.specs)
+    """What `reign run` builds, with a short system prompt and an audit trail only when asked for."""
+    return build_agent(settings, provider, Options(approver=approver or NonInteractive(), session="test-session",
+                                                   audit=audit_path is not None, audit_path=audit_path,
+                                                   limits=limits or Limits(), system="test"))

@@ -17,7 +17,9 @@ import yaml
 from click.testing import CliRunner
 
 from reign.cli import main
+from reign.config import Settings
 from reign.executor import parse_process
+from reign.types import Message
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = ["anthropic", "openai"]
@@ -156,3 +158,86 @@ def test_text_output_and_example_run_offline(workdir: Path) -> None:
     approved = CliRunner().invoke(main, ["run", "--yes", "--cassette", "examples/machine-report/cassette.yaml",
                                          "Report on this machine"])
     assert approved.exit_code == 0 and (workdir / "machine-report.txt").read_text().startswith(os.uname().sysname)
+
+
+# --------------------------------------------------------------------------- replay checks the loop, not the words
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_loop_that_drops_tool_results_misses_its_cassette(provider: str, workdir: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Break the loop on purpose: the provider adapter stops sending tool results back. Replay must fail."""
+    import importlib
+
+    module = importlib.import_module(f"reign.providers.{provider}")
+    real = module.to_wire
+
+    def forgetful(messages: list[Message]) -> Any:
+        return real([m.model_copy(update={"tool_results": []}) for m in messages])
+
+    monkeypatch.setattr(module, "to_wire", forgetful)
+    code, out = run_json(provider, "basic")
+    assert code == 1 and out["stop_reason"] == "error" and "cassette miss" in out["error"]
+    assert "tool results [] where" in out["error"]  # says what the loop got wrong
+    assert len(out["tool_calls"]) == 1  # the first request matched; the one without the result did not
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_loop_that_forgets_loaded_tools_misses_its_cassette(provider: str, workdir: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """After use_tools the recorded request offers the manager's tools: a loop that does not load them misses."""
+    synth = _synth()
+    turns = [{"calls": [synth.call("use_tools", {"managers": ["cicd"]})]},
+             {"calls": [synth.call("cicd_detect", {})]}, {"text": "A project with no CI yet."}]
+    path = workdir / "load.yaml"
+    path.write_text(synth.render(provider, "load the cicd tools, then detect", turns))
+    code, out = run_json(provider, "load", cassette=path)
+    assert code == 0 and [c["tool"] for c in out["tool_calls"]] == ["use_tools", "cicd_detect"]  # as recorded
+
+    from reign.toolset import Toolset
+
+    monkeypatch.setattr(Toolset, "load", lambda self, managers: {m: [] for m in managers})  # loads nothing
+    code, out = run_json(provider, "load", cassette=path)
+    assert code == 1 and "tools not offered: ['cicd_detect']" in out["error"] and len(out["tool_calls"]) == 1
+
+
+def _synth() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("synth_cassettes", ROOT / "scripts" / "synth_cassettes.py")
+    assert spec is not None and spec.loader is not None
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    return synth
+
+
+def test_synthesized_cassettes_are_what_the_script_writes() -> None:
+    """cassettes/{anthropic,openai}/*.yaml and the examples' cassettes are scripts/synth_cassettes.py's output:
+    no hand edit drifts away from the scenarios (and the requests they record)."""
+    synth = _synth()
+    cassettes = synth.all_cassettes()
+    assert len(cassettes) >= 29
+    for path, provider, description, turns in cassettes:
+        assert path.read_text() == synth.render(provider, description, turns), \
+            f"{path.relative_to(ROOT)} is stale: run python scripts/synth_cassettes.py"
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_streamed_text_and_tool_calls_replay_through_the_sdk(provider: str, settings: Settings) -> None:
+    """The SDKs' event-stream parsing (text deltas, tool-call deltas, usage) against a streaming cassette."""
+    from reign.cassettes import cassette
+    from reign.providers import make_provider
+    from reign.wiring import Options, build_agent
+
+    chunks: list[str] = []
+    config = settings.model_copy(update={"provider": provider})
+    with cassette(ROOT / "cassettes" / provider / "stream.yaml"):
+        agent = build_agent(config, make_provider(config, replaying=True), Options(audit=False))
+        agent.on_text = chunks.append
+        result = agent.run("count the files")
+    assert result.stop_reason == "completed", result.error
+    assert len(chunks) == 4  # each text arrives in two deltas
+    assert "".join(chunks) == "Counting the files.The count is in the tool output above."
+    [call] = result.tool_calls
+    assert call.tool == "bash" and call.args == {"command": "ls -1 | wc -l"} and call.ok
+    assert result.usage.input_tokens > 0 and result.usage.output_tokens > 0

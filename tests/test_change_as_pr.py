@@ -7,6 +7,7 @@ model turns (Anthropic wire format) and GitHub calls from one cassette, git for 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import importlib.util
 import json
 import subprocess
@@ -16,10 +17,11 @@ from typing import Any
 import pytest
 from test_github_manager import TOKEN, make_ctx, pygithub, replay  # noqa: F401 - pygithub: autouse fixture
 
-from reign.context import ToolContext
 from reign.errors import ToolError
-from reign.managers import github as gh
-from reign.managers import gitops
+from reign.managers.github import change as gh_change
+from reign.managers.github import client as gh_client
+from reign.managers.github import clone as gh_clone
+from reign.toolcontext import ToolContext
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "bump-image-tag"
@@ -54,7 +56,7 @@ def remote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ToolContext:
-    monkeypatch.setattr(gh, "OPTIONS", gh.ClientOptions(0, 0.0, 0.0))
+    monkeypatch.setattr(gh_client, "OPTIONS", gh_client.ClientOptions(0, 0.0, 0.0))
     return make_ctx(tmp_path)
 
 
@@ -69,14 +71,14 @@ def heads(bare: Path) -> dict[str, str]:
 
 def test_propose_change_end_to_end(remote: Path, ctx: ToolContext, tmp_path: Path) -> None:
     main_before = heads(remote)["main"]
-    preview = gh.preview_propose_change(**propose_args(), ctx=ctx)
+    preview = gh_change.preview_propose_change(**propose_args(), ctx=ctx)
     assert preview.startswith(f"Pull request in {REPO}: reign/bump-web-image-to-1-5-0-")
     assert '-  tag: "1.4.2"\n+  tag: "1.5.0"\n' in preview and "--- a/charts/web/values.yaml" in preview
-    assert gh.preview_propose_change(**propose_args(), ctx=ctx) == preview  # deterministic: what approval binds to
+    assert gh_change.preview_propose_change(**propose_args(), ctx=ctx) == preview  # deterministic: what approval binds to
 
-    ctx.approved_preview = preview
+    ctx = dataclasses.replace(ctx, approved_preview=preview)
     with replay("propose_change"):  # the POST /pulls body (base, head, title, the why) is checked
-        result = gh.propose_change(**propose_args(), ctx=ctx)
+        result = gh_change.propose_change(**propose_args(), ctx=ctx)
 
     branch = result["branch"]
     assert result["pull_request"] == 42 and result["base"] == "main"
@@ -99,21 +101,21 @@ def test_propose_change_end_to_end(remote: Path, ctx: ToolContext, tmp_path: Pat
 
 def test_an_existing_branch_is_never_overwritten(remote: Path, ctx: ToolContext) -> None:
     with replay("propose_change"):
-        first = gh.propose_change(**propose_args(), ctx=ctx)
+        first = gh_change.propose_change(**propose_args(), ctx=ctx)
     before = heads(remote)
     with pytest.raises(ToolError, match=f"branch {first['branch']} already exists in octo/app"):
-        gh.propose_change(**propose_args(), ctx=ctx)  # same edits, same branch name: refused before any push
+        gh_change.propose_change(**propose_args(), ctx=ctx)  # same edits, same branch name: refused before any push
     with pytest.raises(ToolError, match="must differ from the base branch"):
-        gh.propose_change(**propose_args(branch="main"), ctx=ctx)
+        gh_change.propose_change(**propose_args(branch="main"), ctx=ctx)
     git("branch", "hotfix", "main", cwd=remote)
     before = heads(remote)
     with pytest.raises(ToolError, match="branch hotfix already exists in octo/app"):
-        gh.propose_change(**propose_args(branch="hotfix"), ctx=ctx)
+        gh_change.propose_change(**propose_args(branch="hotfix"), ctx=ctx)
     assert heads(remote) == before
 
 
 def test_a_change_that_differs_from_the_approved_one_is_refused(remote: Path, ctx: ToolContext) -> None:
-    approved = gh.preview_propose_change(**propose_args(), ctx=ctx)
+    approved = gh_change.preview_propose_change(**propose_args(), ctx=ctx)
     # Someone bumps the tag on main before the approved proposal runs: the diff is no longer what was approved.
     work = remote.parent.parent / "work"
     git("clone", "--quiet", str(remote), str(work), cwd=remote.parent)
@@ -122,9 +124,9 @@ def test_a_change_that_differs_from_the_approved_one_is_refused(remote: Path, ct
     git("-c", "user.name=Bo", "-c", "user.email=bo@example.com", "commit", "--quiet", "-am", "Scale up", cwd=work)
     git("push", "--quiet", "origin", "main", cwd=work)
     before = heads(remote)
-    ctx.approved_preview = approved
+    ctx = dataclasses.replace(ctx, approved_preview=approved)
     with pytest.raises(ToolError, match="differs from what was approved"):
-        gh.propose_change(**propose_args(), ctx=ctx)
+        gh_change.propose_change(**propose_args(), ctx=ctx)
     assert heads(remote) == before
 
 
@@ -143,7 +145,7 @@ def test_bad_edits_are_refused_before_anything_is_pushed(remote: Path, ctx: Tool
                                                          edits: list[dict[str, Any]], message: str) -> None:
     before = heads(remote)
     with pytest.raises(ToolError, match=message):
-        gh.propose_change(**propose_args(edits=edits), ctx=ctx)
+        gh_change.propose_change(**propose_args(edits=edits), ctx=ctx)
     assert heads(remote) == before
 
 
@@ -152,7 +154,7 @@ def test_several_edits_create_rewrite_and_delete(remote: Path, ctx: ToolContext)
              {"path": "charts/web/values.yaml", "search": "replicaCount: 2", "replace": "replicaCount: 3"},
              {"path": "docs/rollout.md", "content": "Roll out with a PR.\n"},
              {"path": "README.md", "delete": True}]
-    preview = gh.preview_propose_change(**propose_args(edits=edits), ctx=ctx)
+    preview = gh_change.preview_propose_change(**propose_args(edits=edits), ctx=ctx)
     assert "--- /dev/null\n+++ b/docs/rollout.md\n@@ -0,0 +1 @@\n+Roll out with a PR.\n" in preview
     assert "--- a/README.md\n+++ /dev/null\n" in preview
     assert '+  tag: "1.5.0"' in preview and "+replicaCount: 3" in preview  # two edits of one file, applied in order
@@ -160,7 +162,7 @@ def test_several_edits_create_rewrite_and_delete(remote: Path, ctx: ToolContext)
 
 def test_the_pull_request_failing_after_the_push_says_so(remote: Path, ctx: ToolContext) -> None:
     with replay("propose_change_exists"), pytest.raises(ToolError) as err:
-        gh.propose_change(**propose_args(), ctx=ctx)
+        gh_change.propose_change(**propose_args(), ctx=ctx)
     text = str(err.value)
     assert text.startswith("pushed branch reign/bump-web-image-to-1-5-0-") and "open it with github_create_pr" in text
     assert "A pull request already exists" in text
@@ -168,19 +170,19 @@ def test_the_pull_request_failing_after_the_push_says_so(remote: Path, ctx: Tool
 
 def test_the_token_reaches_git_only_through_the_environment(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path)
-    remote = gitops.remote_for(ctx, REPO)
+    remote = gh_clone.remote_for(ctx, REPO)
     assert remote.url == "https://github.com/octo/app.git" and TOKEN not in remote.url and TOKEN not in repr(remote)
     assert remote.env["GIT_CONFIG_KEY_0"] == "http.https://github.com/.extraheader"
     assert remote.env["GIT_CONFIG_VALUE_0"] == "AUTHORIZATION: basic " + base64.b64encode(
         f"x-access-token:{TOKEN}".encode()).decode()
-    ghe = gitops.remote_for(make_ctx(tmp_path, base_url="https://ghe.example.test/api/v3"), REPO)
+    ghe = gh_clone.remote_for(make_ctx(tmp_path, base_url="https://ghe.example.test/api/v3"), REPO)
     assert ghe.url == "https://ghe.example.test/octo/app.git"
     assert ghe.env["GIT_CONFIG_KEY_0"] == "http.https://ghe.example.test/.extraheader"
 
 
 def test_the_token_is_not_sent_to_another_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REIGN_GITHUB_CLONE_URL", "https://mirror.example.test/{owner}/{repo}.git")
-    remote = gitops.remote_for(make_ctx(tmp_path), REPO)
+    remote = gh_clone.remote_for(make_ctx(tmp_path), REPO)
     assert remote.url == "https://mirror.example.test/octo/app.git" and remote.env == {}
 
 

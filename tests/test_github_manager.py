@@ -8,6 +8,7 @@ repository when GITHUB_TOKEN and REIGN_TEST_REPO are set.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import os
@@ -20,9 +21,13 @@ import pytest
 
 from reign.catalogue import Catalogue
 from reign.config import Settings
-from reign.context import ToolContext
 from reign.errors import ToolError
-from reign.managers import github as gh
+from reign.managers.github import actions as gh_actions
+from reign.managers.github import client as gh_client
+from reign.managers.github import issues as gh_issues
+from reign.managers.github import pulls as gh_pulls
+from reign.managers.github import repos as gh_repos
+from reign.toolcontext import ToolContext
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes" / "github"
@@ -85,7 +90,7 @@ def pygithub() -> None:
 @pytest.fixture(autouse=True)
 def no_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
     """retry=None and no request spacing: what replaying needs (and no test waits for a rate limit)."""
-    monkeypatch.setattr(gh, "OPTIONS", gh.ClientOptions(retry_5xx=0, seconds_between_requests=0.0,
+    monkeypatch.setattr(gh_client, "OPTIONS", gh_client.ClientOptions(retry_5xx=0, seconds_between_requests=0.0,
                                                         seconds_between_writes=0.0))
 
 
@@ -122,15 +127,15 @@ def test_catalogue_matches_the_implementations() -> None:
 
 
 def test_available_needs_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert gh.available() == "GITHUB_TOKEN not set"
+    assert gh_client.available(Settings()) == "GITHUB_TOKEN not set"
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    assert gh.available() is None
+    assert gh_client.available(Settings()) is None
 
 
 def test_client_refuses_without_token(tmp_path: Path) -> None:
     ctx = ToolContext(settings=Settings(workspace_root=tmp_path))
     with pytest.raises(ToolError, match="GITHUB_TOKEN not set"):
-        gh.repo_info(repo=REPO, ctx=ctx)
+        gh_repos.repo_info(repo=REPO, ctx=ctx)
 
 
 # --------------------------------------------------------------------------------------------- reads
@@ -138,7 +143,7 @@ def test_client_refuses_without_token(tmp_path: Path) -> None:
 
 def test_repo_info(ctx: ToolContext) -> None:
     with replay("repo_info"):
-        info = gh.repo_info(repo=REPO, ctx=ctx)
+        info = gh_repos.repo_info(repo=REPO, ctx=ctx)
     assert info["default_branch"] == "main" and info["private"] is True
     assert info["your_permissions"] == ["pull", "push", "triage"]
     no_token(info)
@@ -147,14 +152,14 @@ def test_repo_info(ctx: ToolContext) -> None:
 def test_github_enterprise_base_url(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path, base_url="https://ghe.example.test/api/v3/")
     with replay("repo_info_ghe"):
-        info = gh.repo_info(repo=REPO, ctx=ctx)
+        info = gh_repos.repo_info(repo=REPO, ctx=ctx)
     assert info["url"] == "https://ghe.example.test/octo/app"
 
 
 def test_list_files_directory_and_tree(ctx: ToolContext) -> None:
     with replay("list_files"):
-        listing = gh.list_files(repo=REPO, path="charts/web", ref="main", ctx=ctx)
-        tree = gh.list_files(repo=REPO, path="charts", recursive=True, ctx=ctx)
+        listing = gh_repos.list_files(repo=REPO, path="charts/web", ref="main", ctx=ctx)
+        tree = gh_repos.list_files(repo=REPO, path="charts", recursive=True, ctx=ctx)
     assert [e["path"] for e in listing["entries"]] == ["charts/web/Chart.yaml", "charts/web/templates",
                                                        "charts/web/values.yaml"]
     assert listing["entries"][1]["type"] == "dir"
@@ -165,14 +170,14 @@ def test_list_files_directory_and_tree(ctx: ToolContext) -> None:
 
 def test_read_file_decodes_and_windows_lines(ctx: ToolContext) -> None:
     with replay("read_file"):
-        out = gh.read_file(repo=REPO, path="charts/web/values.yaml", ref="main", start_line=2, max_lines=2, ctx=ctx)
+        out = gh_repos.read_file(repo=REPO, path="charts/web/values.yaml", ref="main", start_line=2, max_lines=2, ctx=ctx)
     assert out["content"] == 'repository: ghcr.io/octo/web\n  tag: "1.4.2"'.replace("repository", "  repository")
     assert out["lines"] == "2-3 of 7"
 
 
 def test_search_code_with_fragments(ctx: ToolContext) -> None:
     with replay("search_code"):
-        out = gh.search_code(query="repository: ghcr.io/octo/web", repo=REPO, ctx=ctx)
+        out = gh_repos.search_code(query="repository: ghcr.io/octo/web", repo=REPO, ctx=ctx)
     assert out["query"].endswith("repo:octo/app") and out["total"] == 1
     [item] = out["items"]
     assert item["path"] == "charts/web/values.yaml" and "1.4.2" in item["matches"][0]
@@ -180,7 +185,7 @@ def test_search_code_with_fragments(ctx: ToolContext) -> None:
 
 def test_issues_follow_link_pagination_and_skip_pull_requests(ctx: ToolContext) -> None:
     with replay("issues_paginated") as cass:
-        out = gh.list_issues(repo=REPO, limit=5, ctx=ctx)
+        out = gh_issues.list_issues(repo=REPO, limit=5, ctx=ctx)
     assert [i["number"] for i in out["issues"]] == [12, 10, 9, 8, 7]
     assert cass.play_count == 2  # the second page came from the Link rel="next" URL
     assert out["issues"][0]["labels"] == ["bug"]
@@ -188,15 +193,15 @@ def test_issues_follow_link_pagination_and_skip_pull_requests(ctx: ToolContext) 
 
 def test_read_issue_with_comments(ctx: ToolContext) -> None:
     with replay("read_issue"):
-        out = gh.read_issue(repo=REPO, number=12, ctx=ctx)
+        out = gh_issues.read_issue(repo=REPO, number=12, ctx=ctx)
     assert out["body"].startswith("Production runs 1.4.2") and out["is_pull_request"] is False
     assert out["comment_list"] == [{"author": "bo", "at": "2026-11-20T09:00:00Z", "body": "Confirmed on prod."}]
 
 
 def test_pull_requests_list_and_read_with_diff_and_checks(ctx: ToolContext) -> None:
     with replay("prs"):
-        listing = gh.list_prs(repo=REPO, ctx=ctx)
-        pr = gh.read_pr(repo=REPO, number=7, ctx=ctx)
+        listing = gh_pulls.list_prs(repo=REPO, ctx=ctx)
+        pr = gh_pulls.read_pr(repo=REPO, number=7, ctx=ctx)
     assert listing["pull_requests"][0]["head"] == "reign/bump-web-image"
     assert pr["mergeable_state"] == "clean" and pr["head_sha"] == HEAD_SHA
     assert '+  tag: "1.5.0"' in pr["files"][0]["patch"]
@@ -206,8 +211,8 @@ def test_pull_requests_list_and_read_with_diff_and_checks(ctx: ToolContext) -> N
 
 def test_workflow_runs_list_and_read(ctx: ToolContext) -> None:
     with replay("runs"):
-        runs = gh.list_runs(repo=REPO, branch="main", ctx=ctx)
-        run = gh.read_run(repo=REPO, run_id=30433642, ctx=ctx)
+        runs = gh_actions.list_runs(repo=REPO, branch="main", ctx=ctx)
+        run = gh_actions.read_run(repo=REPO, run_id=30433642, ctx=ctx)
     assert [r["conclusion"] for r in runs["runs"]] == ["failure", "success"]
     assert run["jobs"] == [{"id": 399444496, "name": "test", "status": "completed", "conclusion": "failure",
                             "started_at": "2026-11-20T09:01:02Z", "completed_at": "2026-11-20T09:01:17Z",
@@ -216,7 +221,7 @@ def test_workflow_runs_list_and_read(ctx: ToolContext) -> None:
 
 def test_failed_run_logs_are_cut_to_the_failing_step(ctx: ToolContext) -> None:
     with replay("run_logs"):
-        out = gh.run_logs(repo=REPO, run_id=30433642, ctx=ctx)
+        out = gh_actions.run_logs(repo=REPO, run_id=30433642, ctx=ctx)
     [job] = out["failed_jobs"]  # the passing "lint" job is not fetched
     assert job["job"] == "test" and job["failed_step"] == "Test"
     log = job["log"]
@@ -231,7 +236,7 @@ def test_cut_to_failing_step_falls_back_to_the_step_time_window() -> None:
            "2026-11-20T09:01:11.0Z linker error: undefined symbol\n2026-11-20T09:01:20.0Z cleanup\n")
     steps = [{"name": "Build", "conclusion": "failure", "started_at": "2026-11-20T09:01:10Z",
               "completed_at": "2026-11-20T09:01:11Z"}]
-    name, text = gh.cut_to_failing_step(log, steps)
+    name, text = gh_actions.cut_to_failing_step(log, steps)
     assert name == "Build" and text == "compiling\nlinker error: undefined symbol"
 
 
@@ -240,10 +245,10 @@ def test_cut_to_failing_step_falls_back_to_the_step_time_window() -> None:
 
 def test_issue_writes_send_the_documented_bodies(ctx: ToolContext) -> None:
     with replay("issue_writes"):
-        created = gh.create_issue(repo=REPO, title="Rotate the registry token", body="It expires on Friday.",
+        created = gh_issues.create_issue(repo=REPO, title="Rotate the registry token", body="It expires on Friday.",
                                   labels=["ops"], ctx=ctx)
-        commented = gh.comment(repo=REPO, number=13, body="On it.", ctx=ctx)
-        labelled = gh.label_issue(repo=REPO, number=13, add=["security"], remove=["ops"], ctx=ctx)
+        commented = gh_issues.comment(repo=REPO, number=13, body="On it.", ctx=ctx)
+        labelled = gh_issues.label_issue(repo=REPO, number=13, add=["security"], remove=["ops"], ctx=ctx)
     assert created == {"number": 13, "url": "https://github.com/octo/app/issues/13", "labels": ["ops"]}
     assert commented["comment_id"] == 99
     assert labelled == {"number": 13, "added": ["security"], "removed": ["ops"]}
@@ -251,12 +256,12 @@ def test_issue_writes_send_the_documented_bodies(ctx: ToolContext) -> None:
 
 def test_pull_request_writes_and_merge_bound_to_the_approved_head(ctx: ToolContext) -> None:
     with replay("pr_writes"):
-        created = gh.create_pr(repo=REPO, title="Add HPA", head="feature/hpa", base="main", body="Scale on CPU.",
+        created = gh_pulls.create_pr(repo=REPO, title="Add HPA", head="feature/hpa", base="main", body="Scale on CPU.",
                                ctx=ctx)
-        review = gh.request_review(repo=REPO, number=8, reviewers=["bo"], ctx=ctx)
-        preview = gh.preview_merge(repo=REPO, number=7, method="squash", ctx=ctx)
-        ctx.approved_preview = preview
-        merged = gh.merge_pr(repo=REPO, number=7, method="squash", ctx=ctx)
+        review = gh_pulls.request_review(repo=REPO, number=8, reviewers=["bo"], ctx=ctx)
+        preview = gh_pulls.preview_merge(repo=REPO, number=7, method="squash", ctx=ctx)
+        ctx = dataclasses.replace(ctx, approved_preview=preview)
+        merged = gh_pulls.merge_pr(repo=REPO, number=7, method="squash", ctx=ctx)
     assert created["number"] == 8 and review["requested"] == ["bo"]
     assert f"head reign/bump-web-image @ {HEAD_SHA}" in preview and "by squash" in preview
     assert merged["merged"] is True and merged["method"] == "squash"
@@ -264,23 +269,23 @@ def test_pull_request_writes_and_merge_bound_to_the_approved_head(ctx: ToolConte
 
 def test_merge_refuses_when_the_head_moved_after_approval(ctx: ToolContext) -> None:
     with replay("merge_moved"):
-        ctx.approved_preview = gh.preview_merge(repo=REPO, number=7, ctx=ctx)
+        ctx = dataclasses.replace(ctx, approved_preview=gh_pulls.preview_merge(repo=REPO, number=7, ctx=ctx))
         with pytest.raises(ToolError, match="changed since it was approved"):
-            gh.merge_pr(repo=REPO, number=7, ctx=ctx)  # no PUT /merge in the cassette: nothing was sent
+            gh_pulls.merge_pr(repo=REPO, number=7, ctx=ctx)  # no PUT /merge in the cassette: nothing was sent
 
 
 def test_merge_not_mergeable_is_one_line(ctx: ToolContext) -> None:
     with replay("merge_conflict"), pytest.raises(ToolError) as err:
-        gh.merge_pr(repo=REPO, number=7, ctx=ctx)
+        gh_pulls.merge_pr(repo=REPO, number=7, ctx=ctx)
     assert str(err.value) == "GitHub refused merge of octo/app#7 (405): Pull Request is not mergeable"
 
 
 def test_branches_list_create_protection_delete(ctx: ToolContext) -> None:
     with replay("branches"):
-        listing = gh.list_branches(repo=REPO, protected=True, ctx=ctx)
-        created = gh.create_branch(repo=REPO, branch="release/1.5", from_ref="main", ctx=ctx)
-        protection = gh.branch_protection(repo=REPO, branch="main", ctx=ctx)
-        deleted = gh.delete_branch(repo=REPO, branch="reign/bump-web-image", ctx=ctx)
+        listing = gh_repos.list_branches(repo=REPO, protected=True, ctx=ctx)
+        created = gh_repos.create_branch(repo=REPO, branch="release/1.5", from_ref="main", ctx=ctx)
+        protection = gh_repos.branch_protection(repo=REPO, branch="main", ctx=ctx)
+        deleted = gh_repos.delete_branch(repo=REPO, branch="reign/bump-web-image", ctx=ctx)
     assert listing["branches"] == [{"name": "main", "protected": True, "sha": "3a0f86fb8db8"}]
     assert created["sha"] == "3a0f86fb8db8eea7ccbb9a95f325ddbedfb25e15"
     assert protection["required_checks"] == ["test", "helm lint"] and protection["required_approvals"] == 1
@@ -291,15 +296,15 @@ def test_branches_list_create_protection_delete(ctx: ToolContext) -> None:
 def test_branch_errors(ctx: ToolContext) -> None:
     with replay("branch_errors"):
         with pytest.raises(ToolError, match="branch main already exists in octo/app; pick another name"):
-            gh.create_branch(repo=REPO, branch="main", from_ref="main", ctx=ctx)
+            gh_repos.create_branch(repo=REPO, branch="main", from_ref="main", ctx=ctx)
         with pytest.raises(ToolError, match="refusing to delete trunk: it is the default branch"):
-            gh.delete_branch(repo=REPO, branch="trunk", ctx=ctx)
+            gh_repos.delete_branch(repo=REPO, branch="trunk", ctx=ctx)
 
 
 def test_rerun_and_dispatch(ctx: ToolContext) -> None:
     with replay("run_writes"):
-        rerun = gh.rerun_run(repo=REPO, run_id=30433642, ctx=ctx)
-        dispatched = gh.dispatch_workflow(repo=REPO, workflow="deploy.yml", ref="main",
+        rerun = gh_actions.rerun_run(repo=REPO, run_id=30433642, ctx=ctx)
+        dispatched = gh_actions.dispatch_workflow(repo=REPO, workflow="deploy.yml", ref="main",
                                           inputs={"environment": "staging", "dry_run": True}, ctx=ctx)
     assert rerun["rerun"] == "failed jobs"
     assert dispatched["workflow"] == ".github/workflows/deploy.yml" and dispatched["dispatched"] is True
@@ -311,10 +316,10 @@ def test_rerun_and_dispatch(ctx: ToolContext) -> None:
 def test_api_errors_become_one_line_tool_errors(ctx: ToolContext) -> None:
     with replay("errors"):
         messages = []
-        for call in (lambda: gh.repo_info(repo="octo/missing", ctx=ctx),
-                     lambda: gh.repo_info(repo=REPO, ctx=ctx),
-                     lambda: gh.create_issue(repo=REPO, title="x", ctx=ctx),
-                     lambda: gh.create_pr(repo=REPO, title="Add HPA", head="feature/hpa", base="main", ctx=ctx)):
+        for call in (lambda: gh_repos.repo_info(repo="octo/missing", ctx=ctx),
+                     lambda: gh_repos.repo_info(repo=REPO, ctx=ctx),
+                     lambda: gh_issues.create_issue(repo=REPO, title="x", ctx=ctx),
+                     lambda: gh_pulls.create_pr(repo=REPO, title="Add HPA", head="feature/hpa", base="main", ctx=ctx)):
             with pytest.raises(ToolError) as err:
                 call()
             messages.append(str(err.value))
@@ -334,9 +339,9 @@ def test_api_errors_become_one_line_tool_errors(ctx: ToolContext) -> None:
 def test_rate_limits_say_when_to_come_back(ctx: ToolContext) -> None:
     with replay("rate_limits"):
         messages = []
-        for call in (lambda: gh.repo_info(repo=REPO, ctx=ctx), lambda: gh.repo_info(repo=REPO, ctx=ctx),
-                     lambda: gh.create_issue(repo=REPO, title="x", ctx=ctx),
-                     lambda: gh.search_code(query="tag", repo=REPO, ctx=ctx)):
+        for call in (lambda: gh_repos.repo_info(repo=REPO, ctx=ctx), lambda: gh_repos.repo_info(repo=REPO, ctx=ctx),
+                     lambda: gh_issues.create_issue(repo=REPO, title="x", ctx=ctx),
+                     lambda: gh_repos.search_code(query="tag", repo=REPO, ctx=ctx)):
             with pytest.raises(ToolError) as err:
                 call()
             messages.append(str(err.value))
@@ -362,22 +367,22 @@ def test_rate_limits_say_when_to_come_back(ctx: ToolContext) -> None:
      "wait until then or use a token with a higher limit"),
 ])
 def test_describe_error(status: int, data: Any, headers: dict[str, str], expected: str) -> None:
-    assert gh.describe_error(status, data, headers, "merge of x", now=1795000000) == expected
+    assert gh_client.describe_error(status, data, headers, "merge of x", now=1795000000) == expected
 
 
 def test_the_token_never_reaches_an_output(ctx: ToolContext) -> None:
     outputs: list[Any] = []
     with replay("repo_info"):
-        outputs.append(gh.repo_info(repo=REPO, ctx=ctx))
+        outputs.append(gh_repos.repo_info(repo=REPO, ctx=ctx))
     with replay("errors"):
-        for call in (lambda: gh.repo_info(repo="octo/missing", ctx=ctx), lambda: gh.repo_info(repo=REPO, ctx=ctx)):
+        for call in (lambda: gh_repos.repo_info(repo="octo/missing", ctx=ctx), lambda: gh_repos.repo_info(repo=REPO, ctx=ctx)):
             with pytest.raises(ToolError) as err:
                 call()
             outputs.append(str(err.value))
         with pytest.raises(ToolError):
-            gh.create_issue(repo=REPO, title="x", ctx=ctx)
+            gh_issues.create_issue(repo=REPO, title="x", ctx=ctx)
         with pytest.raises(ToolError):
-            gh.create_pr(repo=REPO, title="Add HPA", head="feature/hpa", base="main", ctx=ctx)
+            gh_pulls.create_pr(repo=REPO, title="Add HPA", head="feature/hpa", base="main", ctx=ctx)
     no_token(outputs, repr(ctx.settings))
 
 
@@ -388,21 +393,21 @@ def test_the_token_never_reaches_an_output(ctx: ToolContext) -> None:
 @pytest.mark.skipif(not (LIVE_TOKEN and LIVE_REPO), reason="needs GITHUB_TOKEN and REIGN_TEST_REPO (owner/name) "
                     "of a repository the token can read")
 def test_live_read_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gh, "OPTIONS", gh.ClientOptions())
+    monkeypatch.setattr(gh_client, "OPTIONS", gh_client.ClientOptions())
     settings = Settings(GITHUB_TOKEN=LIVE_TOKEN, workspace_root=tmp_path,
                         github_base_url=os.environ.get("REIGN_GITHUB_BASE_URL", "https://api.github.com"))
     ctx = ToolContext(settings=settings, cwd=tmp_path)
     repo = str(LIVE_REPO)
-    info = gh.repo_info(repo=repo, ctx=ctx)
+    info = gh_repos.repo_info(repo=repo, ctx=ctx)
     assert info["full_name"].lower() == repo.lower()
-    files = gh.list_files(repo=repo, ctx=ctx)
+    files = gh_repos.list_files(repo=repo, ctx=ctx)
     assert files["entries"]
-    gh.list_issues(repo=repo, state="all", limit=5, ctx=ctx)
-    gh.list_prs(repo=repo, state="all", limit=5, ctx=ctx)
-    gh.list_branches(repo=repo, limit=5, ctx=ctx)
-    gh.list_runs(repo=repo, limit=3, ctx=ctx)
+    gh_issues.list_issues(repo=repo, state="all", limit=5, ctx=ctx)
+    gh_pulls.list_prs(repo=repo, state="all", limit=5, ctx=ctx)
+    gh_repos.list_branches(repo=repo, limit=5, ctx=ctx)
+    gh_actions.list_runs(repo=repo, limit=3, ctx=ctx)
     with pytest.raises(ToolError, match="not found"):
-        gh.read_file(repo=repo, path="does/not/exist-reign.txt", ctx=ctx)
+        gh_repos.read_file(repo=repo, path="does/not/exist-reign.txt", ctx=ctx)
 
 
 def test_cassettes_match_the_script_that_writes_them() -> None:

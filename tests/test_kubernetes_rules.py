@@ -15,8 +15,6 @@ from reign.config import Settings
 from reign.policy import GateCall, GateContext, Policy, decide, gate_context, load_checked_policy
 from reign.policy.classifiers.kubernetes import facts
 
-pytestmark = pytest.mark.kubernetes
-
 PLAIN = GateContext()
 SCOPED = GateContext(allowed_namespaces=("team-a", "team-b"))
 PROD = GateContext(kube_context="prod-eu-1", production=True)

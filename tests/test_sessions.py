@@ -25,9 +25,9 @@ from reign.catalogue import Tool
 from reign.cli import main
 from reign.config import Settings
 from reign.errors import ReignError
-from reign.runtime import Options, build_agent
 from reign.sessions import INTERRUPTED, NOT_RUN, SessionStore, compact
 from reign.types import Message, ModelTurn, RunResult, ToolCall, ToolResult
+from reign.wiring import Options, build_agent
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -37,9 +37,7 @@ def run_session(settings: Settings, provider: Any, goal: str | None, *, resume: 
                 approver: Any = None, read_only: bool | None = None,
                 policies: list[Path] | None = None) -> tuple[RunResult, sessions.Plan, Any]:
     plan = sessions.start(settings, resume=resume, read_only=read_only, policies=policies or [])
-    agent = build_agent(plan.settings, provider, Options(policy_files=plan.policies, session=plan.id,
-                                                         approver=approver or NonInteractive()))
-    plan.bind(agent, provider=provider.name, model=provider.model)
+    agent = build_agent(plan.settings, provider, Options(plan=plan, approver=approver or NonInteractive()))
     return plan.run(agent, goal or sessions.DEFAULT_FOLLOW_UP), plan, agent
 
 
@@ -70,7 +68,7 @@ CHILD = textwrap.dedent("""
     from reign.approval import NonInteractive
     from reign.catalogue import Tool
     from reign.config import Settings
-    from reign.runtime import Options, build_agent
+    from reign.wiring import Options, build_agent
     from reign.types import ModelTurn, ToolCall, Usage
 
     def crash() -> str:
@@ -87,11 +85,10 @@ CHILD = textwrap.dedent("""
 
     settings = Settings(workspace_root=Path.cwd(), tool_timeout=10)
     plan = sessions.start(settings, resume=None, read_only=None, policies=[], new_id="crashy")
-    agent = build_agent(settings, Provider(), Options(session=plan.id, approver=NonInteractive()))
+    agent = build_agent(settings, Provider(), Options(plan=plan, approver=NonInteractive()))
     agent.executor.catalogue.add(Tool(name="crash_now", description="dies", effect="read", impl="__main__:crash",
                                       input_schema={"type": "object", "properties": {}}, manager="test",
                                       source=Path("test")))
-    plan.bind(agent, provider="scripted", model="scripted-1")
     plan.run(agent, "do two things")
 """)
 
@@ -149,10 +146,9 @@ def test_ctrl_c_in_the_provider_then_resume_finishes_the_goal(settings: Settings
 def test_ctrl_c_inside_a_tool_leaves_the_outcome_unknown(scripted, settings: Settings) -> None:
     provider = scripted([turn("", ("stuck", {}))])
     plan = sessions.start(settings, resume=None, read_only=None, policies=[])
-    agent = build_agent(settings, provider, Options(session=plan.id))
+    agent = build_agent(settings, provider, Options(plan=plan))
     agent.executor.catalogue.add(Tool(name="stuck", description="", effect="read", impl=f"{__name__}:_interrupt",
                                       input_schema={"type": "object"}, manager="test", source=Path("test")))
-    plan.bind(agent, provider="scripted", model="scripted-1")
     result = plan.run(agent, "go")
     assert result.stop_reason == "interrupted"
     [call] = plan.store.calls(plan.id)

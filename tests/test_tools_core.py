@@ -10,9 +10,9 @@ import pytest
 
 from reign.catalogue import Catalogue
 from reign.config import Settings
-from reign.context import ToolContext
 from reign.errors import ReignError
 from reign.managers import bash
+from reign.toolcontext import ToolContext
 from reign.truncate import cut
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reign.context import ToolContext
 from reign.process import run_argv
+from reign.toolcontext import ToolContext
 
 
 def available() -> str | None:

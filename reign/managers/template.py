@@ -9,9 +9,9 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.process import run_argv
+from reign.toolcontext import ToolContext
 
 
 def render(template: tuple[str, ...], args: dict[str, Any]) -> list[str]:

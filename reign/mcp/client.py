@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reign.catalogue import Catalogue, Tool
-from reign.errors import ToolError
+from reign.errors import ToolError, one_line
 
 if TYPE_CHECKING:
     from reign.config import McpServer, Settings
@@ -145,7 +145,7 @@ class Hub:
         except ToolError:
             raise
         except Exception as exc:
-            raise ToolError(f"MCP server {conn.config.name}: {tool} failed: {_one_line(exc)}") from None
+            raise ToolError(f"MCP server {conn.config.name}: {tool} failed: {one_line(exc)}") from None
 
     def close(self) -> None:
         """Stop every server (their stdin closes and the SDK ends the processes), then the loop."""
@@ -255,9 +255,4 @@ def _describe(exc: BaseException, log: Path) -> str:
         tail = f"; last stderr line: {lines[-1][:200]}" if lines else ""
     except OSError:
         pass
-    return f"failed to start: {_one_line(exc)}{tail} (log: {log})"
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:300]
+    return f"failed to start: {one_line(exc)}{tail} (log: {log})"

@@ -17,13 +17,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from reign.approval import Approval, ApprovalRequest, NonInteractive
-from reign.catalogue import Catalogue, Tool
+from reign.approval import Approval, ApprovalRequest
+from reign.catalogue import Tool
 from reign.config import Settings
-from reign.executor import Executor
 from reign.types import ToolCall
 
-HIDDEN = ("use_tools",)  # lazy schema loading means nothing to an MCP client: it sees every tool
 APPROVAL_KEY = "reign-approval"
 APPROVAL_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -50,19 +48,16 @@ class Service:
     """The tools, the gate and the audit trail of one `reign mcp serve` process (one audit session)."""
 
     def __init__(self, settings: Settings, policies: list[Path]) -> None:
-        from reign.audit import AuditTrail, default_path
-        from reign.policy import PolicyGate, gate_context, load_checked_policy
-        from reign.runtime import load_catalogue, new_session_id
+        from reign.wiring import Options, build_executor, load_catalogue, new_session_id
 
         catalogue = load_catalogue(settings)
-        offered = [t for t in catalogue.offered(read_only=settings.read_only) if t.name not in HIDDEN]
-        self.catalogue = Catalogue(tools={t.name: t for t in offered})
+        # every available tool but the loader: lazy schema loading means nothing to an MCP client
+        self.catalogue = catalogue.subset(t.name for t in catalogue.offered(read_only=settings.read_only)
+                                          if t.loading != "loader")
         self.session = f"mcp-{new_session_id()}"
-        policy = load_checked_policy([*settings.policy_files, *policies])
-        self.executor = Executor(catalogue=self.catalogue, gate=PolicyGate(policy, gate_context(settings)),
-                                 approver=NonInteractive(), settings=settings, session=self.session,
-                                 audit=AuditTrail(default_path(settings.audit_dir), self.session),
-                                 cwd=Path(settings.workspace_root))  # MCP clients start servers anywhere
+        options = Options(policy_files=policies, session=self.session,
+                          cwd=Path(settings.workspace_root))  # MCP clients start servers anywhere
+        self.executor = build_executor(settings, options, catalogue=self.catalogue)
         self._steps = itertools.count(1)
 
     def tools(self) -> list[Any]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reign.kubeconfig import current_context as current_kube_context
 from reign.policy.gate import GateCall, GateContext, decide
 from reign.policy.rules import Policy, load_policy
 from reign.types import Decision, ToolCall
@@ -18,22 +19,6 @@ if TYPE_CHECKING:
     from reign.config import Settings
 
 __all__ = ["GateCall", "GateContext", "Policy", "PolicyGate", "decide", "gate_context", "load_checked_policy"]
-
-
-def current_kube_context() -> str:
-    """The kubeconfig's current-context, so a session on an unpinned production context is seen as one."""
-    import yaml
-
-    raw = os.environ.get("KUBECONFIG", "")
-    paths = [Path(p).expanduser() for p in raw.split(os.pathsep) if p] or [Path.home() / ".kube" / "config"]
-    for path in paths:
-        try:
-            data = yaml.safe_load(path.read_text())
-        except (OSError, yaml.YAMLError):
-            continue
-        if isinstance(data, dict) and data.get("current-context"):
-            return str(data["current-context"])
-    return ""
 
 
 def gate_context(settings: Settings) -> GateContext:

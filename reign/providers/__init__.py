@@ -19,12 +19,13 @@ def make_provider(settings: Settings, *, replaying: bool = False, base_wait: flo
         else:
             env = "ANTHROPIC_API_KEY" if settings.provider == "anthropic" else "OPENAI_API_KEY"
             raise ReignError(f"no API key for {settings.provider}: set {env} (or replay a cassette with --cassette)")
-    common = dict(api_key=key, model=settings.model, base_url=settings.base_url,
-                  timeout=settings.request_timeout, attempts=settings.request_attempts, base_wait=base_wait)
     if settings.provider == "anthropic":
         from reign.providers.anthropic import AnthropicProvider
 
-        return AnthropicProvider(**common)  # type: ignore[arg-type]
+        return AnthropicProvider(api_key=key, model=settings.model, base_url=settings.base_url,
+                                 timeout=settings.request_timeout, attempts=settings.request_attempts,
+                                 base_wait=base_wait)
     from reign.providers.openai import OpenAIProvider
 
-    return OpenAIProvider(**common)  # type: ignore[arg-type]
+    return OpenAIProvider(api_key=key, model=settings.model, base_url=settings.base_url,
+                          timeout=settings.request_timeout, attempts=settings.request_attempts, base_wait=base_wait)

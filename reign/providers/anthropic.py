@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reign.providers.base import ProviderError, translate_sdk_error, with_retries
 from reign.types import Message, ModelTurn, ToolCall, ToolSpec, Usage
+
+if TYPE_CHECKING:
+    from anthropic.types import Message as AnthropicMessage
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 
@@ -35,10 +38,11 @@ class AnthropicProvider:
                                for t in tools]
             params["tool_choice"] = {"type": tool_choice}
 
-        def once() -> Any:
+        def once() -> AnthropicMessage:
             try:
                 if on_text is None:
-                    return self._client.messages.create(**params)
+                    message: AnthropicMessage = self._client.messages.create(**params)
+                    return message
                 with self._client.messages.stream(**params) as stream:
                     for text in stream.text_stream:
                         on_text(text)
@@ -72,7 +76,7 @@ def to_wire(messages: list[Message]) -> list[dict[str, Any]]:
     return wire
 
 
-def from_wire(resp: Any) -> ModelTurn:
+def from_wire(resp: AnthropicMessage) -> ModelTurn:
     texts, calls = [], []
     for block in getattr(resp, "content", None) or []:
         kind = getattr(block, "type", "")

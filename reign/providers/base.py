@@ -43,9 +43,23 @@ def cassette_miss(exc: BaseException) -> str | None:
     while seen is not None:
         if type(seen).__name__ == "CannotOverwriteExistingCassetteException":
             first = str(seen).splitlines()[0] if str(seen) else ""
-            return f"cassette miss: the cassette has no recorded response for this request ({first})"
+            why = _closest_difference(seen)
+            return (f"cassette miss: the cassette has no recorded response for this request ({first})"
+                    + (f"; the next recorded request differs: {why}" if why else ""))
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def _closest_difference(miss: Any) -> str:
+    """Why the next unplayed recorded request did not match (e.g. "tool results [] where [...] belong")."""
+    cassette = getattr(miss, "cassette", None)
+    data = getattr(cassette, "data", None) or []
+    plays = getattr(cassette, "play_counts", {})
+    for request, _, failed in getattr(miss, "similar_requests", None) or []:
+        index = next((i for i, (recorded, _) in enumerate(data) if recorded is request), -1)
+        if index >= 0 and not plays.get(index):
+            return "; ".join(str(reason) for _, reason in failed)
+    return ""
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from reign.providers.base import ProviderError, translate_sdk_error, with_retries
 from reign.types import Message, ModelTurn, ToolCall, ToolSpec, Usage
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 DEFAULT_MODEL = "gpt-5.5"
 
@@ -76,7 +79,7 @@ def _call(call_id: str, name: str, raw: str) -> ToolCall:
     return ToolCall(id=call_id, name=name, args=args)
 
 
-def from_wire(resp: Any) -> ModelTurn:
+def from_wire(resp: ChatCompletion) -> ModelTurn:
     choices = getattr(resp, "choices", None)
     if not choices:
         raise ProviderError("openai API: the response has no choices")
@@ -91,12 +94,12 @@ def from_wire(resp: Any) -> ModelTurn:
     )
 
 
-def from_stream(stream: Any, on_text: Callable[[str], None]) -> ModelTurn:
+def from_stream(stream: Iterable[ChatCompletionChunk], on_text: Callable[[str], None]) -> ModelTurn:
     text: list[str] = []
     parts: dict[int, dict[str, str]] = {}
     usage, finish = Usage(), ""
     for chunk in stream:
-        if getattr(chunk, "usage", None):
+        if chunk.usage is not None:
             usage = Usage(input_tokens=chunk.usage.prompt_tokens or 0,
                           output_tokens=chunk.usage.completion_tokens or 0)
         for choice in chunk.choices or []:

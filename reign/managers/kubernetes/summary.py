@@ -86,7 +86,7 @@ def trim(obj: dict[str, Any], *, reveal_secret: bool = False) -> dict[str, Any]:
     return out
 
 
-def normalise(obj: dict[str, Any] | None, *, creating: bool = False) -> dict[str, Any] | None:
+def without_bookkeeping(obj: dict[str, Any] | None, *, creating: bool = False) -> dict[str, Any] | None:
     """An object as a diff shows it: no server bookkeeping (managedFields, resourceVersion, uid, generation,
     creationTimestamp, status), no last-applied annotation, Secret values fingerprinted (never shown)."""
     if obj is None:
@@ -126,7 +126,7 @@ def to_yaml(obj: Any) -> str:
 
 def object_diff(before: dict[str, Any] | None, after: dict[str, Any] | None, label: str,
                 *, max_lines: int = 0) -> str:
-    """Unified diff of two normalised objects (None = absent); "" when they are equal."""
+    """Unified diff of two objects without bookkeeping (None = absent); "" when they are equal."""
     a = to_yaml(before).splitlines(keepends=True) if before is not None else []
     b = to_yaml(after).splitlines(keepends=True) if after is not None else []
     if a == b:
