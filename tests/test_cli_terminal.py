@@ -127,6 +127,7 @@ def test_chat_in_a_terminal(workdir: Path, isolated_home: Path) -> None:
         child.send("\x1b[D\x1b[D")  # left, left: the cursor is after the w
         child.send("a\r")  # -> "wait"
         _wait_for("sleep 987.25")
+        child.expect(r"bash: sleep 987\.25 +[1-9]\d* s")  # the live indicator: what runs, for how long
         child.sendintr()  # Ctrl-C while the step runs
         child.expect_exact("interrupted while running")
         child.expect(r"stopped: interrupted")
