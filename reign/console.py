@@ -92,11 +92,11 @@ def inert_lines(text: str) -> list[str]:
 
 
 class Console:
-    def __init__(self, *, quiet: bool = False, model: str = "", prices: dict[str, tuple[float, float]] | None = None,
-                 stderr: bool = False) -> None:
+    def __init__(self, *, quiet: bool = False, model: str = "",
+                 prices: dict[str, tuple[float, float]] | None = None) -> None:
         from rich.console import Console as RichConsole
 
-        self.out = RichConsole(highlight=False, stderr=stderr)
+        self.out = RichConsole(highlight=False)
         self.quiet = quiet
         self.model = model
         self.prices = prices or {}
