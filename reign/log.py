@@ -17,10 +17,16 @@ _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARN
 
 def configure(verbose: bool = False, json: bool | None = None, *, level: str | None = None,
               file: Path | None = None) -> Any:
+    import os
+
     import structlog
 
     from reign.errors import ReignError
 
+    if level is None:  # callers without settings at hand (reign mcp serve) still honour REIGN_LOG_LEVEL
+        level = os.environ.get("REIGN_LOG_LEVEL", "").strip().lower() or None
+    if level is not None and level not in _LEVELS:
+        raise ReignError(f"REIGN_LOG_LEVEL must be one of {', '.join(_LEVELS)}, not {level!r}")
     target: TextIO = sys.stderr
     if file is not None:
         try:
