@@ -102,7 +102,7 @@ class Console:
         self.prices = prices or {}
         self._streaming = False
         self._queue: list[ToolCall] = []
-        self._requests: dict[str, ApprovalRequest] = {}
+        self._requests: dict[str, tuple[ApprovalRequest, Approval]] = {}
         self._live: Any = None
         self._spinner: Any = None
         self._label = ""
@@ -161,7 +161,7 @@ class Console:
 
     def remember_request(self, request: ApprovalRequest, answer: Approval) -> None:
         """NonInteractive.notify: kept so the call's line can say what the refused or approved call would do."""
-        self._requests[request.call.digest()] = request
+        self._requests[request.call.digest()] = (request, answer)
 
     def show_outcome(self, record: CallRecord, lines: int = 8) -> None:
         """One labelled block per call: the call, what happened, and a short excerpt of its output."""
@@ -175,13 +175,13 @@ class Console:
 
     def _print_outcome(self, record: CallRecord, lines: int) -> None:
         status, style = outcome(record)
-        request = self._requests.pop(ToolCall(id="", name=record.tool, args=record.args).digest(), None)
+        asked = self._requests.pop(ToolCall(id="", name=record.tool, args=record.args).digest(), None)
         self.out.print(f"  {describe_call(record.tool, record.args)}", style="bold", markup=False)
-        if record.decision == "ask" and request is not None:
+        if record.decision == "ask" and asked is not None:
+            request, answer = asked
             self.out.print("    " + approval_line(request, record), style=style, markup=False)
-            if record.approved is False:
-                self.out.print("    re-run with --yes, or use `reign chat` to approve it", style="dim",
-                               markup=False)
+            if record.approved is False:  # what the approver says to do about it (--yes, reign chat)
+                self.out.print(f"    {answer.note.removeprefix('needs approval: ')}", style="dim", markup=False)
             if record.preview:
                 self.out.print(preview_text(record.preview))
             if record.approved is False:
