@@ -21,3 +21,14 @@ def confine(path: str | Path, root: Path, *, base: Path | None = None) -> Path |
     raw = Path(path).expanduser()
     real = (raw if raw.is_absolute() else (base or root) / raw).resolve()
     return real if real == root or real.is_relative_to(root) else None
+
+
+def inside_workspace(path: str | Path, workspace_root: Path | str, *, base: Path | None = None,
+                     what: str = "path") -> Path:
+    """`path` resolved under the workspace root, or a ToolError naming `what` when it leaves it: the check
+    every manager makes on a path the model names."""
+    root = root_of(workspace_root)
+    target = confine(path, root, base=base)
+    if target is None:
+        raise ToolError(f"{what} {path} is outside the workspace root {root}")
+    return target

@@ -34,7 +34,7 @@ def run_json(provider: str, scenario: str, *extra: str, cassette: Path | None = 
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_basic_real_bash_call(provider: str, workdir: Path) -> None:
+def test_one_bash_call_runs_for_real_and_its_output_is_recorded(provider: str, workdir: Path) -> None:
     for name in ("a", "b", "c"):
         (workdir / name).write_text(name)
     code, out = run_json(provider, "basic")
@@ -46,14 +46,14 @@ def test_basic_real_bash_call(provider: str, workdir: Path) -> None:
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_several_calls_in_one_turn(provider: str, workdir: Path) -> None:
+def test_several_calls_in_one_turn_each_get_their_own_result(provider: str, workdir: Path) -> None:
     code, out = run_json(provider, "multi")
     assert code == 0
     assert [parse_process(c["output"])["stdout"] for c in out["tool_calls"]] == ["alpha\n", "beta\n"]
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_schema_violation_then_correction(provider: str, workdir: Path) -> None:
+def test_a_schema_violation_goes_back_and_the_model_corrects_itself(provider: str, workdir: Path) -> None:
     code, out = run_json(provider, "schema")
     assert code == 0
     first, second = out["tool_calls"]
@@ -62,13 +62,13 @@ def test_schema_violation_then_correction(provider: str, workdir: Path) -> None:
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_unknown_tool(provider: str, workdir: Path) -> None:
+def test_an_unknown_tool_goes_back_to_the_model_as_an_error(provider: str, workdir: Path) -> None:
     code, out = run_json(provider, "unknown")
     assert code == 0 and "unknown tool 'kubectl_magic'" in out["tool_calls"][0]["output"]
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_api_error_is_retried(provider: str, workdir: Path) -> None:
+def test_an_overloaded_api_is_retried_then_succeeds(provider: str, workdir: Path) -> None:
     code, out = run_json(provider, "retry")
     assert code == 0 and out["stop_reason"] == "completed" and "after-retry" in out["tool_calls"][0]["output"]
 
@@ -88,7 +88,7 @@ def test_model_that_never_stops_is_cut_at_max_steps(provider: str, workdir: Path
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_tool_that_times_out(provider: str, workdir: Path) -> None:
+def test_a_tool_past_its_timeout_is_killed_and_reported(provider: str, workdir: Path) -> None:
     code, out = run_json(provider, "slow_tool")
     assert code == 0
     result = parse_process(out["tool_calls"][0]["output"])
@@ -96,7 +96,7 @@ def test_tool_that_times_out(provider: str, workdir: Path) -> None:
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_output_larger_than_the_cap(provider: str, workdir: Path) -> None:
+def test_output_larger_than_the_cap_is_cut_to_head_and_tail(provider: str, workdir: Path) -> None:
     code, out = run_json(provider, "big_output")
     output = out["tool_calls"][0]["output"]
     assert code == 0 and "cut by reign" in output and "200000" in output and len(output) < 20_000
@@ -147,7 +147,7 @@ def test_replay_needs_no_key_and_sends_none(workdir: Path, monkeypatch: pytest.M
     assert code == 0 and "REALKEY" not in json.dumps(out)
 
 
-def test_text_output_and_example_run_offline(workdir: Path) -> None:
+def test_the_machine_report_example_runs_offline_in_text_mode(workdir: Path) -> None:
     shutil.copytree(ROOT / "examples", workdir / "examples")
     result = CliRunner().invoke(main, ["run", "--cassette", "examples/machine-report/cassette.yaml",
                                        "Report on this machine"])

@@ -126,7 +126,7 @@ def test_detection_reads_the_repository(tmp_path: Path, ctx: ToolContext) -> Non
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, str]], cicd_validate.Report]:
     root = make_repo(tmp_path_factory.mktemp("all") / "repo", EVERYTHING)
     items = cicd_render.plan_workflows(cicd_detect.detect_project(root))
-    return items, cicd_validate._validate_contents(items, 120)
+    return items, cicd_validate.validate_contents(items, 120)
 
 
 @pytest.mark.parametrize("template", cicd_render.TEMPLATES)

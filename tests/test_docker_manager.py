@@ -479,9 +479,8 @@ def _catalogue() -> dict[str, Any]:
     return data
 
 
-def test_catalogue_matches_implementations() -> None:
-    from jsonschema import Draft202012Validator
-
+def test_catalogue_names_effects_and_fields() -> None:
+    """What is Docker's own (the schema/signature match of every tool is in test_tools_core)."""
     data = _catalogue()
     assert data["manager"] == "docker"
     mod, _, fn = data["available"].partition(":")
@@ -493,20 +492,8 @@ def test_catalogue_matches_implementations() -> None:
         assert set(tool) == {"name", "description", "effect", "impl", "input_schema"}, where
         assert where.startswith("docker_") and tool["effect"] in ("read", "write", "destructive")
         assert len(tool["description"]) <= 200, where
-        schema = tool["input_schema"]
-        Draft202012Validator.check_schema(schema)
-        assert schema["type"] == "object" and schema["additionalProperties"] is False, where
         module, _, func = tool["impl"].partition(":")
-        impl = getattr(importlib.import_module(module), func)
-        params = {n: p for n, p in inspect.signature(impl).parameters.items() if n != "ctx"}
-        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values()), where
-        assert "ctx" in inspect.signature(impl).parameters, where
-        assert set(params) == set(schema["properties"]), where
-        required = {n for n, p in params.items() if p.default is inspect.Parameter.empty}
-        assert required == set(schema.get("required", [])), where
-        for name, prop in schema["properties"].items():
-            if "default" in prop:
-                assert params[name].default == prop["default"], f"{where}.{name}"
+        assert "ctx" in inspect.signature(getattr(importlib.import_module(module), func)).parameters, where
 
 
 def test_catalogue_effects() -> None:
@@ -586,13 +573,13 @@ def test_classifier_facts() -> None:
 
 
 def test_helpers() -> None:
-    assert dk_specs._argv("sleep 300") == ["sleep", "300"]
-    assert dk_specs._argv("echo $HOME") == ["/bin/sh", "-c", "echo $HOME"]
-    assert dk_specs._argv("a | b") == ["/bin/sh", "-c", "a | b"]
-    assert dk_specs._argv(["echo", "a b"]) == ["echo", "a b"]
-    assert dk_specs._restart("on-failure:3") == {"Name": "on-failure", "MaximumRetryCount": 3}
-    assert dk_specs._restart("no") is None
-    assert dk_specs._ports({"80": 8080, "53/udp": "127.0.0.1:5353"}) == {
+    assert dk_specs.command_argv("sleep 300") == ["sleep", "300"]
+    assert dk_specs.command_argv("echo $HOME") == ["/bin/sh", "-c", "echo $HOME"]
+    assert dk_specs.command_argv("a | b") == ["/bin/sh", "-c", "a | b"]
+    assert dk_specs.command_argv(["echo", "a b"]) == ["echo", "a b"]
+    assert dk_specs.restart_spec("on-failure:3") == {"Name": "on-failure", "MaximumRetryCount": 3}
+    assert dk_specs.restart_spec("no") is None
+    assert dk_specs.port_bindings({"80": 8080, "53/udp": "127.0.0.1:5353"}) == {
         "80/tcp": 8080,
         "53/udp": ("127.0.0.1", 5353),
     }
@@ -600,5 +587,5 @@ def test_helpers() -> None:
     assert abs(dk_containers._since("10m") - (now - 600)) < 5
     assert dk_containers._since("1700000000") == 1700000000
     assert dk_containers._since("2024-01-01T00:00:00Z") == 1704067200
-    assert dk_format._short("sha256:0123456789abcdef") == "0123456789ab"
-    assert dk_format._size(1536) == "1.5KiB"
+    assert dk_format.short_id("sha256:0123456789abcdef") == "0123456789ab"
+    assert dk_format.human_size(1536) == "1.5KiB"

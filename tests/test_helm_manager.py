@@ -273,7 +273,7 @@ def test_cli_engine_fallback(k8s_namespace: str, ws: Path, monkeypatch: pytest.M
     monkeypatch.setenv("REIGN_HELM_ENGINE", "cli")
     ns = k8s_namespace
     ctx = make_ctx(ws)
-    assert helm_choice.available() is None and isinstance(helm_choice._engine(ctx), helm_cli.CliEngine)
+    assert helm_choice.available() is None and isinstance(helm_choice.engine_for(ctx), helm_cli.CliEngine)
     small_chart(ws)
     assert helm_charts.lint(chart="charts/web", ctx=ctx)["ok"] is True
     assert "image: \"nginx:2.0\"" in helm_charts.template(chart="charts/web", set={"image.tag": "2.0"}, ctx=ctx)

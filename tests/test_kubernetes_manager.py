@@ -110,9 +110,8 @@ def _catalogue() -> dict[str, Any]:
     return data
 
 
-def test_catalogue_matches_implementations_and_fixed_effects() -> None:
-    from jsonschema import Draft202012Validator
-
+def test_catalogue_effects_are_fixed_by_the_verb() -> None:
+    """What is Kubernetes' own (the schema/signature match of every tool is in test_tools_core)."""
     data = _catalogue()
     assert data["manager"] == "kubernetes"
     assert data["available"] == "reign.managers.kubernetes.client:available"
@@ -120,24 +119,8 @@ def test_catalogue_matches_implementations_and_fixed_effects() -> None:
         where = tool["name"]
         assert where.startswith("k8s_") and len(tool["description"]) <= 220, where
         assert tool["effect"] == VERB_EFFECTS[where[4:]], f"{where}: effects are fixed by the verb"
-        schema = tool["input_schema"]
-        Draft202012Validator.check_schema(schema)
-        assert schema["additionalProperties"] is False, where
         module, _, func = tool["impl"].partition(":")
-        impl = getattr(importlib.import_module(module), func)
-        params = {n: p for n, p in inspect.signature(impl).parameters.items() if n != "ctx"}
-        assert "ctx" in inspect.signature(impl).parameters, where
-        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values()), where
-        assert set(params) == set(schema["properties"]), where
-        required = {n for n, p in params.items() if p.default is inspect.Parameter.empty}
-        assert required == set(schema.get("required", [])), where
-        for name, prop in schema["properties"].items():
-            if "default" in prop:
-                assert params[name].default == prop["default"], f"{where}.{name}"
-        if "preview" in tool:  # same keyword arguments as the tool
-            module, _, func = tool["preview"].partition(":")
-            preview = getattr(importlib.import_module(module), func)
-            assert inspect.signature(preview).parameters.keys() == inspect.signature(impl).parameters.keys(), where
+        assert "ctx" in inspect.signature(getattr(importlib.import_module(module), func)).parameters, where
     previews = {t["name"] for t in data["tools"] if "preview" in t}
     assert previews == {"k8s_apply", "k8s_patch", "k8s_scale", "k8s_delete", "k8s_rollout_undo"}
 

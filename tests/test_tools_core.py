@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reign.catalogue import Catalogue
+from reign.catalogue import Catalogue, resolve
 from reign.config import Settings
 from reign.errors import ReignError
 from reign.managers import bash
@@ -17,7 +17,8 @@ from reign.truncate import cut
 
 
 def test_every_catalogued_tool_resolves_and_matches_its_schema() -> None:
-    """One source of truth: each entry's callable takes exactly the schema's properties (plus ctx)."""
+    """One source of truth: each entry's callable takes exactly the schema's properties (plus ctx), with the
+    schema's defaults, and its preview takes the same arguments."""
     catalogue = Catalogue.load()
     assert "bash" in catalogue.tools
     for tool in catalogue.tools.values():
@@ -30,6 +31,11 @@ def test_every_catalogued_tool_resolves_and_matches_its_schema() -> None:
         required = {n for n in names if params[n].default is inspect.Parameter.empty}
         assert required == set(tool.input_schema.get("required", [])), tool.name
         assert tool.input_schema.get("additionalProperties") is False, tool.name
+        for name, prop in tool.input_schema.get("properties", {}).items():
+            if "default" in prop:
+                assert params[name].default == prop["default"], f"{tool.name}.{name}"
+        if tool.preview:
+            assert inspect.signature(resolve(tool.preview)).parameters.keys() == params.keys(), tool.name
 
 
 def test_every_manager_function_is_catalogued() -> None:

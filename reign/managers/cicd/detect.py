@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reign.managers.cicd.host import _env, _root
+from reign.managers.cicd.host import project_root, tool_env
 from reign.process import run_argv
 from reign.toolcontext import ToolContext
 
 _SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "vendor", ".terraform", "dist", "build", "__pycache__",
               ".tox", ".mypy_cache", ".pytest_cache", "target", ".reign"}
-_SAFE_VALUE = re.compile(r"^[A-Za-z0-9._/+^~*-]+$")
+SAFE_VALUE = re.compile(r"^[A-Za-z0-9._/+^~*-]+$")
 
 
 # --------------------------------------------------------------------------------------------- detection
@@ -79,7 +79,7 @@ def _rel(root: Path, path: Path) -> str:
     return rel or "."
 
 
-def _read(path: Path, limit: int = 400_000) -> str:
+def read_text(path: Path, limit: int = 400_000) -> str:
     try:
         return path.read_text(errors="replace")[:limit]
     except OSError:
@@ -88,9 +88,9 @@ def _read(path: Path, limit: int = 400_000) -> str:
 
 def _git_default_branch(root: Path) -> str:
     for args in (["symbolic-ref", "--short", "refs/remotes/origin/HEAD"], ["symbolic-ref", "--short", "HEAD"]):
-        res = run_argv(["git", *args], timeout=10, cap=1000, cwd=root, env=_env())
+        res = run_argv(["git", *args], timeout=10, cap=1000, cwd=root, env=tool_env())
         name = res.stdout.strip().removeprefix("origin/")
-        if res.exit_code == 0 and name and _SAFE_VALUE.match(name):
+        if res.exit_code == 0 and name and SAFE_VALUE.match(name):
             return name
     return "main"
 
@@ -105,7 +105,7 @@ def _python(root: Path, files: list[Path]) -> dict[str, str] | None:
     data: dict[str, Any] = {}
     if pyproject.is_file():
         try:
-            data = tomllib.loads(_read(pyproject))
+            data = tomllib.loads(read_text(pyproject))
         except tomllib.TOMLDecodeError:
             data = {}
     project = data.get("project") or {}
@@ -114,7 +114,7 @@ def _python(root: Path, files: list[Path]) -> dict[str, str] | None:
     if m:
         version = f"3.{m.group(1)}"
     elif (folder / ".python-version").is_file():
-        m = re.match(r"\s*(3\.\d+)", _read(folder / ".python-version"))
+        m = re.match(r"\s*(3\.\d+)", read_text(folder / ".python-version"))
         version = m.group(1) if m else version
     extras = project.get("optional-dependencies") or {}
     install = []
@@ -124,8 +124,8 @@ def _python(root: Path, files: list[Path]) -> dict[str, str] | None:
     for req in ("requirements.txt", "requirements-dev.txt", "requirements-test.txt"):
         if (folder / req).is_file():
             install.append(f"python -m pip install -r {req}")
-    text = _read(pyproject) + "".join(_read(folder / r) for r in ("requirements-dev.txt", "requirements-test.txt",
-                                                                  "requirements.txt", "setup.cfg"))
+    listed = ("requirements-dev.txt", "requirements-test.txt", "requirements.txt", "setup.cfg")
+    text = read_text(pyproject) + "".join(read_text(folder / r) for r in listed)
     uses_pytest = "pytest" in text or (folder / "conftest.py").is_file() or (folder / "tests").is_dir()
     if uses_pytest and "pytest" not in text:
         install.append("python -m pip install pytest")
@@ -139,7 +139,7 @@ def _node(root: Path, files: list[Path]) -> dict[str, str] | None:
         return None
     folder = pkg.parent
     try:
-        data = json.loads(_read(pkg))
+        data = json.loads(read_text(pkg))
     except json.JSONDecodeError:
         data = {}
     version = "22"
@@ -147,7 +147,7 @@ def _node(root: Path, files: list[Path]) -> dict[str, str] | None:
     if m:
         version = m.group(1)
     elif (folder / ".nvmrc").is_file():
-        m = re.search(r"(\d{2})", _read(folder / ".nvmrc"))
+        m = re.search(r"(\d{2})", read_text(folder / ".nvmrc"))
         version = m.group(1) if m else version
     if (folder / "pnpm-lock.yaml").is_file():
         install, runner = "corepack enable && pnpm install --frozen-lockfile", "pnpm"
@@ -171,7 +171,7 @@ def _go(root: Path, files: list[Path]) -> dict[str, str] | None:
 
 
 def _chart_name(chart: Path) -> str:
-    m = re.search(r"^name:\s*['\"]?([A-Za-z0-9._-]+)", _read(chart), re.M)
+    m = re.search(r"^name:\s*['\"]?([A-Za-z0-9._-]+)", read_text(chart), re.M)
     return m.group(1) if m else chart.parent.name
 
 
@@ -201,5 +201,5 @@ def detect_project(root: Path) -> Project:
 
 
 def detect(*, path: str = ".", ctx: ToolContext) -> dict[str, Any]:
-    root = _root(ctx, path)
+    root = project_root(ctx, path)
     return {"path": path, **detect_project(root).summary()}

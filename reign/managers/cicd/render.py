@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from reign.errors import ToolError
-from reign.managers.cicd.detect import _SAFE_VALUE, Project, _read, detect_project
-from reign.managers.cicd.host import _inside, _root
-from reign.managers.cicd.validate import _validate_contents
+from reign.managers.cicd.detect import SAFE_VALUE, Project, detect_project, read_text
+from reign.managers.cicd.host import inside_root, project_root
+from reign.managers.cicd.validate import validate_contents
 from reign.toolcontext import ToolContext
 
 TEMPLATES = ("test-python", "test-node", "test-go", "docker-image", "terraform", "helm")
@@ -45,7 +45,7 @@ def render_template(name: str, values: dict[str, str]) -> str:
 
 
 def _safe(value: str, what: str) -> str:
-    if not _SAFE_VALUE.match(value):
+    if not SAFE_VALUE.match(value):
         raise ToolError(f"cannot put {what} {value!r} into a workflow (unusual characters)")
     return value
 
@@ -124,7 +124,7 @@ def plan_workflows(proj: Project, kinds: list[str] | None = None) -> list[dict[s
 
 def _terraform_version(folder: Path) -> str:
     for tf in sorted(folder.glob("*.tf")):
-        m = re.search(r'required_version\s*=\s*"([^"]+)"', _read(tf))
+        m = re.search(r'required_version\s*=\s*"([^"]+)"', read_text(tf))
         if not m:
             continue
         spec = m.group(1).strip()
@@ -140,24 +140,24 @@ def _terraform_version(folder: Path) -> str:
 
 def generate(*, path: str = ".", templates: list[str] | None = None, ctx: ToolContext) -> dict[str, Any]:
     """Render workflows for the repository and validate them; nothing is written."""
-    root = _root(ctx, path)
+    root = project_root(ctx, path)
     items = plan_workflows(detect_project(root), templates)
-    report = _validate_contents(items, max(60.0, ctx.settings.tool_timeout))
+    report = validate_contents(items, max(60.0, ctx.settings.tool_timeout))
     return {"workflows": items, "validation": report.as_dict()}
 
 
 def write_workflows(*, path: str = ".", templates: list[str] | None = None, overwrite: bool = False,
                     ctx: ToolContext) -> dict[str, Any]:
     """Render, validate, and write the workflows into the repository (refused if any check finds a problem)."""
-    root = _root(ctx, path)
+    root = project_root(ctx, path)
     items = plan_workflows(detect_project(root), templates)
-    report = _validate_contents(items, max(60.0, ctx.settings.tool_timeout))
+    report = validate_contents(items, max(60.0, ctx.settings.tool_timeout))
     if not report.ok:
         raise ToolError("generated workflows failed validation, nothing written: "
                         + "; ".join(f.text() for f in report.findings[:5]))
     written, skipped = [], []
     for item in items:
-        target = _inside(root, item["file"])
+        target = inside_root(root, item["file"])
         if target.exists() and not overwrite:
             skipped.append(f"{item['file']} (exists; overwrite=true replaces it)")
             continue

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from reign.errors import ToolError, last_line
-from reign.managers.cicd.host import INSTALL_HINTS, _env, _inside, _root, find_tool
+from reign.managers.cicd.host import INSTALL_HINTS, find_tool, inside_root, project_root, tool_env
 from reign.process import run_argv
 from reign.toolcontext import ToolContext
 
@@ -40,8 +40,8 @@ def run_local(*, path: str = ".", workflow: str, event: str = "push", job: str |
     """Run a workflow whose steps are only `run:` (and actions/checkout) with act, on this host."""
     import yaml
 
-    root = _root(ctx, path)
-    target = _inside(root, workflow)
+    root = project_root(ctx, path)
+    target = inside_root(root, workflow)
     if not target.is_file():
         raise ToolError(f"{workflow} not found under {path}")
     try:
@@ -65,7 +65,7 @@ def run_local(*, path: str = ".", workflow: str, event: str = "push", job: str |
     if job:
         argv += ["-j", job]
     timeout = max(60.0, ctx.settings.tool_timeout)
-    env = _env()
+    env = tool_env()
     env.setdefault("HOME", str(Path.home()))
     res = run_argv(argv, timeout=timeout, cap=max(4000, ctx.settings.output_cap), cwd=root, env=env)
     lines = [_ANSI.sub("", ln) for ln in (res.stdout + "\n" + res.stderr).splitlines()]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from reign.errors import ToolError, last_line
-from reign.managers.cicd.host import INSTALL_HINTS, _env, _inside, _root, find_tool
+from reign.managers.cicd.host import INSTALL_HINTS, find_tool, inside_root, project_root, tool_env
 from reign.process import run_argv
 from reign.toolcontext import ToolContext
 
@@ -64,7 +64,7 @@ def _actionlint(root: Path, files: list[str], timeout: float, report: Report) ->
         report.validators["shellcheck"] = (f"unavailable: shellcheck not found ({INSTALL_HINTS['shellcheck']}): "
                                            "run: scripts were not checked")
     argv = [exe, "-format", "{{json .}}", "-no-color", f"-shellcheck={shellcheck or ''}", "-pyflakes=", *files]
-    res = run_argv(argv, timeout=timeout, cap=2_000_000, cwd=root, env=_env())
+    res = run_argv(argv, timeout=timeout, cap=2_000_000, cwd=root, env=tool_env())
     if res.timed_out or res.exit_code not in (0, 1):
         report.validators["actionlint"] = f"failed: {'timed out' if res.timed_out else last_line(res.stderr)}"
         return
@@ -88,7 +88,7 @@ def _zizmor(root: Path, files: list[str], timeout: float, report: Report) -> Non
         report.validators["zizmor"] = f"unavailable: zizmor not found ({INSTALL_HINTS['zizmor']})"
         return
     argv = [exe, "--offline", "--format", "json", "--no-progress", "--no-exit-codes", "--color", "never", *files]
-    res = run_argv(argv, timeout=timeout, cap=4_000_000, cwd=root, env=_env())
+    res = run_argv(argv, timeout=timeout, cap=4_000_000, cwd=root, env=tool_env())
     skipped = re.findall(r"failed to validate file://(\S+) as (?:workflow|action)", res.stderr)
     if res.timed_out or res.exit_code != 0:
         if skipped and "no inputs collected" in res.stderr:
@@ -157,7 +157,7 @@ def _schema(root: Path, files: list[str], timeout: float, report: Report) -> Non
                                                  f"({INSTALL_HINTS['check-jsonschema']})")
         return
     argv = [exe, "--builtin-schema", "vendor.github-workflows", "-o", "json", *files]
-    res = run_argv(argv, timeout=timeout, cap=2_000_000, cwd=root, env=_env())
+    res = run_argv(argv, timeout=timeout, cap=2_000_000, cwd=root, env=tool_env())
     try:
         data = json.loads(res.stdout)
     except json.JSONDecodeError:
@@ -197,7 +197,7 @@ def validate_files(root: Path, files: list[str], timeout: float = 120.0) -> Repo
     return report
 
 
-def _validate_contents(items: list[dict[str, str]], timeout: float) -> Report:
+def validate_contents(items: list[dict[str, str]], timeout: float) -> Report:
     """Validate rendered workflows in a scratch repository (they are not written anywhere yet)."""
     with tempfile.TemporaryDirectory(prefix="reign-wf-") as tmp:
         root = Path(tmp).resolve()
@@ -216,10 +216,10 @@ def validate(*, path: str = ".", file: str | None = None, content: str | None = 
         name = Path(file or "draft.yml").name
         if not name.endswith((".yml", ".yaml")):
             name += ".yml"
-        return _validate_contents([{"file": f".github/workflows/{name}", "content": content}], timeout).as_dict()
-    root = _root(ctx, path)
+        return validate_contents([{"file": f".github/workflows/{name}", "content": content}], timeout).as_dict()
+    root = project_root(ctx, path)
     if file:
-        target = _inside(root, file)
+        target = inside_root(root, file)
         if not target.is_file():
             raise ToolError(f"{file} not found under {path}")
         files = [target.relative_to(root).as_posix()]

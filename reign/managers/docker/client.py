@@ -23,20 +23,20 @@ _clients_lock = threading.Lock()
 # --------------------------------------------------------------------------- client and errors
 
 
-def _host(ctx: ToolContext | Settings | None) -> str:
+def engine_host(ctx: ToolContext | Settings | None) -> str:
     settings = ctx.settings if isinstance(ctx, ToolContext) else ctx
     if settings is not None and settings.docker_host:
         return settings.docker_host
     return os.environ.get("DOCKER_HOST") or DEFAULT_HOST
 
 
-def _timeout(ctx: ToolContext | None) -> int:
+def client_timeout(ctx: ToolContext | None) -> int:
     return int(ctx.settings.tool_timeout) + 5 if ctx is not None else 65
 
 
-def _client(ctx: ToolContext | None) -> Any:
+def engine_client(ctx: ToolContext | None) -> Any:
     """The cached DockerClient for this context's host (connects on first use)."""
-    host, timeout = _host(ctx), _timeout(ctx)
+    host, timeout = engine_host(ctx), client_timeout(ctx)
     key = (host, timeout)
     with _clients_lock:
         client = _clients.get(key)
@@ -59,7 +59,7 @@ def _unreachable(host: str, exc: BaseException) -> str:
     return f"Docker engine unreachable at {host} ({connection_reason(exc)})"
 
 
-def _describe(exc: BaseException, host: str) -> str:
+def describe_engine_error(exc: BaseException, host: str) -> str:
     """One line for an SDK, HTTP or socket failure."""
     from docker import errors
 
@@ -78,12 +78,12 @@ def _describe(exc: BaseException, host: str) -> str:
     return one_line(f"docker: {exc}")
 
 
-def _is_engine_error(exc: BaseException) -> bool:
+def is_engine_error(exc: BaseException) -> bool:
     module = type(exc).__module__
     return isinstance(exc, OSError) or module.startswith(("docker.", "requests.", "urllib3."))
 
 
-def _tool(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+def engine_errors(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """Turn engine, API and connection failures into a one-line ToolError."""
 
     @functools.wraps(fn)
@@ -93,17 +93,18 @@ def _tool(fn: Callable[_P, _R]) -> Callable[_P, _R]:
         except ToolError:
             raise
         except Exception as exc:
-            if not _is_engine_error(exc):
+            if not is_engine_error(exc):
                 raise
             ctx = kwargs.get("ctx")
-            raise ToolError(_describe(exc, _host(ctx if isinstance(ctx, ToolContext) else None))) from exc
+            host = engine_host(ctx if isinstance(ctx, ToolContext) else None)
+            raise ToolError(describe_engine_error(exc, host)) from exc
 
     return wrapper
 
 
 def available(settings: Settings) -> str | None:
     """None when the settings' engine answers a ping within 3 s, else a one-line reason."""
-    host = _host(settings)
+    host = engine_host(settings)
     try:
         import docker
     except ImportError:

@@ -7,9 +7,15 @@ import json
 from typing import Any
 
 from reign.errors import ToolError
-from reign.managers.docker.client import _client, _describe, _host, _is_engine_error, _tool
-from reign.managers.docker.mounts import _binds, _is_host_path, _parse_volume
-from reign.managers.docker.specs import _argv, _restart
+from reign.managers.docker.client import (
+    describe_engine_error,
+    engine_client,
+    engine_errors,
+    engine_host,
+    is_engine_error,
+)
+from reign.managers.docker.mounts import is_host_path, parse_volume, volume_binds
+from reign.managers.docker.specs import command_argv, restart_spec
 from reign.toolcontext import ToolContext
 
 PROJECT_LABEL = "reign.project"
@@ -33,14 +39,14 @@ def _project_containers(client: Any, project: str) -> list[Any]:
     return list(client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={project}"}))
 
 
-@_tool
+@engine_errors
 def compose_up(
     *, project: str, services: dict[str, dict[str, Any]], ctx: ToolContext | None = None
 ) -> dict[str, Any]:
     """Create or update one container per service, labelled with the project; unchanged ones are kept."""
     from docker import errors
 
-    client = _client(ctx)
+    client = engine_client(ctx)
     report: dict[str, str] = {}
     done: list[str] = []
     current = ""
@@ -52,8 +58,8 @@ def compose_up(
             name = f"{project}-{svc}"
             labels = {**(spec.get("labels") or {}), PROJECT_LABEL: project, SERVICE_LABEL: svc}
             labels[HASH_LABEL] = digest
-            for source, _, _ in map(_parse_volume, spec.get("volumes") or []):
-                if source and not _is_host_path(source):
+            for source, _, _ in map(parse_volume, spec.get("volumes") or []):
+                if source and not is_host_path(source):
                     try:
                         client.api.inspect_volume(source)
                     except errors.NotFound:
@@ -79,12 +85,12 @@ def compose_up(
             try:
                 created = client.containers.create(
                     spec["image"],
-                    _argv(spec.get("command")),
+                    command_argv(spec.get("command")),
                     name=name,
                     environment=_service_env(spec.get("environment")),
-                    volumes=_binds(spec.get("volumes"), ctx),
+                    volumes=volume_binds(spec.get("volumes"), ctx),
                     network_mode=spec.get("network_mode"),
-                    restart_policy=_restart(spec.get("restart")),
+                    restart_policy=restart_spec(spec.get("restart")),
                     labels=labels,
                     init=True,
                 )
@@ -100,17 +106,17 @@ def compose_up(
     except ToolError as exc:
         raise ToolError(f"service {current}: {exc} (done: {', '.join(done) or 'none'})") from exc
     except Exception as exc:
-        if not _is_engine_error(exc):
+        if not is_engine_error(exc):
             raise
-        msg = _describe(exc, _host(ctx))
+        msg = describe_engine_error(exc, engine_host(ctx))
         raise ToolError(f"service {current}: {msg} (done: {', '.join(done) or 'none'})") from exc
     return {"project": project, "services": report}
 
 
-@_tool
+@engine_errors
 def compose_down(*, project: str, volumes: bool = False, ctx: ToolContext | None = None) -> dict[str, Any]:
     """Remove every container of the project (and, with volumes, the volumes compose_up created)."""
-    client = _client(ctx)
+    client = engine_client(ctx)
     removed: list[str] = []
     for container in _project_containers(client, project):
         container.remove(force=True)

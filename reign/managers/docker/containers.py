@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reign.errors import ToolError, one_line
-from reign.managers.docker.client import _client, _timeout, _tool
-from reign.managers.docker.format import _decode, _drop_empty, _labels_filter, _short, _size, _when
-from reign.managers.docker.mounts import _binds
-from reign.managers.docker.specs import _argv, _ports, _restart
+from reign.managers.docker.client import client_timeout, engine_client, engine_errors
+from reign.managers.docker.format import decode_output, drop_empty, human_size, labels_filter, local_time, short_id
+from reign.managers.docker.mounts import volume_binds
+from reign.managers.docker.specs import command_argv, port_bindings, restart_spec
 from reign.toolcontext import ToolContext
 
 
@@ -36,7 +36,7 @@ def _since(value: str) -> int:
 def _brief(container: Any) -> dict[str, Any]:
     container.reload()
     state = container.attrs.get("State", {})
-    out: dict[str, Any] = {"id": _short(container.id), "name": container.name, "status": container.status}
+    out: dict[str, Any] = {"id": short_id(container.id), "name": container.name, "status": container.status}
     if state.get("Status") == "exited":
         out["exit_code"] = state.get("ExitCode")
     return out
@@ -45,7 +45,7 @@ def _brief(container: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- containers
 
 
-@_tool
+@engine_errors
 def list_containers(
     *,
     all: bool = True,
@@ -56,19 +56,19 @@ def list_containers(
     ctx: ToolContext | None = None,
 ) -> list[dict[str, Any]]:
     """Containers as {id, name, image, state, status[, ports]}."""
-    filters: dict[str, Any] = _labels_filter(label)
+    filters: dict[str, Any] = labels_filter(label)
     if status:
         filters["status"] = status
     if name:
         filters["name"] = name
-    rows = _client(ctx).api.containers(all=all, filters=filters or None, limit=limit)
+    rows = engine_client(ctx).api.containers(all=all, filters=filters or None, limit=limit)
     out: list[dict[str, Any]] = []
     for row in rows:
         image = row.get("Image", "")
         item: dict[str, Any] = {
-            "id": _short(row.get("Id")),
+            "id": short_id(row.get("Id")),
             "name": (row.get("Names") or ["/"])[0].lstrip("/"),
-            "image": _short(image) if image.startswith("sha256:") else image,
+            "image": short_id(image) if image.startswith("sha256:") else image,
             "state": row.get("State", ""),
             "status": row.get("Status", ""),
         }
@@ -83,10 +83,10 @@ def list_containers(
     return out
 
 
-@_tool
+@engine_errors
 def inspect_container(*, container: str, ctx: ToolContext | None = None) -> dict[str, Any]:
     """What an operator needs from `docker inspect`: state, image, command, ports, mounts, network, labels."""
-    attrs = _client(ctx).api.inspect_container(container)
+    attrs = engine_client(ctx).api.inspect_container(container)
     state = attrs.get("State") or {}
     config = attrs.get("Config") or {}
     host = attrs.get("HostConfig") or {}
@@ -95,8 +95,8 @@ def inspect_container(*, container: str, ctx: ToolContext | None = None) -> dict
     st: dict[str, Any] = {
         "status": state.get("Status"),
         "exit_code": state.get("ExitCode"),
-        "started_at": _when(state.get("StartedAt")),
-        "finished_at": _when(state.get("FinishedAt")) if not state.get("Running") else "",
+        "started_at": local_time(state.get("StartedAt")),
+        "finished_at": local_time(state.get("FinishedAt")) if not state.get("Running") else "",
         "error": state.get("Error"),
         "restarts": attrs.get("RestartCount") or None,
     }
@@ -105,7 +105,7 @@ def inspect_container(*, container: str, ctx: ToolContext | None = None) -> dict
     health = state.get("Health")
     if health:
         last = (health.get("Log") or [{}])[-1]
-        st["health"] = _drop_empty(
+        st["health"] = drop_empty(
             {
                 "status": health.get("Status"),
                 "failing_streak": health.get("FailingStreak") or None,
@@ -117,7 +117,7 @@ def inspect_container(*, container: str, ctx: ToolContext | None = None) -> dict
     for cport, binds in (net.get("Ports") or {}).items():
         ports[cport] = [f"{b.get('HostIp', '')}:{b.get('HostPort', '')}" for b in binds or []]
     mounts = [
-        _drop_empty(
+        drop_empty(
             {
                 "type": m.get("Type"),
                 "source": m.get("Name") or m.get("Source"),
@@ -133,12 +133,12 @@ def inspect_container(*, container: str, ctx: ToolContext | None = None) -> dict
         restart_txt += f":{restart['MaximumRetryCount']}"
     networks = {name: info.get("IPAddress") or "" for name, info in (net.get("Networks") or {}).items()}
     out: dict[str, Any] = {
-        "id": _short(attrs.get("Id")),
+        "id": short_id(attrs.get("Id")),
         "name": (attrs.get("Name") or "").lstrip("/"),
         "image": config.get("Image"),
-        "image_id": _short(attrs.get("Image")),
-        "created": _when(attrs.get("Created")),
-        "state": _drop_empty(st) | {"exit_code": state.get("ExitCode")},
+        "image_id": short_id(attrs.get("Image")),
+        "created": local_time(attrs.get("Created")),
+        "state": drop_empty(st) | {"exit_code": state.get("ExitCode")},
         "entrypoint": config.get("Entrypoint"),
         "cmd": config.get("Cmd"),
         "user": config.get("User"),
@@ -153,14 +153,14 @@ def inspect_container(*, container: str, ctx: ToolContext | None = None) -> dict
         "privileged": True if host.get("Privileged") else None,
         "pid_mode": host.get("PidMode"),
         "cap_add": host.get("CapAdd"),
-        "mem_limit": _size(host["Memory"]) if host.get("Memory") else None,
+        "mem_limit": human_size(host["Memory"]) if host.get("Memory") else None,
         "cpus": host["NanoCpus"] / 1e9 if host.get("NanoCpus") else None,
         "init": host.get("Init"),
     }
-    return _drop_empty(out)
+    return drop_empty(out)
 
 
-@_tool
+@engine_errors
 def container_logs(
     *,
     container: str,
@@ -173,11 +173,11 @@ def container_logs(
     kwargs: dict[str, Any] = {"stdout": True, "stderr": True, "timestamps": timestamps, "tail": tail}
     if since:
         kwargs["since"] = _since(since)
-    text = _decode(_client(ctx).api.logs(container, **kwargs))
+    text = decode_output(engine_client(ctx).api.logs(container, **kwargs))
     return text or "(no log output)"
 
 
-@_tool
+@engine_errors
 def run_container(
     *,
     image: str,
@@ -204,13 +204,13 @@ def run_container(
     """Create and start a container. Detached: its id, name and status. Attached: exit code and output."""
     from docker import errors
 
-    client = _client(ctx)
+    client = engine_client(ctx)
     kwargs: dict[str, Any] = {
         "name": name,
         "environment": env or None,
-        "ports": _ports(ports),
-        "volumes": _binds(volumes, ctx),
-        "restart_policy": _restart(restart_policy),
+        "ports": port_bindings(ports),
+        "volumes": volume_binds(volumes, ctx),
+        "restart_policy": restart_spec(restart_policy),
         "mem_limit": mem_limit,
         "nano_cpus": int(cpus * 1e9) if cpus else None,
         "network_mode": network_mode,
@@ -225,7 +225,7 @@ def run_container(
     }
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     try:
-        created = client.containers.create(image, _argv(command), **kwargs)
+        created = client.containers.create(image, command_argv(command), **kwargs)
     except errors.ImageNotFound:
         raise ToolError(
             f"image {image} not found locally: pull it with docker_pull or build it with docker_build"
@@ -240,12 +240,12 @@ def run_container(
         try:
             brief = _brief(created)
             if brief.get("exit_code"):  # it failed at once: say why
-                tail = _decode(client.api.logs(created.id, stdout=True, stderr=True, tail=5))
+                tail = decode_output(client.api.logs(created.id, stdout=True, stderr=True, tail=5))
                 brief["log_tail"] = tail.splitlines()
             return brief
         except errors.NotFound:  # auto-removed already
-            return {"id": _short(created.id), "name": created.name, "status": "exited (removed)"}
-    wait_s = _timeout(ctx) - 5
+            return {"id": short_id(created.id), "name": created.name, "status": "exited (removed)"}
+    wait_s = client_timeout(ctx) - 5
     try:
         result = client.api.wait(created.id, timeout=wait_s)
     except Exception as exc:
@@ -255,51 +255,51 @@ def run_container(
                 "(see docker_logs, docker_stop)"
             ) from None
         raise
-    output = _decode(client.api.logs(created.id, stdout=True, stderr=True))
+    output = decode_output(client.api.logs(created.id, stdout=True, stderr=True))
     if remove:
         created.remove(force=True)
     return {
-        "id": _short(created.id),
+        "id": short_id(created.id),
         "name": created.name,
         "exit_code": result.get("StatusCode"),
         "output": output,
     }
 
 
-@_tool
+@engine_errors
 def start_container(*, container: str, ctx: ToolContext | None = None) -> dict[str, Any]:
     """Start a stopped container."""
-    client = _client(ctx)
+    client = engine_client(ctx)
     client.api.start(container)
     return _brief(client.containers.get(container))
 
 
-@_tool
+@engine_errors
 def stop_container(*, container: str, timeout: int = 10, ctx: ToolContext | None = None) -> dict[str, Any]:
     """Stop a container (SIGTERM, then SIGKILL after `timeout` seconds)."""
-    client = _client(ctx)
+    client = engine_client(ctx)
     client.api.stop(container, timeout=timeout)
     return _brief(client.containers.get(container))
 
 
-@_tool
+@engine_errors
 def restart_container(*, container: str, timeout: int = 10, ctx: ToolContext | None = None) -> dict[str, Any]:
     """Restart a container."""
-    client = _client(ctx)
+    client = engine_client(ctx)
     client.api.restart(container, timeout=timeout)
     return _brief(client.containers.get(container))
 
 
-@_tool
+@engine_errors
 def remove_container(
     *, container: str, force: bool = False, volumes: bool = False, ctx: ToolContext | None = None
 ) -> dict[str, Any]:
     """Remove a container (force: even if running; volumes: its anonymous volumes too)."""
-    _client(ctx).api.remove_container(container, force=force, v=volumes)
+    engine_client(ctx).api.remove_container(container, force=force, v=volumes)
     return {"removed": container}
 
 
-@_tool
+@engine_errors
 def exec_command(
     *,
     container: str,
@@ -310,20 +310,20 @@ def exec_command(
     ctx: ToolContext | None = None,
 ) -> dict[str, Any]:
     """Run a command in a running container: its exit code and combined output."""
-    api = _client(ctx).api
-    argv = _argv(command)
+    api = engine_client(ctx).api
+    argv = command_argv(command)
     exec_id = api.exec_create(
         container, argv, stdout=True, stderr=True, user=user or "", workdir=workdir, environment=env
     )["Id"]
-    output = _decode(api.exec_start(exec_id))
+    output = decode_output(api.exec_start(exec_id))
     code = api.exec_inspect(exec_id).get("ExitCode")
     return {"exit_code": code, "output": output}
 
 
-@_tool
+@engine_errors
 def container_stats(*, container: str, ctx: ToolContext | None = None) -> dict[str, Any]:
     """One sample of CPU %, memory usage and limit, and process count."""
-    raw = _client(ctx).api.stats(container, stream=False)
+    raw = engine_client(ctx).api.stats(container, stream=False)
     cpu = raw.get("cpu_stats") or {}
     pre = raw.get("precpu_stats") or {}
     cpu_delta = (cpu.get("cpu_usage") or {}).get("total_usage", 0) - (pre.get("cpu_usage") or {}).get(
@@ -340,11 +340,11 @@ def container_stats(*, container: str, ctx: ToolContext | None = None) -> dict[s
     out: dict[str, Any] = {
         "name": (raw.get("name") or container).lstrip("/"),
         "cpu_percent": round(cpu_pct, 2),
-        "mem_usage": _size(usage),
-        "mem_limit": _size(limit),
+        "mem_usage": human_size(usage),
+        "mem_limit": human_size(limit),
         "mem_percent": round(usage / limit * 100.0, 2) if limit else None,
         "pids": (raw.get("pids_stats") or {}).get("current"),
     }
     if not raw.get("read") or raw["read"].startswith("0001-") or not limit:
         return {"name": out["name"], "note": "container is not running"}
-    return _drop_empty(out)
+    return drop_empty(out)

@@ -6,15 +6,15 @@ import re
 from typing import Any
 
 from reign.errors import ToolError, one_line
-from reign.managers.docker.client import _client, _tool
-from reign.managers.docker.format import _drop_empty, _epoch, _labels_filter, _short, _size
-from reign.managers.docker.mounts import _confine
+from reign.managers.docker.client import engine_client, engine_errors
+from reign.managers.docker.format import drop_empty, epoch, human_size, labels_filter, short_id
+from reign.managers.docker.mounts import confine_path
 from reign.toolcontext import ToolContext
 
 # --------------------------------------------------------------------------- images
 
 
-@_tool
+@engine_errors
 def list_images(
     *,
     name: str | None = None,
@@ -24,16 +24,16 @@ def list_images(
     ctx: ToolContext | None = None,
 ) -> list[dict[str, Any]]:
     """Images as {id, tags, size, created}."""
-    filters = _labels_filter(label)
+    filters = labels_filter(label)
     if dangling is not None:
         filters["dangling"] = dangling
-    rows = _client(ctx).api.images(name=name, all=all, filters=filters or None)
+    rows = engine_client(ctx).api.images(name=name, all=all, filters=filters or None)
     return [
         {
-            "id": _short(row.get("Id")),
+            "id": short_id(row.get("Id")),
             "tags": [t for t in row.get("RepoTags") or [] if t != "<none>:<none>"],
-            "size": _size(row.get("Size")),
-            "created": _epoch(row.get("Created")),
+            "size": human_size(row.get("Size")),
+            "created": epoch(row.get("Created")),
         }
         for row in rows
     ]
@@ -53,14 +53,14 @@ def _split_ref(ref: str) -> tuple[str, str]:
     return repo, tag or "latest"
 
 
-@_tool
+@engine_errors
 def pull_image(*, image: str, ctx: ToolContext | None = None) -> dict[str, Any]:
     """Pull an image (tag defaults to latest)."""
     from docker import errors
 
     repo, tag = _split_ref(image)
     ref = f"{repo}@{tag}" if tag.startswith("sha256:") else f"{repo}:{tag}"
-    api = _client(ctx).api
+    api = engine_client(ctx).api
     failure = ""
     try:
         for event in api.pull(repo, tag=tag, stream=True, decode=True):
@@ -73,13 +73,13 @@ def pull_image(*, image: str, ctx: ToolContext | None = None) -> dict[str, Any]:
             raise ToolError(one_line(f"cannot reach registry for {ref}: {failure}"))
         raise ToolError(one_line(f"pull {ref} failed: {failure}"))
     info = api.inspect_image(ref)
-    return {"image": ref, "id": _short(info.get("Id"))}
+    return {"image": ref, "id": short_id(info.get("Id"))}
 
 
 _BUILD_NOISE = (" ---> Running in ", "Removing intermediate container ", " ---> [Warning] IPv4 forwarding")
 
 
-@_tool
+@engine_errors
 def build_image(
     *,
     path: str,
@@ -94,7 +94,7 @@ def build_image(
     ctx: ToolContext | None = None,
 ) -> dict[str, Any]:
     """Build an image (legacy builder) from a context directory inside the workspace."""
-    context = _confine(path, ctx, "build context")
+    context = confine_path(path, ctx, "build context")
     if not context.is_dir():
         raise ToolError(f"build context {path} is not a directory")
     dockerfile_path = (context / dockerfile).resolve()
@@ -105,7 +105,7 @@ def build_image(
     lines: list[str] = []
     image_id = ""
     error = ""
-    stream = _client(ctx).api.build(
+    stream = engine_client(ctx).api.build(
         path=str(context),
         tag=tag,
         dockerfile=str(dockerfile_path.relative_to(context)),
@@ -137,25 +137,25 @@ def build_image(
     if not image_id:
         found = [line.split()[-1] for line in lines if line.startswith("Successfully built ")]
         image_id = found[-1] if found else ""
-    return {"id": _short(image_id), "tag": tag, "log": lines[-10:]}
+    return {"id": short_id(image_id), "tag": tag, "log": lines[-10:]}
 
 
-@_tool
+@engine_errors
 def tag_image(*, image: str, target: str, ctx: ToolContext | None = None) -> dict[str, Any]:
     """Give an image another name (target: repo[:tag], tag defaults to latest)."""
     repo, tag = _split_ref(target)
-    api = _client(ctx).api
+    api = engine_client(ctx).api
     api.tag(image, repo, tag=tag)
-    return {"id": _short(api.inspect_image(image).get("Id")), "tag": f"{repo}:{tag}"}
+    return {"id": short_id(api.inspect_image(image).get("Id")), "tag": f"{repo}:{tag}"}
 
 
-@_tool
+@engine_errors
 def remove_image(*, image: str, force: bool = False, ctx: ToolContext | None = None) -> dict[str, Any]:
     """Remove an image or one of its tags."""
-    result = _client(ctx).api.remove_image(image, force=force) or []
-    return _drop_empty(
+    result = engine_client(ctx).api.remove_image(image, force=force) or []
+    return drop_empty(
         {
             "untagged": [r["Untagged"] for r in result if "Untagged" in r],
-            "deleted": [_short(r["Deleted"]) for r in result if "Deleted" in r],
+            "deleted": [short_id(r["Deleted"]) for r in result if "Deleted" in r],
         }
     ) or {"removed": image}

@@ -8,21 +8,18 @@ from pathlib import Path
 
 from reign.errors import ToolError
 from reign.hostpaths import engine_sockets, holds_socket
-from reign.managers.docker.client import _host
+from reign.managers.docker.client import engine_host
 from reign.toolcontext import ToolContext
-from reign.workspace import confine
+from reign.workspace import inside_workspace
 
 
-def _confine(path: str, ctx: ToolContext | None, what: str) -> Path:
+def confine_path(path: str, ctx: ToolContext | None, what: str) -> Path:
     """Resolve `path` (relative to ctx.cwd) and refuse it unless it lies under the workspace root."""
-    root = Path(ctx.settings.workspace_root if ctx is not None else Path.cwd()).resolve()
-    resolved = confine(path, root, base=ctx.cwd if ctx is not None else Path.cwd())
-    if resolved is None:
-        raise ToolError(f"{what} {path} is outside the workspace root {root}")
-    return resolved
+    root = ctx.settings.workspace_root if ctx is not None else Path.cwd()
+    return inside_workspace(path, root, base=ctx.cwd if ctx is not None else Path.cwd(), what=what)
 
 
-def _parse_volume(spec: str) -> tuple[str, str, str]:
+def parse_volume(spec: str) -> tuple[str, str, str]:
     """'src:dst[:mode]' -> (src, dst, mode); src is a host path or a volume name."""
     parts = spec.split(":")
     if len(parts) == 1:
@@ -32,11 +29,11 @@ def _parse_volume(spec: str) -> tuple[str, str, str]:
     return parts[0], parts[1], ":".join(parts[2:])
 
 
-def _is_host_path(source: str) -> bool:
+def is_host_path(source: str) -> bool:
     return source.startswith(("/", "./", "../", "~")) or source in (".", "..")
 
 
-def _binds(volumes: list[str] | None, ctx: ToolContext | None) -> list[str] | None:
+def volume_binds(volumes: list[str] | None, ctx: ToolContext | None) -> list[str] | None:
     """Resolve relative host paths (confined to the workspace) and refuse symlinks that hide / or a socket.
 
     The gate judged the literal strings; a host path that only reaches `/` or the engine socket through a
@@ -46,13 +43,13 @@ def _binds(volumes: list[str] | None, ctx: ToolContext | None) -> list[str] | No
         return None
     out: list[str] = []
     for spec in volumes:
-        source, target, mode = _parse_volume(spec)
-        if source and _is_host_path(source):
+        source, target, mode = parse_volume(spec)
+        if source and is_host_path(source):
             if source.startswith("~"):
                 raise ToolError(f"volume {spec}: give an absolute host path, not {source}")
             literal = posixpath.normpath("/" + source.lstrip("/")) if source.startswith("/") else source
             if not source.startswith("/"):
-                source = str(_confine(source, ctx, "volume source"))
+                source = str(confine_path(source, ctx, "volume source"))
             real = os.path.realpath(source)
             if _exposes_host(real, ctx) and not _exposes_host(literal, ctx):
                 raise ToolError(
@@ -66,4 +63,4 @@ def _exposes_host(path: str, ctx: ToolContext | None) -> bool:
     """The path is / or is (or holds) an engine socket: what the policy denies when it sees it."""
     if not path.startswith("/"):
         return False
-    return path == "/" or holds_socket(path, engine_sockets(_host(ctx)))
+    return path == "/" or holds_socket(path, engine_sockets(engine_host(ctx)))

@@ -5,26 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from reign.errors import ToolError, one_line
-from reign.managers.docker.client import _client, _tool
-from reign.managers.docker.format import _drop_empty, _labels_filter, _short, _size
+from reign.managers.docker.client import engine_client, engine_errors
+from reign.managers.docker.format import drop_empty, human_size, labels_filter, short_id
 from reign.toolcontext import ToolContext
 
 # --------------------------------------------------------------------------- networks and volumes
 
 
-@_tool
+@engine_errors
 def list_networks(
     *, name: str | None = None, label: list[str] | None = None, ctx: ToolContext | None = None
 ) -> list[dict[str, Any]]:
     """Networks as {id, name, driver, scope[, internal]}."""
-    filters = _labels_filter(label)
+    filters = labels_filter(label)
     if name:
         filters["name"] = name
-    rows = _client(ctx).api.networks(filters=filters or None)
+    rows = engine_client(ctx).api.networks(filters=filters or None)
     out = []
     for row in rows:
         item = {
-            "id": _short(row.get("Id")),
+            "id": short_id(row.get("Id")),
             "name": row.get("Name"),
             "driver": row.get("Driver"),
             "scope": row.get("Scope"),
@@ -35,7 +35,7 @@ def list_networks(
     return out
 
 
-@_tool
+@engine_errors
 def create_network(
     *,
     name: str,
@@ -46,23 +46,23 @@ def create_network(
     ctx: ToolContext | None = None,
 ) -> dict[str, Any]:
     """Create a network."""
-    result = _client(ctx).api.create_network(
+    result = engine_client(ctx).api.create_network(
         name, driver=driver, internal=internal, attachable=attachable, labels=labels, check_duplicate=True
     )
-    out = {"id": _short(result.get("Id")), "name": name}
+    out = {"id": short_id(result.get("Id")), "name": name}
     if result.get("Warning"):
         out["warning"] = one_line(result["Warning"])
     return out
 
 
-@_tool
+@engine_errors
 def remove_network(*, name: str, ctx: ToolContext | None = None) -> dict[str, Any]:
     """Remove a network."""
-    _client(ctx).api.remove_network(name)
+    engine_client(ctx).api.remove_network(name)
     return {"removed": name}
 
 
-@_tool
+@engine_errors
 def list_volumes(
     *,
     name: str | None = None,
@@ -71,19 +71,19 @@ def list_volumes(
     ctx: ToolContext | None = None,
 ) -> list[dict[str, Any]]:
     """Volumes as {name, driver[, labels]}."""
-    filters = _labels_filter(label)
+    filters = labels_filter(label)
     if name:
         filters["name"] = name
     if dangling is not None:
         filters["dangling"] = dangling
-    rows = (_client(ctx).api.volumes(filters=filters or None) or {}).get("Volumes") or []
+    rows = (engine_client(ctx).api.volumes(filters=filters or None) or {}).get("Volumes") or []
     return [
-        _drop_empty({"name": row.get("Name"), "driver": row.get("Driver"), "labels": row.get("Labels")})
+        drop_empty({"name": row.get("Name"), "driver": row.get("Driver"), "labels": row.get("Labels")})
         for row in rows
     ]
 
 
-@_tool
+@engine_errors
 def create_volume(
     *,
     name: str,
@@ -92,18 +92,18 @@ def create_volume(
     ctx: ToolContext | None = None,
 ) -> dict[str, Any]:
     """Create a named volume."""
-    result = _client(ctx).api.create_volume(name, driver=driver, labels=labels)
+    result = engine_client(ctx).api.create_volume(name, driver=driver, labels=labels)
     return {"name": result.get("Name", name), "driver": result.get("Driver", driver)}
 
 
-@_tool
+@engine_errors
 def remove_volume(*, name: str, force: bool = False, ctx: ToolContext | None = None) -> dict[str, Any]:
     """Remove a named volume."""
-    _client(ctx).api.remove_volume(name, force=force)
+    engine_client(ctx).api.remove_volume(name, force=force)
     return {"removed": name}
 
 
-@_tool
+@engine_errors
 def prune(
     *,
     containers: bool = False,
@@ -117,8 +117,8 @@ def prune(
     """Delete stopped containers, unused images (dangling unless all_images), volumes or networks."""
     if not (containers or images or volumes or networks):
         raise ToolError("nothing to prune: set containers, images, volumes or networks")
-    api = _client(ctx).api
-    base = _labels_filter(label)
+    api = engine_client(ctx).api
+    base = labels_filter(label)
     out: dict[str, Any] = {}
     reclaimed = 0
     if containers:
@@ -136,5 +136,5 @@ def prune(
     if networks:
         res = api.prune_networks(filters=base or None) or {}
         out["networks"] = len(res.get("NetworksDeleted") or [])
-    out["reclaimed"] = _size(reclaimed)
+    out["reclaimed"] = human_size(reclaimed)
     return out

@@ -9,7 +9,7 @@ from typing import Any
 _SHELL_CHARS = re.compile(r"[|&;<>()$`\\\n*?~{}\[\]#]|^\s*\w+=")
 
 
-def _argv(command: str | list[str] | None) -> list[str] | None:
+def command_argv(command: str | list[str] | None) -> list[str] | None:
     """A list is argv as given; a string runs through `sh -c` when it uses shell syntax, else is split."""
     if command is None:
         return None
@@ -23,7 +23,7 @@ def _argv(command: str | list[str] | None) -> list[str] | None:
         return ["/bin/sh", "-c", command]
 
 
-def _restart(policy: str | None) -> dict[str, Any] | None:
+def restart_spec(policy: str | None) -> dict[str, Any] | None:
     if not policy or policy == "no":
         return None
     name, _, count = policy.partition(":")
@@ -33,7 +33,7 @@ def _restart(policy: str | None) -> dict[str, Any] | None:
     return out
 
 
-def _ports(ports: dict[str, int | str] | None) -> dict[str, Any] | None:
+def port_bindings(ports: dict[str, int | str] | None) -> dict[str, Any] | None:
     if not ports:
         return None
     out: dict[str, Any] = {}

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from reign.errors import ToolError
-from reign.managers.github.client import _full, _repo, _take, api_errors
-from reign.managers.github.repos import _default_branch, _repo_url
+from reign.managers.github.client import api_errors, full_json, repository, take
+from reign.managers.github.repos import default_branch_of, repo_url
 from reign.toolcontext import ToolContext
 from reign.truncate import cut
 
@@ -25,19 +25,19 @@ def _run_row(d: dict[str, Any]) -> dict[str, Any]:
 
 def list_runs(*, repo: str, workflow: str | None = None, branch: str | None = None, status: str | None = None,
               event: str | None = None, limit: int = 20, ctx: ToolContext) -> dict[str, Any]:
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     kwargs: dict[str, Any] = {}
     for key, value in (("branch", branch), ("status", status), ("event", event)):
         if value:
             kwargs[key] = value
     with api_errors(f"workflow runs of {repo}" + (f" ({workflow})" if workflow else "")):
         source = r.get_workflow(workflow).get_runs(**kwargs) if workflow else r.get_workflow_runs(**kwargs)
-        rows = [_run_row(d) for d in _take(source, limit)]
+        rows = [_run_row(d) for d in take(source, limit)]
     return {"repo": repo, "runs": rows}
 
 
 def _jobs(run: Any, limit: int = 50) -> list[dict[str, Any]]:
-    return _take(run.jobs("latest"), limit)
+    return take(run.jobs("latest"), limit)
 
 
 def _job_row(j: dict[str, Any]) -> dict[str, Any]:
@@ -51,10 +51,10 @@ def _job_row(j: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_run(*, repo: str, run_id: int, ctx: ToolContext) -> dict[str, Any]:
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     with api_errors(f"workflow run {run_id} of {repo}"):
         run = r.get_workflow_run(run_id)
-        d = _full(run)
+        d = full_json(run)
         jobs = _jobs(run)
     out = _run_row(d)
     out["path"] = d.get("path")
@@ -137,11 +137,11 @@ def _download_log(location: str, timeout: float, cap_bytes: int = 20_000_000) ->
 def run_logs(*, repo: str, run_id: int, job_id: int | None = None, max_chars: int = 8000,
              ctx: ToolContext) -> dict[str, Any]:
     """Logs of a run's failed jobs, each cut to its failing step: what you read to explain a failed run."""
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     what = f"workflow run {run_id} of {repo}"
     with api_errors(what):
         run = r.get_workflow_run(run_id)
-        d = _full(run)
+        d = full_json(run)
         jobs = _jobs(run)
     if job_id is not None:
         picked = [j for j in jobs if j.get("id") == job_id]
@@ -168,30 +168,30 @@ def run_logs(*, repo: str, run_id: int, job_id: int | None = None, max_chars: in
 
 
 def rerun_run(*, repo: str, run_id: int, failed_only: bool = True, ctx: ToolContext) -> dict[str, Any]:
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     what = f"re-run of workflow run {run_id} in {repo}"
     with api_errors(what):
         run = r.get_workflow_run(run_id)
-        d = _full(run)
+        d = full_json(run)
     if d.get("status") != "completed":
         raise ToolError(f"run {run_id} is {d.get('status')}: only completed runs can be re-run")
     if failed_only and d.get("conclusion") == "success":
         raise ToolError(f"run {run_id} succeeded: nothing failed to re-run (use failed_only=false to re-run all)")
     suffix = "rerun-failed-jobs" if failed_only else "rerun"
     with api_errors(what):
-        r.requester.requestJsonAndCheck("POST", f"{_repo_url(r)}/actions/runs/{run_id}/{suffix}")
+        r.requester.requestJsonAndCheck("POST", f"{repo_url(r)}/actions/runs/{run_id}/{suffix}")
     return {"repo": repo, "run_id": run_id, "rerun": "failed jobs" if failed_only else "all jobs",
             "workflow": d.get("name"), "url": d.get("html_url")}
 
 
 def dispatch_workflow(*, repo: str, workflow: str, ref: str | None = None, inputs: dict[str, Any] | None = None,
                       ctx: ToolContext) -> dict[str, Any]:
-    r = _repo(ctx, repo)
-    ref = ref or _default_branch(r, repo)
+    r = repository(ctx, repo)
+    ref = ref or default_branch_of(r, repo)
     what = f"dispatch of workflow {workflow} in {repo}"
     with api_errors(what):
         wf = r.get_workflow(workflow)
-        d = _full(wf)
+        d = full_json(wf)
         if d.get("state") and d.get("state") != "active":
             raise ToolError(f"workflow {workflow} is {d.get('state')}: enable it first")
         r.requester.requestJsonAndCheck("POST", f"{wf.url}/dispatches",

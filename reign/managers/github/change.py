@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reign.errors import ToolError
-from reign.managers.github.client import _listed, _repo, api_errors
+from reign.managers.github.client import api_errors, listed_json, repository
 from reign.managers.github.clone import commit_and_push, locked_clone, plan_change, pr_body, remote_for
 from reign.toolcontext import ToolContext
 
@@ -22,10 +22,10 @@ def propose_change(*, repo: str, title: str, why: str, edits: list[dict[str, Any
                                            "propose it again to get a new approval")
         commit = commit_and_push(clone, plan)
     body = pr_body(plan)
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     try:
         with api_errors(f"pull request {plan.branch} -> {plan.base} in {repo}"):
-            d = _listed(r.create_pull(base=plan.base, head=plan.branch, title=title, body=body, draft=draft))
+            d = listed_json(r.create_pull(base=plan.base, head=plan.branch, title=title, body=body, draft=draft))
     except ToolError as exc:
         raise ToolError(f"pushed branch {plan.branch} (commit {commit[:12]}) but could not open the pull request: "
                         f"{exc}; open it with github_create_pr") from None

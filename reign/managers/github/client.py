@@ -36,7 +36,7 @@ class ClientOptions:
 
 OPTIONS = ClientOptions()
 MAX_BODY = 4000
-_SHA = re.compile(r"^[0-9a-f]{40}$")
+SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 def available(settings: Settings) -> str | None:
@@ -76,25 +76,25 @@ def client(ctx: ToolContext) -> Github:
                   seconds_between_writes=OPTIONS.seconds_between_writes)
 
 
-def _repo(ctx: ToolContext, repo: str) -> Repository:
+def repository(ctx: ToolContext, repo: str) -> Repository:
     return client(ctx).get_repo(repo)
 
 
-def _full(obj: GithubObject) -> dict[str, Any]:
+def full_json(obj: GithubObject) -> dict[str, Any]:
     """The object's JSON, fetching it once if it is still lazy."""
     data: dict[str, Any] = obj.raw_data
     return data
 
 
-def _listed(obj: GithubObject) -> dict[str, Any]:
+def listed_json(obj: GithubObject) -> dict[str, Any]:
     """The JSON a list endpoint returned for this item, without completing it (no extra request)."""
     data: dict[str, Any] = getattr(obj, "_rawData", None) or {}
     return data
 
 
-def _take(paginated: Iterable[GithubObject], limit: int) -> list[dict[str, Any]]:
+def take(paginated: Iterable[GithubObject], limit: int) -> list[dict[str, Any]]:
     """Up to `limit` items, following Link rel=next pages only as far as needed."""
-    return [_listed(item) for item in islice(iter(paginated), limit)]
+    return [listed_json(item) for item in islice(iter(paginated), limit)]
 
 
 # --------------------------------------------------------------------------------------------- errors
@@ -206,13 +206,13 @@ def api_errors(what: str) -> Iterator[None]:
 # --------------------------------------------------------------------------------------------- shaping
 
 
-def _login(user: Any) -> str | None:
+def login_of(user: Any) -> str | None:
     return user.get("login") if isinstance(user, dict) else None
 
 
-def _labels(item: dict[str, Any]) -> list[str]:
+def label_names(item: dict[str, Any]) -> list[str]:
     return [lb["name"] if isinstance(lb, dict) else str(lb) for lb in item.get("labels") or []]
 
 
-def _body(text: Any, limit: int = MAX_BODY) -> str:
+def trimmed_body(text: Any, limit: int = MAX_BODY) -> str:
     return cut(str(text or ""), limit)

@@ -5,15 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from reign.errors import ToolError
-from reign.managers.github.client import _body, _full, _labels, _listed, _login, _repo, _take, api_errors
-from reign.managers.github.repos import _default_branch
+from reign.managers.github.client import (
+    api_errors,
+    full_json,
+    label_names,
+    listed_json,
+    login_of,
+    repository,
+    take,
+    trimmed_body,
+)
+from reign.managers.github.repos import default_branch_of
 from reign.toolcontext import ToolContext
 from reign.truncate import cut
 
 
 def _pr_row(d: dict[str, Any]) -> dict[str, Any]:
     return {"number": d.get("number"), "title": d.get("title"), "state": d.get("state"),
-            "draft": d.get("draft"), "author": _login(d.get("user")),
+            "draft": d.get("draft"), "author": login_of(d.get("user")),
             "head": (d.get("head") or {}).get("ref"), "base": (d.get("base") or {}).get("ref"),
             "updated_at": d.get("updated_at")}
 
@@ -23,21 +32,21 @@ def _pr_row(d: dict[str, Any]) -> dict[str, Any]:
 
 def list_prs(*, repo: str, state: str = "open", base: str | None = None, head: str | None = None,
              limit: int = 30, ctx: ToolContext) -> dict[str, Any]:
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     kwargs: dict[str, Any] = {"state": state, "sort": "updated", "direction": "desc"}
     if base:
         kwargs["base"] = base
     if head:
         kwargs["head"] = head if ":" in head else f"{repo.split('/')[0]}:{head}"
     with api_errors(f"pull requests of {repo}"):
-        rows = [_pr_row(d) for d in _take(r.get_pulls(**kwargs), limit)]
+        rows = [_pr_row(d) for d in take(r.get_pulls(**kwargs), limit)]
     return {"repo": repo, "state": state, "pull_requests": rows}
 
 
 def _checks(r: Any, sha: str, limit: int = 30) -> dict[str, Any]:
     commit = r.get_commit(sha)
-    runs = _take(commit.get_check_runs(), limit)
-    status = _full(commit.get_combined_status())
+    runs = take(commit.get_check_runs(), limit)
+    status = full_json(commit.get_combined_status())
     counts: dict[str, int] = {}
     rows = []
     for run in runs:
@@ -55,19 +64,19 @@ def _checks(r: Any, sha: str, limit: int = 30) -> dict[str, Any]:
 
 def read_pr(*, repo: str, number: int, diff: bool = True, max_diff_chars: int = 12000, checks: bool = True,
             ctx: ToolContext) -> dict[str, Any]:
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     what = f"pull request {repo}#{number}"
     with api_errors(what):
         pr = r.get_pull(number)
-        d = _full(pr)
-        files = _take(pr.get_files(), 100) if diff else []
+        d = full_json(pr)
+        files = take(pr.get_files(), 100) if diff else []
     head = d.get("head") or {}
     out: dict[str, Any] = {
         **_pr_row(d), "merged": d.get("merged"), "mergeable": d.get("mergeable"),
-        "mergeable_state": d.get("mergeable_state"), "head_sha": head.get("sha"), "labels": _labels(d),
-        "requested_reviewers": [_login(u) for u in d.get("requested_reviewers") or []],
+        "mergeable_state": d.get("mergeable_state"), "head_sha": head.get("sha"), "labels": label_names(d),
+        "requested_reviewers": [login_of(u) for u in d.get("requested_reviewers") or []],
         "additions": d.get("additions"), "deletions": d.get("deletions"), "changed_files": d.get("changed_files"),
-        "body": _body(d.get("body")), "url": d.get("html_url"),
+        "body": trimmed_body(d.get("body")), "url": d.get("html_url"),
     }
     if diff:
         budget = max(500, max_diff_chars)
@@ -90,10 +99,10 @@ def read_pr(*, repo: str, number: int, diff: bool = True, max_diff_chars: int = 
 
 def create_pr(*, repo: str, title: str, head: str, base: str | None = None, body: str = "", draft: bool = False,
               ctx: ToolContext) -> dict[str, Any]:
-    r = _repo(ctx, repo)
-    base = base or _default_branch(r, repo)
+    r = repository(ctx, repo)
+    base = base or default_branch_of(r, repo)
     with api_errors(f"new pull request {head} -> {base} in {repo}"):
-        d = _listed(r.create_pull(base=base, head=head, title=title, body=body, draft=draft))
+        d = listed_json(r.create_pull(base=base, head=head, title=title, body=body, draft=draft))
     return {"number": d.get("number"), "url": d.get("html_url"), "head": head, "base": base, "draft": d.get("draft")}
 
 
@@ -101,7 +110,7 @@ def request_review(*, repo: str, number: int, reviewers: list[str] | None = None
                    team_reviewers: list[str] | None = None, ctx: ToolContext) -> dict[str, Any]:
     if not reviewers and not team_reviewers:
         raise ToolError("name at least one reviewer or team")
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     kwargs: dict[str, Any] = {}
     if reviewers:
         kwargs["reviewers"] = reviewers
@@ -126,19 +135,19 @@ def _merge_view(d: dict[str, Any], repo: str, method: str) -> str:
 def preview_merge(*, repo: str, number: int, method: str = "merge", commit_title: str | None = None,
                   ctx: ToolContext) -> str:
     """What a person approves before a merge: the PR, its exact head commit and the method."""
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     with api_errors(f"pull request {repo}#{number}"):
-        d = _full(r.get_pull(number))
+        d = full_json(r.get_pull(number))
     return _merge_view(d, repo, method)
 
 
 def merge_pr(*, repo: str, number: int, method: str = "merge", commit_title: str | None = None,
              ctx: ToolContext) -> dict[str, Any]:
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     what = f"merge of {repo}#{number}"
     with api_errors(what):
         pr = r.get_pull(number)
-        d = _full(pr)
+        d = full_json(pr)
     if d.get("merged"):
         raise ToolError(f"{repo}#{number} is already merged")
     if d.get("state") != "open":
@@ -151,6 +160,6 @@ def merge_pr(*, repo: str, number: int, method: str = "merge", commit_title: str
         kwargs["commit_title"] = commit_title
     with api_errors(what):
         status = pr.merge(**kwargs)
-        res = _listed(status)
+        res = listed_json(status)
     return {"number": number, "merged": bool(res.get("merged")), "sha": res.get("sha"),
             "message": res.get("message"), "method": method}

@@ -7,7 +7,16 @@ from itertools import islice
 from typing import Any
 
 from reign.errors import ToolError
-from reign.managers.github.client import _SHA, _full, _listed, _repo, _take, api_errors, client, describe_error
+from reign.managers.github.client import (
+    SHA,
+    api_errors,
+    client,
+    describe_error,
+    full_json,
+    listed_json,
+    repository,
+    take,
+)
 from reign.toolcontext import ToolContext
 from reign.truncate import cut
 
@@ -16,7 +25,7 @@ from reign.truncate import cut
 
 def repo_info(*, repo: str, ctx: ToolContext) -> dict[str, Any]:
     with api_errors(f"repository {repo}"):
-        d = _full(_repo(ctx, repo))
+        d = full_json(repository(ctx, repo))
     perms = d.get("permissions") or {}
     return {"full_name": d.get("full_name"), "description": d.get("description"),
             "default_branch": d.get("default_branch"), "visibility": d.get("visibility"),
@@ -27,20 +36,20 @@ def repo_info(*, repo: str, ctx: ToolContext) -> dict[str, Any]:
             "your_permissions": sorted(k for k, v in perms.items() if v)}
 
 
-def _default_branch(repo_obj: Any, repo: str) -> str:
+def default_branch_of(repo_obj: Any, repo: str) -> str:
     with api_errors(f"repository {repo}"):
-        return str(_full(repo_obj).get("default_branch") or "main")
+        return str(full_json(repo_obj).get("default_branch") or "main")
 
 
 def list_files(*, repo: str, path: str = "", ref: str | None = None, recursive: bool = False,
                limit: int = 300, ctx: ToolContext) -> dict[str, Any]:
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     path = path.strip("/")
     if recursive:
-        tree_ref = ref or _default_branch(r, repo)
+        tree_ref = ref or default_branch_of(r, repo)
         with api_errors(f"tree of {repo}@{tree_ref}"):
             tree = r.get_git_tree(tree_ref, recursive=True)
-            data = _listed(tree)
+            data = listed_json(tree)
         entries = [e for e in data.get("tree") or []
                    if not path or e.get("path") == path or str(e.get("path", "")).startswith(path + "/")]
         rows = [{"path": e.get("path"), "type": "dir" if e.get("type") == "tree" else "file",
@@ -52,7 +61,7 @@ def list_files(*, repo: str, path: str = "", ref: str | None = None, recursive: 
     with api_errors(f"path {path or '/'} in {repo}" + (f"@{ref}" if ref else "")):
         got = r.get_contents(path, ref=ref) if ref else r.get_contents(path)
     items = got if isinstance(got, list) else [got]
-    rows = [{"path": _listed(c).get("path"), "type": _listed(c).get("type"), "size": _listed(c).get("size")}
+    rows = [{"path": listed_json(c).get("path"), "type": listed_json(c).get("type"), "size": listed_json(c).get("size")}
             for c in items[:limit]]
     out = {"repo": repo, "ref": ref, "path": path, "entries": rows}
     if len(items) > limit:
@@ -73,19 +82,19 @@ def read_file(*, repo: str, path: str, ref: str | None = None, start_line: int =
               ctx: ToolContext) -> dict[str, Any]:
     import base64
 
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     where = f"file {path} in {repo}" + (f"@{ref}" if ref else "")
     with api_errors(where):
         got = r.get_contents(path, ref=ref) if ref else r.get_contents(path)
         if isinstance(got, list):
             raise ToolError(f"{path} is a directory in {repo}: use github_list_files")
-        d = _listed(got)
+        d = listed_json(got)
         if d.get("type") != "file":
             raise ToolError(f"{path} in {repo} is a {d.get('type')}, not a file")
         if d.get("encoding") == "base64" and d.get("content") is not None:
             raw = base64.b64decode(d["content"])
         else:  # files over 1 MB come without content: fetch the blob
-            blob = _listed(r.get_git_blob(d["sha"]))
+            blob = listed_json(r.get_git_blob(d["sha"]))
             raw = base64.b64decode(blob.get("content") or "")
     text = _decode(raw)
     out: dict[str, Any] = {"repo": repo, "path": d.get("path"), "ref": ref, "sha": d.get("sha"), "size": len(raw)}
@@ -105,7 +114,7 @@ def search_code(*, query: str, repo: str | None = None, limit: int = 20, ctx: To
     g = client(ctx)
     with api_errors(f"code search {q!r}"):
         results = g.search_code(q, highlight=True)
-        items = _take(results, limit)
+        items = take(results, limit)
         total = results.totalCount
     rows = []
     for it in items:
@@ -120,11 +129,11 @@ def search_code(*, query: str, repo: str | None = None, limit: int = 20, ctx: To
 
 def list_branches(*, repo: str, protected: bool | None = None, limit: int = 100,
                   ctx: ToolContext) -> dict[str, Any]:
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     with api_errors(f"branches of {repo}"):
         rows = []
         for b in islice(iter(r.get_branches()), 1000):
-            d = _listed(b)
+            d = listed_json(b)
             if protected is not None and bool(d.get("protected")) != protected:
                 continue
             rows.append({"name": d.get("name"), "protected": d.get("protected"),
@@ -135,16 +144,16 @@ def list_branches(*, repo: str, protected: bool | None = None, limit: int = 100,
 
 
 def create_branch(*, repo: str, branch: str, from_ref: str | None = None, ctx: ToolContext) -> dict[str, Any]:
-    r = _repo(ctx, repo)
-    source = from_ref or _default_branch(r, repo)
-    if _SHA.match(source):
+    r = repository(ctx, repo)
+    source = from_ref or default_branch_of(r, repo)
+    if SHA.match(source):
         sha = source
     else:
         with api_errors(f"branch {source} of {repo}"):
-            sha = str((_listed(r.get_branch(source)).get("commit") or {}).get("sha"))
+            sha = str((listed_json(r.get_branch(source)).get("commit") or {}).get("sha"))
     with api_errors(f"new branch {branch} in {repo}"):
         try:
-            d = _listed(r.create_git_ref(f"refs/heads/{branch}", sha))
+            d = listed_json(r.create_git_ref(f"refs/heads/{branch}", sha))
         except Exception as exc:
             if getattr(exc, "status", None) == 422 and "already exists" in str(getattr(exc, "data", "")):
                 raise ToolError(f"branch {branch} already exists in {repo}; pick another name "
@@ -154,9 +163,9 @@ def create_branch(*, repo: str, branch: str, from_ref: str | None = None, ctx: T
 
 
 def branch_protection(*, repo: str, branch: str, ctx: ToolContext) -> dict[str, Any]:
-    r = _repo(ctx, repo)
+    r = repository(ctx, repo)
     with api_errors(f"branch {branch} of {repo}"):
-        d = _listed(r.get_branch(branch))
+        d = listed_json(r.get_branch(branch))
     out: dict[str, Any] = {"repo": repo, "branch": branch, "protected": bool(d.get("protected"))}
     if not d.get("protected"):
         return out
@@ -165,7 +174,7 @@ def branch_protection(*, repo: str, branch: str, ctx: ToolContext) -> dict[str, 
     out["required_checks"] = checks.get("contexts") or []
     from github import GithubException
 
-    url = f"{_repo_url(r)}/branches/{urllib.parse.quote(branch, safe='')}/protection"
+    url = f"{repo_url(r)}/branches/{urllib.parse.quote(branch, safe='')}/protection"
     try:
         _, p = r.requester.requestJsonAndCheck("GET", url)
     except GithubException as exc:
@@ -188,20 +197,20 @@ def branch_protection(*, repo: str, branch: str, ctx: ToolContext) -> dict[str, 
     return out
 
 
-def _repo_url(r: Any) -> str:
+def repo_url(r: Any) -> str:
     return str(r.url)
 
 
 def delete_branch(*, repo: str, branch: str, ctx: ToolContext) -> dict[str, Any]:
     """Deletes a branch, never the default one or a protected one (checked against the API here too)."""
-    r = _repo(ctx, repo)
-    if branch == _default_branch(r, repo):
+    r = repository(ctx, repo)
+    if branch == default_branch_of(r, repo):
         raise ToolError(f"refusing to delete {branch}: it is the default branch of {repo}")
     with api_errors(f"branch {branch} of {repo}"):
-        d = _listed(r.get_branch(branch))
+        d = listed_json(r.get_branch(branch))
     if d.get("protected"):
         raise ToolError(f"refusing to delete {branch}: it is a protected branch of {repo}")
     with api_errors(f"deletion of branch {branch} in {repo}"):
         r.requester.requestJsonAndCheck(
-            "DELETE", f"{_repo_url(r)}/git/refs/heads/{urllib.parse.quote(branch, safe='/')}")
+            "DELETE", f"{repo_url(r)}/git/refs/heads/{urllib.parse.quote(branch, safe='/')}")
     return {"repo": repo, "deleted": branch, "sha": str((d.get("commit") or {}).get("sha") or "")[:12]}

@@ -7,15 +7,15 @@ from typing import Any
 
 from reign import kubeconfig
 from reign.errors import ToolError
-from reign.managers.helm.choice import _engine
-from reign.managers.helm.values import _chart_dir, _object_key, confined, objects, user_values
+from reign.managers.helm.choice import engine_for
+from reign.managers.helm.values import chart_dir, confined, object_key, objects, user_values
 from reign.policy.classifiers.kubernetes import CLUSTER_SCOPED, canonical_kind
 from reign.toolcontext import ToolContext
 
 # ------------------------------------------------------------------------------------------ scope
 
 
-def _namespace(ctx: ToolContext, namespace: str | None, *, write: bool, all_namespaces: bool = False) -> str | None:
+def namespace_for(ctx: ToolContext, namespace: str | None, *, write: bool, all_namespaces: bool = False) -> str | None:
     from reign.managers.kubernetes.scope import scoped_namespace
 
     def context_default() -> str:
@@ -29,7 +29,7 @@ def _namespace(ctx: ToolContext, namespace: str | None, *, write: bool, all_name
     return scoped_namespace(ctx, namespace, context_default, write=write, all_namespaces=all_namespaces)
 
 
-def _context_name(ctx: ToolContext) -> str:
+def context_name(ctx: ToolContext) -> str:
 
     if ctx.settings.kube_context:
         return ctx.settings.kube_context
@@ -37,7 +37,7 @@ def _context_name(ctx: ToolContext) -> str:
     return str(kubeconfig.load(files)["current-context"] or "?") if files else "?"
 
 
-def _check_rendered(manifest: str, namespace: str, ctx: ToolContext) -> None:
+def check_rendered(manifest: str, namespace: str, ctx: ToolContext) -> None:
     """Objects a chart puts outside the release namespace must be in scope and not protected."""
     allowed = [str(n) for n in getattr(ctx.settings, "kube_namespaces", None) or []]
     protected = [str(n) for n in getattr(ctx.settings, "protected_namespaces", None) or []]
@@ -69,7 +69,7 @@ def create(*, name: str, dir: str = ".", ctx: ToolContext) -> dict[str, Any]:
         raise ToolError(f"{dir}: not a directory")
     if (parent / name).exists():
         raise ToolError(f"{parent / name} already exists")
-    path = _engine(ctx).create(name, parent)
+    path = engine_for(ctx).create(name, parent)
     root = Path(ctx.settings.workspace_root).expanduser().resolve()
     files = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
     return {"chart": str(path.relative_to(root)) if path.is_relative_to(root) else str(path), "files": files}
@@ -78,8 +78,8 @@ def create(*, name: str, dir: str = ".", ctx: ToolContext) -> dict[str, Any]:
 def lint(*, chart: str, values_files: list[str] | None = None, set: dict[str, Any] | None = None,
          strict: bool = False, ctx: ToolContext) -> dict[str, Any]:
     """helm lint: findings by severity; ok is false when there is an error (or a warning, with strict)."""
-    path = _chart_dir(chart, ctx)
-    messages = _engine(ctx).lint(path, user_values(values_files, set, ctx), strict)
+    path = chart_dir(chart, ctx)
+    messages = engine_for(ctx).lint(path, user_values(values_files, set, ctx), strict)
     errors = sum(1 for m in messages if m["severity"] == "ERROR")
     warnings = sum(1 for m in messages if m["severity"] == "WARNING")
     return {"chart": chart, "ok": errors == 0 and not (strict and warnings), "errors": errors, "warnings": warnings,
@@ -90,8 +90,8 @@ def template(*, chart: str, release: str = "release-name", namespace: str = "def
              values_files: list[str] | None = None, set: dict[str, Any] | None = None,
              show_only: list[str] | None = None, ctx: ToolContext) -> str:
     """helm template: the rendered manifests (offline), each under `# Source: <template>`."""
-    path = _chart_dir(chart, ctx)
-    rendered = _engine(ctx).render(path, user_values(values_files, set, ctx), release, namespace)
+    path = chart_dir(chart, ctx)
+    rendered = engine_for(ctx).render(path, user_values(values_files, set, ctx), release, namespace)
     docs = []
     for source in sorted(rendered):
         body = rendered[source].strip()
@@ -102,22 +102,22 @@ def template(*, chart: str, release: str = "release-name", namespace: str = "def
         docs.append(f"---\n# Source: {source}\n{body}\n")
     if show_only and not docs:
         raise ToolError(f"no template matches {show_only}; templates: {', '.join(sorted(rendered))}")
-    listing = [_object_key(o, namespace) for o in objects("".join(docs))]
+    listing = [object_key(o, namespace) for o in objects("".join(docs))]
     return f"# {len(listing)} objects: {', '.join(listing)}\n" + "".join(docs)
 
 
 def show(*, chart: str, what: str = "values", ctx: ToolContext) -> str:
     """helm show: the chart's values (default), Chart.yaml, README or all."""
-    return _engine(ctx).show(_chart_dir(chart, ctx), what)
+    return engine_for(ctx).show(chart_dir(chart, ctx), what)
 
 
 def package(*, chart: str, destination: str = ".", version: str | None = None, app_version: str | None = None,
             ctx: ToolContext) -> dict[str, Any]:
     """helm package: a versioned .tgz of the chart in destination."""
-    path = _chart_dir(chart, ctx)
+    path = chart_dir(chart, ctx)
     dest = confined(destination, ctx)
     if not dest.is_dir():
         raise ToolError(f"{destination}: not a directory")
-    archive = _engine(ctx).package(path, dest, version, app_version)
+    archive = engine_for(ctx).package(path, dest, version, app_version)
     confined(archive, ctx)
     return {"archive": archive}

@@ -31,7 +31,7 @@ def _engine_choice() -> tuple[str | None, str | None]:
     return None, "no Helm engine: pip install helm-python-sdk (or put a helm binary on PATH)"
 
 
-def _engine(ctx: ToolContext) -> Engine:
+def engine_for(ctx: ToolContext) -> Engine:
 
     kind, reason = _engine_choice()
     files = kubeconfig.files()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from reign.errors import ToolError, one_line
-from reign.managers.helm.engine import _summary
+from reign.managers.helm.engine import release_summary
 from reign.managers.helm.values import split_sources
 
 
@@ -94,7 +94,7 @@ class CliEngine:
         args = ["list", *(["-A"] if namespace is None else ["-n", namespace]), *(["-a"] if all_states else [])]
         if name_filter:
             args += ["--filter", name_filter]
-        return [_summary(r) for r in self._json(*args) or []]
+        return [release_summary(r) for r in self._json(*args) or []]
 
     def status(self, release: str, namespace: str, revision: int | None = None) -> dict[str, Any] | None:
         args = ["status", release, "-n", namespace, "-o", "json", *(["--revision", str(revision)] if revision else [])]
@@ -104,7 +104,7 @@ class CliEngine:
                 return None
             raise ToolError(f"helm: {one_line(proc.stderr.strip().removeprefix('Error: '))}")
         raw = json.loads(proc.stdout)
-        return {**_summary(raw), "manifest": raw.get("manifest") or "",
+        return {**release_summary(raw), "manifest": raw.get("manifest") or "",
                 "notes": (raw.get("info") or {}).get("notes") or ""}
 
     def history(self, release: str, namespace: str) -> list[dict[str, Any]]:
@@ -113,7 +113,7 @@ class CliEngine:
             if "not found" in proc.stderr:
                 raise ToolError(f"release {release!r} not found in namespace {namespace}")
             raise ToolError(f"helm: {one_line(proc.stderr.strip().removeprefix('Error: '))}")
-        return [{**_summary(r), "namespace": namespace} for r in json.loads(proc.stdout or "[]")]
+        return [{**release_summary(r), "namespace": namespace} for r in json.loads(proc.stdout or "[]")]
 
     def _write(self, verb: str, chart: Path, release: str, values: dict[str, Any], namespace: str,
                extra: list[str], *, dry_run: bool, wait: bool, timeout: int) -> dict[str, Any]:
@@ -125,7 +125,7 @@ class CliEngine:
             elif wait:
                 args.append("--wait")
             raw = json.loads(self._run(*args, cluster=True, timeout=timeout + 30).stdout)
-        return {**_summary(raw), "manifest": raw.get("manifest") or "",
+        return {**release_summary(raw), "manifest": raw.get("manifest") or "",
                 "notes": (raw.get("info") or {}).get("notes") or ""}
 
     def install(self, chart: Path, release: str, values: dict[str, Any], namespace: str, *, dry_run: bool,

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from reign.errors import one_line
 
 CHANGED = "the release or its rendered manifest changed since the diff was approved; ask again"
-_SEVERITY = {0: "UNKNOWN", 1: "INFO", 2: "WARNING", 3: "ERROR"}
+SEVERITY = {0: "UNKNOWN", 1: "INFO", 2: "WARNING", 3: "ERROR"}
 
 
 # ------------------------------------------------------------------------------------------ engine
@@ -34,7 +34,7 @@ class Engine(Protocol):
                   timeout: int) -> dict[str, Any]: ...
 
 
-def _summary(raw: dict[str, Any]) -> dict[str, Any]:
+def release_summary(raw: dict[str, Any]) -> dict[str, Any]:
     """A release as both engines report it: name, namespace, revision, status, chart, app_version, updated."""
     chart = raw.get("chart")
     if isinstance(chart, dict):  # helm CLI: full chart object

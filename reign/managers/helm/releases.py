@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from reign.errors import ToolError
-from reign.managers.helm.charts import _check_rendered, _context_name, _namespace
-from reign.managers.helm.choice import _engine
+from reign.managers.helm.charts import check_rendered, context_name, namespace_for
+from reign.managers.helm.choice import engine_for
 from reign.managers.helm.engine import CHANGED, Engine
-from reign.managers.helm.values import _chart_dir, _resources, manifest_diff, user_values
+from reign.managers.helm.values import chart_dir, manifest_diff, resources_of, user_values
 from reign.toolcontext import ToolContext
 
 # ------------------------------------------------------------------------------------------ release tools
@@ -18,14 +18,14 @@ from reign.toolcontext import ToolContext
 def list_releases(*, namespace: str | None = None, all_namespaces: bool = False, all_states: bool = False,
                   filter: str | None = None, ctx: ToolContext) -> dict[str, Any]:
     """Releases (deployed by default; all_states adds failed, pending, uninstalled-with-history)."""
-    ns = _namespace(ctx, namespace, write=False, all_namespaces=all_namespaces)
-    rows = _engine(ctx).releases(ns, all_states, filter)
+    ns = namespace_for(ctx, namespace, write=False, all_namespaces=all_namespaces)
+    rows = engine_for(ctx).releases(ns, all_states, filter)
     return {"namespace": ns or "(all)", "total": len(rows), "releases": rows}
 
 
 def _release_namespace(ctx: ToolContext, namespace: str | None, *, write: bool) -> str:
     """A release lives in one namespace (never "all namespaces")."""
-    ns = _namespace(ctx, namespace, write=write)
+    ns = namespace_for(ctx, namespace, write=write)
     if ns is None:
         raise ToolError("a Helm release lives in one namespace: name it")
     return ns
@@ -35,11 +35,11 @@ def status(*, release: str, namespace: str | None = None, revision: int | None =
            ctx: ToolContext) -> dict[str, Any]:
     """A release's state, the objects it owns and its notes."""
     ns = _release_namespace(ctx, namespace, write=False)
-    current = _engine(ctx).status(release, ns, revision)
+    current = engine_for(ctx).status(release, ns, revision)
     if current is None:
         raise ToolError(f"release {release!r} not found in namespace {ns}")
     manifest, notes = current.pop("manifest"), current.pop("notes")
-    current["resources"] = _resources(manifest, ns)
+    current["resources"] = resources_of(manifest, ns)
     if notes:
         current["notes"] = notes[:2000]
     return current
@@ -48,7 +48,7 @@ def status(*, release: str, namespace: str | None = None, revision: int | None =
 def history(*, release: str, namespace: str | None = None, max: int = 20, ctx: ToolContext) -> dict[str, Any]:
     """A release's revisions, newest first."""
     ns = _release_namespace(ctx, namespace, write=False)
-    rows = sorted(_engine(ctx).history(release, ns), key=lambda r: -int(r.get("revision", 0)))
+    rows = sorted(engine_for(ctx).history(release, ns), key=lambda r: -int(r.get("revision", 0)))
     return {"release": release, "namespace": ns, "revisions": rows[:max]}
 
 
@@ -57,8 +57,8 @@ def _release_plan(verb: str, release: str, chart: str, namespace: str | None, va
                   reuse_values: bool = False, reset_values: bool = False) -> tuple[Engine, Path, dict[str, Any], str,
                                                                                     str]:
     ns = _release_namespace(ctx, namespace, write=True)
-    engine = _engine(ctx)
-    path = _chart_dir(chart, ctx)
+    engine = engine_for(ctx)
+    path = chart_dir(chart, ctx)
     values = user_values(values_files, set, ctx)
     current = engine.status(release, ns)
     if verb == "install" and current is not None:
@@ -73,11 +73,11 @@ def _release_plan(verb: str, release: str, chart: str, namespace: str | None, va
         rendered = engine.upgrade(path, release, values, ns, dry_run=True, wait=False, timeout=60,
                                   reuse_values=reuse_values, reset_values=reset_values)
     manifest = str(rendered.get("manifest") or "")
-    _check_rendered(manifest, ns, ctx)
+    check_rendered(manifest, ns, ctx)
     diff, counts = manifest_diff((current or {}).get("manifest"), manifest, ns)
     what = "new release" if current is None else f"release revision {current.get('revision')}"
     head = (f"# helm_{verb} {release} in {ns} (chart {rendered.get('chart', path.name)}) on context "
-            f"{_context_name(ctx)}: rendered manifest against the {what}\n"
+            f"{context_name(ctx)}: rendered manifest against the {what}\n"
             f"# {counts['create']} to create, {counts['change']} to change, {counts['delete']} to delete, "
             f"{counts['unchanged']} unchanged\n")
     return engine, path, values, ns, head + diff + ("\n" if diff else "")
@@ -102,7 +102,7 @@ def install(*, release: str, chart: str, namespace: str | None = None, values_fi
 
 def _written(out: dict[str, Any], ns: str) -> dict[str, Any]:
     manifest, notes = out.pop("manifest", ""), out.pop("notes", "")
-    out["resources"] = _resources(manifest, ns)
+    out["resources"] = resources_of(manifest, ns)
     if notes:
         out["notes"] = notes[:1000]
     return out
@@ -137,7 +137,7 @@ def upgrade(*, release: str, chart: str, namespace: str | None = None, values_fi
 def _rollback_plan(release: str, namespace: str | None, revision: int | None,
                    ctx: ToolContext) -> tuple[Engine, str, int, str]:
     ns = _release_namespace(ctx, namespace, write=True)
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     current = engine.status(release, ns)
     if current is None:
         raise ToolError(f"release {release!r} not found in namespace {ns}")
@@ -173,11 +173,11 @@ def rollback(*, release: str, namespace: str | None = None, revision: int | None
 
 def _uninstall_plan(release: str, namespace: str | None, ctx: ToolContext) -> tuple[Engine, str, str]:
     ns = _release_namespace(ctx, namespace, write=True)
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     current = engine.status(release, ns)
     if current is None:
         raise ToolError(f"release {release!r} not found in namespace {ns}")
-    resources = _resources(str(current.get("manifest") or ""), ns)
+    resources = resources_of(str(current.get("manifest") or ""), ns)
     lines = [f"# helm_uninstall {release} in {ns} (revision {current.get('revision')}, chart "
              f"{current.get('chart', '?')}): deletes {len(resources)} objects", *(f"- {r}" for r in resources)]
     return engine, ns, "\n".join(lines) + "\n"

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from reign.errors import ToolError, one_line
-from reign.managers.helm.engine import _SEVERITY, _summary
+from reign.managers.helm.engine import SEVERITY, release_summary
 
 
 class SdkEngine:
@@ -39,7 +39,7 @@ class SdkEngine:
             report = self.helm.lint(chart, values or None, strict=strict or None)
         except self.helm.HelmError as exc:
             raise self._err(exc) from None
-        return [{"severity": _SEVERITY.get(int(m.get("severity", 0)), "UNKNOWN"), "path": str(m.get("path", "")),
+        return [{"severity": SEVERITY.get(int(m.get("severity", 0)), "UNKNOWN"), "path": str(m.get("path", "")),
                  "message": one_line(m.get("error", ""))} for m in report.get("messages") or []]
 
     def render(self, chart: Path, values: dict[str, Any], release: str, namespace: str) -> dict[str, str]:
@@ -69,7 +69,7 @@ class SdkEngine:
                 rows = cfg.list(all_states=all_states, all_namespaces=namespace is None, name_filter=name_filter)
         except self.helm.HelmError as exc:
             raise self._err(exc) from None
-        return [_summary(r) for r in rows]
+        return [release_summary(r) for r in rows]
 
     def status(self, release: str, namespace: str, revision: int | None = None) -> dict[str, Any] | None:
         try:
@@ -79,7 +79,7 @@ class SdkEngine:
             return None
         except self.helm.HelmError as exc:
             raise self._err(exc) from None
-        return {**_summary(raw), "manifest": raw.get("manifest") or "", "notes": raw.get("notes") or ""}
+        return {**release_summary(raw), "manifest": raw.get("manifest") or "", "notes": raw.get("notes") or ""}
 
     def history(self, release: str, namespace: str) -> list[dict[str, Any]]:
         try:
@@ -89,7 +89,7 @@ class SdkEngine:
             raise ToolError(f"release {release!r} not found in namespace {namespace}") from None
         except self.helm.HelmError as exc:
             raise self._err(exc) from None
-        return [_summary(r) for r in rows]
+        return [release_summary(r) for r in rows]
 
     def install(self, chart: Path, release: str, values: dict[str, Any], namespace: str, *, dry_run: bool,
                 wait: bool, timeout: int, create_namespace: bool) -> dict[str, Any]:
@@ -101,7 +101,7 @@ class SdkEngine:
                     create_namespace=create_namespace)
         except self.helm.HelmError as exc:
             raise self._err(exc) from None
-        return {**_summary(raw), "manifest": raw.get("manifest") or "", "notes": raw.get("notes") or ""}
+        return {**release_summary(raw), "manifest": raw.get("manifest") or "", "notes": raw.get("notes") or ""}
 
     def upgrade(self, chart: Path, release: str, values: dict[str, Any], namespace: str, *, dry_run: bool,
                 wait: bool, timeout: int, reuse_values: bool, reset_values: bool) -> dict[str, Any]:
@@ -115,7 +115,7 @@ class SdkEngine:
             raise ToolError(f"release {release!r} not found in namespace {namespace} (use helm_install)") from None
         except self.helm.HelmError as exc:
             raise self._err(exc) from None
-        return {**_summary(raw), "manifest": raw.get("manifest") or "", "notes": raw.get("notes") or ""}
+        return {**release_summary(raw), "manifest": raw.get("manifest") or "", "notes": raw.get("notes") or ""}
 
     def rollback(self, release: str, namespace: str, revision: int | None, *, wait: bool, timeout: int) -> None:
         try:

@@ -11,23 +11,20 @@ from reign.errors import ToolError, one_line
 from reign.managers.kubernetes import summary as ks
 from reign.policy.classifiers.kubernetes import CLUSTER_SCOPED, canonical_kind
 from reign.toolcontext import ToolContext
-from reign.workspace import confine
+from reign.workspace import inside_workspace
 
 # ------------------------------------------------------------------------------------------ paths, values
 
 
 def confined(path: str, ctx: ToolContext, *, must_exist: bool = True) -> Path:
     """`path` (relative to the workspace root) resolved, symlinks followed; refused when it leaves the root."""
-    root = Path(ctx.settings.workspace_root).expanduser().resolve()
-    real = confine(path, root)
-    if real is None:
-        raise ToolError(f"{path}: outside the workspace root {root}")
+    real = inside_workspace(path, ctx.settings.workspace_root)
     if must_exist and not real.exists():
         raise ToolError(f"{path}: no such file or directory under the workspace root")
     return real
 
 
-def _chart_dir(chart: str, ctx: ToolContext) -> Path:
+def chart_dir(chart: str, ctx: ToolContext) -> Path:
     real = confined(chart, ctx)
     root = Path(ctx.settings.workspace_root).expanduser().resolve()
     if real.is_dir():
@@ -113,7 +110,7 @@ def objects(manifest: str) -> list[dict[str, Any]]:
     return [d for d in docs if isinstance(d, dict) and d.get("kind")]
 
 
-def _object_key(obj: dict[str, Any], namespace: str) -> str:
+def object_key(obj: dict[str, Any], namespace: str) -> str:
     meta = obj.get("metadata") or {}
     kind = canonical_kind(str(obj.get("kind")))
     ns = "" if kind in CLUSTER_SCOPED else f"{meta.get('namespace') or namespace}/"
@@ -122,8 +119,8 @@ def _object_key(obj: dict[str, Any], namespace: str) -> str:
 
 def manifest_diff(before: str | None, after: str | None, namespace: str) -> tuple[str, dict[str, int]]:
     """Per-object unified diff of two rendered manifests (Secret values fingerprinted, never shown)."""
-    old = {_object_key(o, namespace): o for o in objects(before or "")}
-    new = {_object_key(o, namespace): o for o in objects(after or "")}
+    old = {object_key(o, namespace): o for o in objects(before or "")}
+    new = {object_key(o, namespace): o for o in objects(after or "")}
     counts = {"create": 0, "change": 0, "delete": 0, "unchanged": 0}
     parts = []
     for key in sorted(set(old) | set(new)):
@@ -137,5 +134,5 @@ def manifest_diff(before: str | None, after: str | None, namespace: str) -> tupl
     return "\n".join(parts), counts
 
 
-def _resources(manifest: str, namespace: str) -> list[str]:
-    return [_object_key(o, namespace) for o in objects(manifest)]
+def resources_of(manifest: str, namespace: str) -> list[str]:
+    return [object_key(o, namespace) for o in objects(manifest)]

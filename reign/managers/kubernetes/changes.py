@@ -8,10 +8,10 @@ from typing import Any
 
 from reign.errors import ToolError
 from reign.managers.kubernetes import summary as ks
-from reign.managers.kubernetes.client import FIELD_MANAGER, KubeApiError, Resource, _get_or_none, _request, _Session
-from reign.managers.kubernetes.discovery import _resolve_doc, resolve
-from reign.managers.kubernetes.reads import MAX_SCAN, _replicasets, _revision, _rollout_target
-from reign.managers.kubernetes.scope import _namespace, _ref, _settings_list
+from reign.managers.kubernetes.client import FIELD_MANAGER, ApiSession, KubeApiError, Resource, api_request, get_or_none
+from reign.managers.kubernetes.discovery import resolve, resolve_doc
+from reign.managers.kubernetes.reads import MAX_SCAN, replicasets_of, revision_of, rollout_target
+from reign.managers.kubernetes.scope import namespace_for, object_ref, settings_list
 from reign.policy.classifiers.kubernetes import parse_manifest
 from reign.toolcontext import ToolContext
 
@@ -39,29 +39,29 @@ class _Change:
 
     @property
     def ref(self) -> str:
-        return _ref(self.res, self.ns, self.name)
+        return object_ref(self.res, self.ns, self.name)
 
     @property
     def path(self) -> str:
         return self.res.path(self.ns, self.name, self.sub)
 
 
-def _dry_run(sess: _Session, change: _Change, created_namespaces: set[str]) -> None:
-    change.live = _get_or_none(sess, change.path)
+def dry_run_change(sess: ApiSession, change: _Change, created_namespaces: set[str]) -> None:
+    change.live = get_or_none(sess, change.path)
     if change.method == "DELETE":
         if change.live is None:
             raise ToolError(f"{change.ref} not found")
         # DeleteOptions travel in the body: with a body the server ignores the query's dryRun (it would delete!)
-        _request(sess, "DELETE", change.path, body={**(change.body or {}), "dryRun": ["All"]})
+        api_request(sess, "DELETE", change.path, body={**(change.body or {}), "dryRun": ["All"]})
         change.dry = None
         return
     try:
         for _ in range(3):  # a controller may write in between: diff the dry-run against the version it started from
-            change.dry = _request(sess, change.method, change.path, body=change.body,
+            change.dry = api_request(sess, change.method, change.path, body=change.body,
                                   content_type=change.content_type, query=[("dryRun", "All"), *change.query])
             if change.live is None or _version(change.dry) == _version(change.live):
                 break
-            change.live = _get_or_none(sess, change.path)
+            change.live = get_or_none(sess, change.path)
     except KubeApiError as exc:
         if exc.status == 404 and change.ns in created_namespaces and change.doc is not None:
             change.dry = change.doc  # its namespace is created by this same apply: nothing to dry-run against yet
@@ -79,7 +79,7 @@ def _version(obj: dict[str, Any] | None) -> str:
     return str(((obj or {}).get("metadata") or {}).get("resourceVersion") or "")
 
 
-def _render(sess: _Session, tool: str, changes: list[_Change], *, max_lines: int = 0) -> str:
+def render_changes(sess: ApiSession, tool: str, changes: list[_Change], *, max_lines: int = 0) -> str:
     lines = [f"# {tool} on context {sess.context}: diff of live objects against the server-side dry-run"]
     for change in changes:
         before = ks.without_bookkeeping(change.live)
@@ -98,17 +98,17 @@ def _render(sess: _Session, tool: str, changes: list[_Change], *, max_lines: int
     return "\n".join(lines) + "\n"
 
 
-def _execute(sess: _Session, changes: list[_Change]) -> list[dict[str, Any]]:
+def execute_changes(sess: ApiSession, changes: list[_Change]) -> list[dict[str, Any]]:
     results = []
     for change in changes:
         before = ks.without_bookkeeping(change.live)
         after = ks.without_bookkeeping(change.dry, creating=change.live is None)
         try:
             if change.method == "DELETE":
-                _request(sess, "DELETE", change.path, body=change.body)
+                api_request(sess, "DELETE", change.path, body=change.body)
                 result = "deleted"
             else:
-                _request(sess, change.method, change.path, body=change.body, content_type=change.content_type,
+                api_request(sess, change.method, change.path, body=change.body, content_type=change.content_type,
                          query=change.query)
                 result = "created" if change.live is None else ("configured" if before != after else "unchanged")
         except KubeApiError as exc:
@@ -118,7 +118,7 @@ def _execute(sess: _Session, changes: list[_Change]) -> list[dict[str, Any]]:
     return results
 
 
-def _outcome(results: list[dict[str, Any]], total: int) -> dict[str, Any]:
+def outcome(results: list[dict[str, Any]], total: int) -> dict[str, Any]:
     """The results, or a ToolError saying what failed, what was done before it and what was not attempted."""
     failed = [r for r in results if r["result"] == "failed"]
     if failed:
@@ -128,7 +128,7 @@ def _outcome(results: list[dict[str, Any]], total: int) -> dict[str, Any]:
     return {"results": results}
 
 
-def _apply_changes(sess: _Session, ctx: ToolContext, manifest: str, namespace: str | None,
+def apply_changes(sess: ApiSession, ctx: ToolContext, manifest: str, namespace: str | None,
                    force_conflicts: bool) -> list[_Change]:
     try:
         docs = parse_manifest(manifest)
@@ -136,14 +136,14 @@ def _apply_changes(sess: _Session, ctx: ToolContext, manifest: str, namespace: s
         raise ToolError(str(exc)) from None
     changes: list[_Change] = []
     for doc in docs:
-        res = _resolve_doc(sess, doc)
+        res = resolve_doc(sess, doc)
         meta = doc.setdefault("metadata", {})
         name = str(meta.get("name"))
         doc_ns = meta.get("namespace")
         if doc_ns and namespace and doc_ns != namespace and res.namespaced:
             raise ToolError(f"{res.kind} {name}: the manifest says namespace {doc_ns!r} but the call says "
                             f"{namespace!r}")
-        ns = _namespace(sess, ctx, res, doc_ns or namespace, write=True, name=name if res.is_core("Namespace")
+        ns = namespace_for(sess, ctx, res, doc_ns or namespace, write=True, name=name if res.is_core("Namespace")
                         else None)
         if res.namespaced:
             meta["namespace"] = ns
@@ -156,54 +156,54 @@ def _apply_changes(sess: _Session, ctx: ToolContext, manifest: str, namespace: s
     return sorted(changes, key=lambda c: 0 if c.res.is_core("Namespace") else 1)
 
 
-def _dry_run_all(sess: _Session, changes: list[_Change]) -> None:
+def dry_run_all(sess: ApiSession, changes: list[_Change]) -> None:
     created = {c.name for c in changes if c.res.is_core("Namespace")}
-    created -= {c.name for c in changes if c.res.is_core("Namespace") and _get_or_none(sess, c.path) is not None}
+    created -= {c.name for c in changes if c.res.is_core("Namespace") and get_or_none(sess, c.path) is not None}
     for change in changes:
-        _dry_run(sess, change, created)
+        dry_run_change(sess, change, created)
 
 
 _PATCH_TYPES = {"strategic": "application/strategic-merge-patch+json", "merge": "application/merge-patch+json",
                 "json": "application/json-patch+json"}
 
 
-def _patch_change(sess: _Session, ctx: ToolContext, kind: str, name: str, patch: Any, patch_type: str,
+def patch_change(sess: ApiSession, ctx: ToolContext, kind: str, name: str, patch: Any, patch_type: str,
                   namespace: str | None, api_version: str | None) -> _Change:
     if patch_type == "json" and not isinstance(patch, list):
         raise ToolError("a json patch is a list of operations ([{op, path, value}])")
     if patch_type != "json" and not isinstance(patch, dict):
         raise ToolError(f"a {patch_type} patch is an object (a partial manifest)")
     res = resolve(sess, kind, api_version)
-    ns = _namespace(sess, ctx, res, namespace, write=True, name=name if res.is_core("Namespace") else None)
+    ns = namespace_for(sess, ctx, res, namespace, write=True, name=name if res.is_core("Namespace") else None)
     return _Change(res=res, ns=ns, name=name, method="PATCH", body=patch, content_type=_PATCH_TYPES[patch_type],
                    query=[("fieldManager", FIELD_MANAGER)])
 
 
-def _scale_change(sess: _Session, ctx: ToolContext, kind: str, name: str, replicas: int,
+def scale_change(sess: ApiSession, ctx: ToolContext, kind: str, name: str, replicas: int,
                   namespace: str | None) -> _Change:
     res = resolve(sess, kind)
     if "scale" not in res.subresources:
         raise ToolError(f"{res.label} has no scale subresource")
-    ns = _namespace(sess, ctx, res, namespace, write=True)
+    ns = namespace_for(sess, ctx, res, namespace, write=True)
     return _Change(res=res, ns=ns, name=name, method="PATCH", sub="scale", body={"spec": {"replicas": replicas}},
                    content_type="application/merge-patch+json", query=[("fieldManager", FIELD_MANAGER)])
 
 
-def _undo_change(sess: _Session, ctx: ToolContext, name: str, namespace: str | None,
+def undo_change(sess: ApiSession, ctx: ToolContext, name: str, namespace: str | None,
                  to_revision: int | None) -> tuple[_Change, int]:
-    res, ns, _ = _rollout_target(sess, ctx, "deployment", namespace, write=True)
-    deployment = _request(sess, "GET", res.path(ns, name))
+    res, ns, _ = rollout_target(sess, ctx, "deployment", namespace, write=True)
+    deployment = api_request(sess, "GET", res.path(ns, name))
     if (deployment.get("spec") or {}).get("paused"):
         raise ToolError(f"deployment {name!r} is paused: resume it before rolling back")
-    current = _revision(deployment)
-    history = _replicasets(sess, deployment)
+    current = revision_of(deployment)
+    history = replicasets_of(sess, deployment)
     if to_revision:
-        target = next((rs for rs in history if _revision(rs) == to_revision), None)
+        target = next((rs for rs in history if revision_of(rs) == to_revision), None)
         if target is None:
-            have = ", ".join(str(_revision(rs)) for rs in history) or "none"
+            have = ", ".join(str(revision_of(rs)) for rs in history) or "none"
             raise ToolError(f"deployment {name!r} has no revision {to_revision} (revisions: {have})")
     else:
-        target = next((rs for rs in history if _revision(rs) < current), None)
+        target = next((rs for rs in history if revision_of(rs) < current), None)
         if target is None:
             raise ToolError(f"deployment {name!r} has no previous revision to roll back to")
     template = json.loads(json.dumps((target.get("spec") or {}).get("template") or {}))
@@ -212,14 +212,14 @@ def _undo_change(sess: _Session, ctx: ToolContext, name: str, namespace: str | N
     body = [{"op": "replace", "path": "/spec/template", "value": template}]
     change = _Change(res=res, ns=ns, name=name, method="PATCH", body=body, content_type=_PATCH_TYPES["json"],
                      query=[("fieldManager", FIELD_MANAGER)])
-    return change, _revision(target)
+    return change, revision_of(target)
 
 
-def _delete_changes(sess: _Session, ctx: ToolContext, kind: str, name: str | None, namespace: str | None,
+def delete_changes(sess: ApiSession, ctx: ToolContext, kind: str, name: str | None, namespace: str | None,
                     label_selector: str | None, all: bool, api_version: str | None,
                     grace_period_seconds: int | None) -> list[_Change]:
     res = resolve(sess, kind, api_version)
-    protected = _settings_list(ctx, "protected_namespaces")
+    protected = settings_list(ctx, "protected_namespaces")
     is_ns = res.is_core("Namespace")
     if "delete" not in res.verbs:
         raise ToolError(f"{res.label} cannot be deleted")
@@ -231,7 +231,7 @@ def _delete_changes(sess: _Session, ctx: ToolContext, kind: str, name: str | Non
         raise ToolError("namespaces are deleted one at a time, by name")
     if is_ns and name in protected:
         raise ToolError(f"namespace {name!r} is protected and cannot be deleted")
-    ns = _namespace(sess, ctx, res, namespace, write=True, name=name if is_ns else None)
+    ns = namespace_for(sess, ctx, res, namespace, write=True, name=name if is_ns else None)
     if not name and ns in protected:
         raise ToolError(f"namespace {ns!r} is protected: bulk deletes there are refused")
     options: dict[str, Any] = {"propagationPolicy": "Background"}
@@ -239,7 +239,7 @@ def _delete_changes(sess: _Session, ctx: ToolContext, kind: str, name: str | Non
         options["gracePeriodSeconds"] = grace_period_seconds
     if name:
         return [_Change(res=res, ns=ns, name=name, method="DELETE", body=options)]
-    doc = _request(sess, "GET", res.path(ns), query=[("labelSelector", label_selector or None), ("limit", MAX_SCAN)])
+    doc = api_request(sess, "GET", res.path(ns), query=[("labelSelector", label_selector or None), ("limit", MAX_SCAN)])
     items = sorted(doc.get("items") or [], key=lambda o: ((o.get("metadata") or {}).get("namespace", ""),
                                                          (o.get("metadata") or {}).get("name", "")))
     if not items:
@@ -250,11 +250,11 @@ def _delete_changes(sess: _Session, ctx: ToolContext, kind: str, name: str | Non
             for o in items]
 
 
-def _delete_preview(sess: _Session, changes: list[_Change]) -> str:
+def delete_preview(sess: ApiSession, changes: list[_Change]) -> str:
     for change in changes:
-        _dry_run(sess, change, set())
+        dry_run_change(sess, change, set())
     if len(changes) > 3:  # many objects: the list, not every diff
         head = [f"# k8s_delete on context {sess.context}: {len(changes)} {changes[0].res.label} "
                 f"in {changes[0].ns or 'the cluster'} (server-side dry-run passed)"]
         return "\n".join([*head, *(f"- {c.ref}" for c in changes)]) + "\n"
-    return _render(sess, "k8s_delete", changes, max_lines=40)
+    return render_changes(sess, "k8s_delete", changes, max_lines=40)

@@ -16,7 +16,7 @@ from reign.toolcontext import ToolContext
 FIELD_MANAGER = "reign"
 TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
-_sessions: dict[tuple[Any, ...], _Session] = {}
+_sessions: dict[tuple[Any, ...], ApiSession] = {}
 _lock = threading.Lock()
 
 
@@ -70,7 +70,7 @@ class Resource:
 
 
 @dataclass
-class _Session:
+class ApiSession:
     api: Any
     context: str
     namespace: str
@@ -86,7 +86,7 @@ class _Session:
 # ------------------------------------------------------------------------------------------ kubeconfig
 
 
-def _session(ctx: ToolContext | Settings) -> _Session:
+def api_session(ctx: ToolContext | Settings) -> ApiSession:
     """The cached session for the settings' kube context (a tool's ctx, or an availability probe's settings)."""
     probing = not isinstance(ctx, ToolContext)
     settings = ctx if isinstance(ctx, Settings) else ctx.settings
@@ -120,7 +120,7 @@ def _session(ctx: ToolContext | Settings) -> _Session:
     except Exception as exc:
         raise ToolError(f"cannot load kube context {name!r}: {one_line(exc, 200)}") from exc
     cfg.retries = 1
-    sess = _Session(api=client.ApiClient(configuration=cfg), context=name,
+    sess = ApiSession(api=client.ApiClient(configuration=cfg), context=name,
                     namespace=str(entry.get("namespace") or "default"), server=str(cfg.host), timeout=timeout)
     with _lock:
         _sessions[key] = sess
@@ -136,11 +136,11 @@ def available(settings: Settings) -> str | None:
     if not kubeconfig.files():
         return kubeconfig.missing_reason()
     try:
-        sess = _session(settings)
+        sess = api_session(settings)
     except ToolError as exc:
         return str(exc)
     try:
-        _request(sess, "GET", "/version", timeout=3.0)
+        api_request(sess, "GET", "/version", timeout=3.0)
     except KubeApiError as exc:
         return f"cluster at {sess.server} refused the probe: {exc}"
     except ToolError as exc:
@@ -162,7 +162,7 @@ def _message(data: bytes | None, fallback: str) -> str:
     return fallback
 
 
-def _request(sess: _Session, method: str, path: str, *, query: list[tuple[str, Any]] | None = None,
+def api_request(sess: ApiSession, method: str, path: str, *, query: list[tuple[str, Any]] | None = None,
              body: Any = None, content_type: str = "application/json", accept: str = "application/json",
              timeout: float | None = None, raw: bool = False) -> Any:
     """One API call; JSON (or text with raw=True) back. Non-2xx -> KubeApiError; no answer -> ToolError."""
@@ -196,9 +196,9 @@ def _request(sess: _Session, method: str, path: str, *, query: list[tuple[str, A
     return json.loads(data) if data else {}
 
 
-def _get_or_none(sess: _Session, path: str) -> dict[str, Any] | None:
+def get_or_none(sess: ApiSession, path: str) -> dict[str, Any] | None:
     try:
-        obj: dict[str, Any] = _request(sess, "GET", path)
+        obj: dict[str, Any] = api_request(sess, "GET", path)
     except KubeApiError as exc:
         if exc.status == 404:
             return None

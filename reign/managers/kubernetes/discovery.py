@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from reign.errors import ToolError
-from reign.managers.kubernetes.client import KubeApiError, Resource, _request, _Session, _session
+from reign.managers.kubernetes.client import ApiSession, KubeApiError, Resource, api_request, api_session
 from reign.policy.classifiers.kubernetes import kind_word
 from reign.toolcontext import ToolContext
 
@@ -28,12 +28,12 @@ def _parse_resources(group: str, version: str, doc: dict[str, Any]) -> list[Reso
             for item in items if "/" not in str(item.get("name", ""))]
 
 
-def _group_version(sess: _Session, gv: str, *, refresh: bool = False) -> list[Resource]:
+def _group_version(sess: ApiSession, gv: str, *, refresh: bool = False) -> list[Resource]:
     if gv in sess.by_gv and not refresh:
         return sess.by_gv[gv]
     path = f"/api/{gv}" if "/" not in gv else f"/apis/{gv}"
     try:
-        doc = _request(sess, "GET", path)
+        doc = api_request(sess, "GET", path)
     except KubeApiError as exc:
         if exc.status in (404, 503):
             doc = {}
@@ -46,9 +46,9 @@ def _group_version(sess: _Session, gv: str, *, refresh: bool = False) -> list[Re
     return resources
 
 
-def _groups(sess: _Session, *, refresh: bool = False) -> list[tuple[str, str, tuple[str, ...]]]:
+def api_groups(sess: ApiSession, *, refresh: bool = False) -> list[tuple[str, str, tuple[str, ...]]]:
     if sess.groups is None or refresh or time.monotonic() - sess.discovered_at > 300:
-        doc = _request(sess, "GET", "/apis")
+        doc = api_request(sess, "GET", "/apis")
         groups: list[tuple[str, str, tuple[str, ...]]] = [("", "v1", ("v1",))]
         for g in doc.get("groups") or []:
             versions = tuple(str(v.get("version")) for v in g.get("versions") or [])
@@ -79,14 +79,14 @@ def _names(res: Resource) -> set[str]:
     return {res.kind.lower(), res.plural.lower(), res.singular, *(s.lower() for s in res.short_names)} - {""}
 
 
-def all_resources(sess: _Session, *, refresh: bool = False) -> list[Resource]:
+def all_resources(sess: ApiSession, *, refresh: bool = False) -> list[Resource]:
     out: list[Resource] = []
-    for group, preferred, _ in _groups(sess, refresh=refresh):
+    for group, preferred, _ in api_groups(sess, refresh=refresh):
         out.extend(_group_version(sess, _gv(group, preferred), refresh=refresh))
     return out
 
 
-def resolve(sess: _Session, kind: str, api_version: str | None = None) -> Resource:
+def resolve(sess: ApiSession, kind: str, api_version: str | None = None) -> Resource:
     """The resource a kind names: `pods`, `po`, `Pod`, `deployments.apps`, `certificates.cert-manager.io`..."""
     word, group = kind_word(kind)
     if group in ("core", "v1"):
@@ -94,7 +94,7 @@ def resolve(sess: _Session, kind: str, api_version: str | None = None) -> Resour
     if api_version:
         for refresh in (False, True):
             if refresh:
-                _groups(sess, refresh=True)
+                api_groups(sess, refresh=True)
             found = [r for r in _group_version(sess, api_version, refresh=refresh) if word in _names(r)]
             if found:
                 return found[0]
@@ -112,11 +112,11 @@ def resolve(sess: _Session, kind: str, api_version: str | None = None) -> Resour
     raise ToolError(f"unknown kind {kind!r} on this cluster{_version_note(sess)} (see k8s_api_resources)")
 
 
-def _resolve_doc(sess: _Session, doc: dict[str, Any]) -> Resource:
+def resolve_doc(sess: ApiSession, doc: dict[str, Any]) -> Resource:
     api_version, kind = str(doc.get("apiVersion")), str(doc.get("kind"))
     for refresh in (False, True):
         if refresh:
-            _groups(sess, refresh=True)
+            api_groups(sess, refresh=True)
         for res in _group_version(sess, api_version, refresh=refresh):
             if res.kind == kind:
                 return res
@@ -124,10 +124,10 @@ def _resolve_doc(sess: _Session, doc: dict[str, Any]) -> Resource:
                     "or an API version this server does not serve)")
 
 
-def _version_note(sess: _Session) -> str:
+def _version_note(sess: ApiSession) -> str:
     if not sess.version:
         try:
-            sess.version = str(_request(sess, "GET", "/version", timeout=5.0).get("gitVersion") or "")
+            sess.version = str(api_request(sess, "GET", "/version", timeout=5.0).get("gitVersion") or "")
         except ToolError:
             return ""
     return f" (Kubernetes {sess.version})" if sess.version else ""
@@ -136,7 +136,7 @@ def _version_note(sess: _Session) -> str:
 def api_resources(*, group: str | None = None, namespaced: bool | None = None,
                   ctx: ToolContext) -> dict[str, Any]:
     """Kinds the cluster serves (preferred versions): name, short names, apiVersion, namespaced, kind."""
-    sess = _session(ctx)
+    sess = api_session(ctx)
     rows = []
     for res in sorted(all_resources(sess, refresh=True), key=lambda r: (_group_rank(r.group), r.plural)):
         if group is not None and res.group != group:

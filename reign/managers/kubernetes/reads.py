@@ -11,14 +11,14 @@ from reign.errors import ToolError
 from reign.managers.kubernetes import summary as ks
 from reign.managers.kubernetes.client import (
     TABLE_ACCEPT,
+    ApiSession,
     KubeApiError,
     Resource,
-    _request,
-    _Session,
-    _session,
+    api_request,
+    api_session,
 )
-from reign.managers.kubernetes.discovery import _groups, resolve
-from reign.managers.kubernetes.scope import _namespace, _ref, _secret_values_allowed, _settings_list
+from reign.managers.kubernetes.discovery import api_groups, resolve
+from reign.managers.kubernetes.scope import namespace_for, object_ref, secret_values_allowed, settings_list
 from reign.policy.classifiers.kubernetes import kind_word
 from reign.toolcontext import ToolContext
 
@@ -32,13 +32,13 @@ REVISION = "deployment.kubernetes.io/revision"
 # ------------------------------------------------------------------------------------------ reads
 
 
-def _list_tables(sess: _Session, res: Resource, ns: str | None, label_selector: str | None,
+def _list_tables(sess: ApiSession, res: Resource, ns: str | None, label_selector: str | None,
                  field_selector: str | None) -> tuple[list[dict[str, Any]], bool]:
     tables: list[dict[str, Any]] = []
     token: str | None = None
     scanned = 0
     while True:
-        page = _request(sess, "GET", res.path(ns), accept=TABLE_ACCEPT,
+        page = api_request(sess, "GET", res.path(ns), accept=TABLE_ACCEPT,
                         query=[("labelSelector", label_selector), ("fieldSelector", field_selector),
                                ("limit", PAGE), ("continue", token)])
         if page.get("kind") != "Table":  # a server without server-side printing: name and age only
@@ -60,12 +60,12 @@ def get(*, kind: str, name: str | None = None, namespace: str | None = None, all
         label_selector: str | None = None, field_selector: str | None = None, api_version: str | None = None,
         limit: int = 30, reveal_values: bool = False, ctx: ToolContext) -> dict[str, Any]:
     """One named object (trimmed), or a list summarised: counts by status and the first `limit` rows."""
-    sess = _session(ctx)
+    sess = api_session(ctx)
     res = resolve(sess, kind, api_version)
-    ns = _namespace(sess, ctx, res, namespace, write=False, name=name, all_namespaces=all_namespaces and not name)
+    ns = namespace_for(sess, ctx, res, namespace, write=False, name=name, all_namespaces=all_namespaces and not name)
     if name:
-        obj = _request(sess, "GET", res.path(ns, name))
-        reveal = reveal_values and _secret_values_allowed(ctx)
+        obj = api_request(sess, "GET", res.path(ns, name))
+        reveal = reveal_values and secret_values_allowed(ctx)
         out = ks.trim(obj, reveal_secret=reveal)
         if ks.is_secret(obj) and reveal_values and not reveal:
             out["note"] = "values hidden: this session does not allow Secret values (setting kube_secret_values)"
@@ -80,26 +80,26 @@ def get(*, kind: str, name: str | None = None, namespace: str | None = None, all
     return out
 
 
-def _events_for(sess: _Session, obj: dict[str, Any], limit: int = 20) -> dict[str, Any]:
+def _events_for(sess: ApiSession, obj: dict[str, Any], limit: int = 20) -> dict[str, Any]:
     meta = obj.get("metadata") or {}
     path = f"/api/v1/namespaces/{meta['namespace']}/events" if meta.get("namespace") else "/api/v1/events"
-    doc = _request(sess, "GET", path, query=[("fieldSelector", f"involvedObject.uid={meta.get('uid', '')}"),
+    doc = api_request(sess, "GET", path, query=[("fieldSelector", f"involvedObject.uid={meta.get('uid', '')}"),
                                              ("limit", PAGE)])
     return ks.summarise_events(doc.get("items") or [], limit=limit)
 
 
-def _replicasets(sess: _Session, deployment: dict[str, Any]) -> list[dict[str, Any]]:
+def replicasets_of(sess: ApiSession, deployment: dict[str, Any]) -> list[dict[str, Any]]:
     meta = deployment.get("metadata") or {}
     selector = (deployment.get("spec") or {}).get("selector", {}).get("matchLabels") or {}
     labels = ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or None
-    doc = _request(sess, "GET", f"/apis/apps/v1/namespaces/{meta.get('namespace')}/replicasets",
+    doc = api_request(sess, "GET", f"/apis/apps/v1/namespaces/{meta.get('namespace')}/replicasets",
                    query=[("labelSelector", labels)])
     owned = [rs for rs in doc.get("items") or []
              if any(o.get("uid") == meta.get("uid") for o in (rs.get("metadata") or {}).get("ownerReferences") or [])]
-    return sorted(owned, key=_revision, reverse=True)
+    return sorted(owned, key=revision_of, reverse=True)
 
 
-def _revision(obj: dict[str, Any]) -> int:
+def revision_of(obj: dict[str, Any]) -> int:
     try:
         return int(((obj.get("metadata") or {}).get("annotations") or {}).get(REVISION, 0))
     except (TypeError, ValueError):
@@ -111,7 +111,7 @@ def _history_rows(replicasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for rs in replicasets[:10]:
         containers = ((rs.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers") or []
         status = rs.get("status") or {}
-        rows.append({"revision": _revision(rs), "replicaset": (rs.get("metadata") or {}).get("name"),
+        rows.append({"revision": revision_of(rs), "replicaset": (rs.get("metadata") or {}).get("name"),
                      "images": [c.get("image") for c in containers],
                      "replicas": f"{status.get('readyReplicas', 0)}/{(rs.get('spec') or {}).get('replicas', 0)}"})
     return rows
@@ -120,24 +120,24 @@ def _history_rows(replicasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def describe(*, kind: str, name: str, namespace: str | None = None, api_version: str | None = None,
              reveal_values: bool = False, ctx: ToolContext) -> dict[str, Any]:
     """The object (trimmed) with its recent events; a Deployment also shows its ReplicaSet history."""
-    sess = _session(ctx)
+    sess = api_session(ctx)
     res = resolve(sess, kind, api_version)
-    ns = _namespace(sess, ctx, res, namespace, write=False, name=name)
-    obj = _request(sess, "GET", res.path(ns, name))
-    reveal = reveal_values and _secret_values_allowed(ctx)
+    ns = namespace_for(sess, ctx, res, namespace, write=False, name=name)
+    obj = api_request(sess, "GET", res.path(ns, name))
+    reveal = reveal_values and secret_values_allowed(ctx)
     out: dict[str, Any] = {"object": ks.trim(obj, reveal_secret=reveal), "events": _events_for(sess, obj)}
     if res.group == "apps" and res.kind == "Deployment":
-        out["replicasets"] = _history_rows(_replicasets(sess, obj))
+        out["replicasets"] = _history_rows(replicasets_of(sess, obj))
     return out
 
 
 def logs(*, pod: str, namespace: str | None = None, container: str | None = None, tail: int = 200,
          since_seconds: int | None = None, previous: bool = False, ctx: ToolContext) -> str:
     """The last lines of a pod container's log (`previous`: the instance before the last restart)."""
-    sess = _session(ctx)
-    ns = _namespace(sess, ctx, None, namespace, write=False)
+    sess = api_session(ctx)
+    ns = namespace_for(sess, ctx, None, namespace, write=False)
     try:
-        text: str = _request(sess, "GET", f"/api/v1/namespaces/{ns}/pods/{pod}/log", accept="application/json, */*",
+        text: str = api_request(sess, "GET", f"/api/v1/namespaces/{ns}/pods/{pod}/log", accept="application/json, */*",
                              raw=True, query=[("container", container), ("tailLines", tail),
                                               ("sinceSeconds", since_seconds), ("previous", previous or None),
                                               ("limitBytes", LOG_LIMIT_BYTES)])
@@ -152,8 +152,8 @@ def logs(*, pod: str, namespace: str | None = None, container: str | None = None
 def events(*, namespace: str | None = None, all_namespaces: bool = False, kind: str | None = None,
            name: str | None = None, warnings_only: bool = False, limit: int = 30, ctx: ToolContext) -> dict[str, Any]:
     """Recent events, newest first, summarised by type and reason; optionally for one object."""
-    sess = _session(ctx)
-    ns = _namespace(sess, ctx, None, namespace, write=False, all_namespaces=all_namespaces)
+    sess = api_session(ctx)
+    ns = namespace_for(sess, ctx, None, namespace, write=False, all_namespaces=all_namespaces)
     selectors = []
     if kind:
         selectors.append(f"involvedObject.kind={resolve(sess, kind).kind}")
@@ -165,7 +165,7 @@ def events(*, namespace: str | None = None, all_namespaces: bool = False, kind: 
     items: list[dict[str, Any]] = []
     token = None
     while True:
-        doc = _request(sess, "GET", path, query=[("fieldSelector", ",".join(selectors) or None), ("limit", PAGE),
+        doc = api_request(sess, "GET", path, query=[("fieldSelector", ",".join(selectors) or None), ("limit", PAGE),
                                                  ("continue", token)])
         items.extend(doc.get("items") or [])
         token = (doc.get("metadata") or {}).get("continue")
@@ -219,7 +219,7 @@ def _rollout_message(kind: str, obj: dict[str, Any]) -> tuple[bool, str]:
     return True, f"daemon set {name!r} successfully rolled out"
 
 
-def _rollout_target(sess: _Session, ctx: ToolContext, kind: str, namespace: str | None,
+def rollout_target(sess: ApiSession, ctx: ToolContext, kind: str, namespace: str | None,
                     *, write: bool) -> tuple[Resource, str, str]:
     word, group = kind_word(kind)
     canon = {"ds": "daemonset", "sts": "statefulset", "deploy": "deployment"}.get(word, word.removesuffix("s"))
@@ -228,7 +228,7 @@ def _rollout_target(sess: _Session, ctx: ToolContext, kind: str, namespace: str 
     if canon not in ROLLOUT_KINDS:
         raise ToolError(f"rollouts apply to deployments, statefulsets and daemonsets, not {kind!r}")
     res = resolve(sess, f"{canon}.apps")
-    ns = _namespace(sess, ctx, res, namespace, write=write)
+    ns = namespace_for(sess, ctx, res, namespace, write=write)
     if ns is None:
         raise ToolError(f"a rollout of a {canon} happens in one namespace: name it")
     return res, ns, canon
@@ -237,19 +237,19 @@ def _rollout_target(sess: _Session, ctx: ToolContext, kind: str, namespace: str 
 def rollout_status(*, name: str, kind: str = "deployment", namespace: str | None = None, wait_seconds: int = 0,
                    ctx: ToolContext) -> dict[str, Any]:
     """kubectl rollout status: done or what it waits for (polls up to wait_seconds); revision history."""
-    sess = _session(ctx)
-    res, ns, canon = _rollout_target(sess, ctx, kind, namespace, write=False)
+    sess = api_session(ctx)
+    res, ns, canon = rollout_target(sess, ctx, kind, namespace, write=False)
     deadline = time.monotonic() + min(float(wait_seconds), max(1.0, sess.timeout - 3))
     while True:
-        obj = _request(sess, "GET", res.path(ns, name))
+        obj = api_request(sess, "GET", res.path(ns, name))
         done, message = _rollout_message(canon, obj)
         if done or time.monotonic() >= deadline:
             break
         time.sleep(1.0)
-    out: dict[str, Any] = {"object": _ref(res, ns, name), "done": done, "status": message}
+    out: dict[str, Any] = {"object": object_ref(res, ns, name), "done": done, "status": message}
     if canon == "deployment":
-        out["revision"] = _revision(obj)
-        out["history"] = _history_rows(_replicasets(sess, obj))
+        out["revision"] = revision_of(obj)
+        out["history"] = _history_rows(replicasets_of(sess, obj))
     return out
 
 
@@ -259,17 +259,17 @@ def rollout_status(*, name: str, kind: str = "deployment", namespace: str | None
 def top(*, kind: str = "pods", namespace: str | None = None, all_namespaces: bool = False,
         sort_by: str = "cpu", limit: int = 20, ctx: ToolContext) -> dict[str, Any]:
     """CPU and memory from metrics.k8s.io (metrics-server), heaviest first."""
-    sess = _session(ctx)
-    if not any(g == "metrics.k8s.io" for g, _, _ in _groups(sess, refresh=True)):
+    sess = api_session(ctx)
+    if not any(g == "metrics.k8s.io" for g, _, _ in api_groups(sess, refresh=True)):
         raise ToolError("metrics API not served (metrics.k8s.io): install metrics-server to use k8s_top")
     nodes = kind.lower() in ("node", "nodes", "no")
     if not nodes and kind.lower() not in ("pod", "pods", "po"):
         raise ToolError("k8s_top shows pods or nodes")
-    ns = None if nodes else _namespace(sess, ctx, None, namespace, write=False, all_namespaces=all_namespaces)
+    ns = None if nodes else namespace_for(sess, ctx, None, namespace, write=False, all_namespaces=all_namespaces)
     path = "/apis/metrics.k8s.io/v1beta1/nodes" if nodes else (
         f"/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods" if ns else "/apis/metrics.k8s.io/v1beta1/pods")
     rows: list[dict[str, Any]] = []
-    for item in _request(sess, "GET", path).get("items") or []:
+    for item in api_request(sess, "GET", path).get("items") or []:
         usage: dict[str, float] = {"cpu": 0.0, "memory": 0.0}
         for part in item.get("containers") or [item]:
             for key in usage:
@@ -303,10 +303,10 @@ def contexts(*, ctx: ToolContext) -> dict[str, Any]:
 
 def namespaces(*, ctx: ToolContext) -> dict[str, Any]:
     """Namespaces with status and age, marked protected / in this session's scope."""
-    sess = _session(ctx)
-    allowed = _settings_list(ctx, "kube_namespaces")
-    protected = set(_settings_list(ctx, "protected_namespaces"))
-    doc = _request(sess, "GET", "/api/v1/namespaces")
+    sess = api_session(ctx)
+    allowed = settings_list(ctx, "kube_namespaces")
+    protected = set(settings_list(ctx, "protected_namespaces"))
+    doc = api_request(sess, "GET", "/api/v1/namespaces")
     rows = []
     for item in doc.get("items") or []:
         meta = item.get("metadata") or {}

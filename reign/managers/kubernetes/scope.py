@@ -5,20 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reign.errors import ToolError
-from reign.managers.kubernetes.client import Resource, _Session
+from reign.managers.kubernetes.client import ApiSession, Resource
 from reign.toolcontext import ToolContext
 
 # ------------------------------------------------------------------------------------------ scope
 
 
-def _settings_list(ctx: ToolContext, name: str) -> list[str]:
+def settings_list(ctx: ToolContext, name: str) -> list[str]:
     return [str(v) for v in getattr(ctx.settings, name, None) or []]
 
 
-def _namespace(sess: _Session, ctx: ToolContext, res: Resource | None, namespace: str | None, *,
+def namespace_for(sess: ApiSession, ctx: ToolContext, res: Resource | None, namespace: str | None, *,
                write: bool, name: str | None = None, all_namespaces: bool = False) -> str | None:
     """The namespace a call acts in (None: cluster-scoped or all namespaces), refusing what is out of scope."""
-    allowed = _settings_list(ctx, "kube_namespaces")
+    allowed = settings_list(ctx, "kube_namespaces")
     scope = ", ".join(allowed)
     if res is not None and res.is_core("Namespace") and name:
         if allowed and name not in allowed:
@@ -35,8 +35,8 @@ def scoped_namespace(ctx: ToolContext, namespace: str | None, default: Callable[
                      all_namespaces: bool = False) -> str | None:
     """The session's namespace scope, for Kubernetes and Helm alike: None means all namespaces. The
     context's default namespace is looked up (`default`) only when the call names none."""
-    allowed = _settings_list(ctx, "kube_namespaces")
-    protected = _settings_list(ctx, "protected_namespaces")
+    allowed = settings_list(ctx, "kube_namespaces")
+    protected = settings_list(ctx, "protected_namespaces")
     scope = ", ".join(allowed)
     if all_namespaces:
         if allowed:
@@ -50,9 +50,9 @@ def scoped_namespace(ctx: ToolContext, namespace: str | None, default: Callable[
     return ns
 
 
-def _secret_values_allowed(ctx: ToolContext) -> bool:
+def secret_values_allowed(ctx: ToolContext) -> bool:
     return bool(getattr(ctx.settings, "kube_secret_values", False))
 
 
-def _ref(res: Resource, ns: str | None, name: str) -> str:
+def object_ref(res: Resource, ns: str | None, name: str) -> str:
     return f"{res.kind} {ns + '/' if ns else ''}{name}"

@@ -33,7 +33,7 @@ from typing import Any
 from reign.errors import ToolError
 from reign.managers.terraform import engine
 from reign.toolcontext import ToolContext
-from reign.workspace import confine, root_of
+from reign.workspace import inside_workspace, root_of
 
 PLAN_FILE = ".reign/plan.tfplan"
 DESTROY_PLAN_FILE = ".reign/destroy.tfplan"
@@ -53,9 +53,7 @@ def resolve_dir(root: Path | str, dir: str) -> Path:
     if not dir or "\x00" in dir:
         raise ToolError("dir must be a non-empty path")
     base = root_of(root)
-    target = confine(dir, base)
-    if target is None:
-        raise ToolError(f"working directory {dir!r} is outside the workspace root {base}")
+    target = inside_workspace(dir, base, what="working directory")
     if not target.is_dir():
         raise ToolError(f"working directory {dir!r} does not exist under the workspace root {base}")
     return target
