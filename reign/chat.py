@@ -8,6 +8,7 @@ terminal (piped input) lines are read plainly, one per goal.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -94,9 +95,18 @@ def _prompt_session(history_file: Any) -> Any:
     def _newline(event: Any) -> None:
         event.app.current_buffer.insert_text("\n")
 
+    class RedactedHistory(FileHistory):
+        """What was typed is kept for Up and Ctrl-R, with secrets redacted, readable by the user only."""
+
+        def store_string(self, string: str) -> None:
+            from reign.redact import redact
+
+            super().store_string(redact(string))
+
     try:
         history_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        history: Any = FileHistory(str(history_file))
+        os.close(os.open(history_file, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
+        history: Any = RedactedHistory(str(history_file))
     except OSError:
         history = InMemoryHistory()
     words = [*COMMANDS, *ALIASES]
@@ -174,7 +184,7 @@ def chat_loop(**opts: Any) -> None:
                 session = sessions.start(settings, resume=None, read_only=None, policies=session.policies)
                 agent = fresh(session)  # a new session: no history, fresh approvals too
                 console.note(f"conversation and session approvals cleared; new session {session.id}")
-            elif command.startswith("/") and " " not in command:
+            elif command.startswith("/") and "/" not in command.split()[0][1:]:  # not a path like /etc/hosts
                 console.note(f"unknown command {command}; /help lists them")
             else:
                 console.busy("waiting for the model")

@@ -135,6 +135,9 @@ def test_chat_in_a_terminal(workdir: Path, isolated_home: Path) -> None:
         assert _gone("sleep 987.25"), "Ctrl-C left the step's child running"
         child.send("garbage that is never sent")
         child.sendintr()  # clears the line; the prompt stays
+        child.send("/session ghp_0123456789abcdefghijABCDEFGHIJ012345\r")  # a token typed by mistake
+        child.expect_exact("unknown command")
+        child.expect_exact("you>")
         child.send("/session\r")
         child.expect(r"session ([0-9a-f]{12});")
         session = child.match.group(1)
@@ -149,7 +152,9 @@ def test_chat_in_a_terminal(workdir: Path, isolated_home: Path) -> None:
     goals = [m.text for m in store.transcript(session) if m.role == "user"]
     assert goals == ["write\nthe note", "wait"]
     assert store.find(session).status == "interrupted"
-    history = (isolated_home / ".local" / "state" / "reign" / "chat_history").read_text()
+    history_file = isolated_home / ".local" / "state" / "reign" / "chat_history"
+    history = history_file.read_text()
+    assert oct(history_file.stat().st_mode)[-3:] == "600" and "ghp_0123456789" not in history
     assert "+write\n+the note" in history and "+wait" in history and "garbage" not in history
 
 
