@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -177,12 +176,12 @@ def test_chat_tab_completes_slash_commands(workdir: Path) -> None:
     try:
         child.expect_exact("you>")
         child.send("/ses\t")
-        child.expect_exact("/session")
+        child.expect_exact("sion")  # the completed rest, drawn on its own or with the whole word
         child.send("\r")
         child.expect(r"session [0-9a-f]{12};")
         child.expect_exact("you>")
         child.send("/he\t")
-        time.sleep(1)  # completion is applied asynchronously
+        child.expect_exact("lp")
         child.send("\r")
         child.expect_exact("/cost")
         child.expect_exact("you>")
@@ -191,4 +190,3 @@ def test_chat_tab_completes_slash_commands(workdir: Path) -> None:
     finally:
         child.close(force=True)
     assert child.exitstatus == 0
-    assert re.search(r"unknown command", child.before or "") is None
