@@ -97,7 +97,7 @@ def fmt_value(value: float | None, unit: str) -> str:
     if unit == "tokens":
         return f"{value:,.0f}"
     if unit.endswith("/s"):
-        return f"{value:,.0f} {unit}"
+        return f"{value:,.0f} {unit}" if value >= 100 else f"{value:.2f} {unit}"
     if unit == "passed":
         return f"{value:.0f} passed"
     return f"{value:g} {unit}".strip()

@@ -22,8 +22,9 @@ def _calls_in(data: Any) -> list[dict[str, Any]]:
             if isinstance(node.get("tool"), str) and isinstance(node.get("args", {}), dict):
                 found.append({"tool": node["tool"], "args": dict(node.get("args") or {})})
                 return
-            if isinstance(node.get("command"), str) and "secret" not in node:
-                found.append({"tool": "bash", "args": {"command": node["command"]}})
+            shell = node.get("command", node.get("sh"))  # `sh: COMMAND` in tests/data/gate_corpus_v2.yaml
+            if isinstance(shell, str) and "secret" not in node:
+                found.append({"tool": "bash", "args": {"command": shell}})
                 return
             for k, v in node.items():
                 walk(v, str(k))

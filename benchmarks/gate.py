@@ -52,7 +52,7 @@ def _gate(res: BenchResult, runs: int) -> None:
     from reign.catalogue import Catalogue
     from reign.config import Settings
     from reign.policy import GateCall, decide, gate_context, load_checked_policy
-    from reign.policy.shell import parse
+    from reign.policy.bash import parse
 
     corpus, name = gate_corpus()
     settings = Settings()

@@ -30,9 +30,11 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
 from benchmarks.common import BENCH_DIR, CACHE, ROOT, BenchResult, Config, Row, Sandbox, fmt_value, tokenizer_source
 
 BENCHES = [("startup", "1 start-up"), ("prompt", "2 prompt"), ("loop", "3 loop"), ("context", "4 context"),
-           ("gate", "5 gate")]
+           ("gate", "5 gate"), ("containment", "6 containment"), ("server", "7 server")]
 TITLES = {"startup": "Start-up", "prompt": "Fixed prompt overhead", "loop": "Loop overhead per step",
-          "context": "Context growth", "gate": "Gate and audit throughput"}
+          "context": "Context growth", "gate": "Gate and audit throughput",
+          "containment": "Containment: sandbox per process start, audit head",
+          "server": "reign serve: runs per second, approval-to-resume latency"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,6 +56,11 @@ class Agent:
     on_result: Callable[[CallRecord], None] | None = None  # shows each call's outcome (text mode, chat)
     messages: list[Message] = field(default_factory=list)
     journal: Journal | None = None
+    on_event: Callable[[str, dict[str, Any]], None] | None = None  # step and final (reign.api); calls: executor
+
+    def _emit(self, kind: str, **data: Any) -> None:
+        if self.on_event is not None:
+            self.on_event(kind, data)
 
     def run(self, goal: str) -> RunResult:
         result = RunResult(session=self.executor.session)
@@ -73,6 +78,8 @@ class Agent:
         self._close_dangling(result.error or result.stop_reason)
         if self.journal:
             self.journal.end(result, self.messages)
+        self._emit("final", stop_reason=result.stop_reason, final=result.final, error=result.error,
+                   steps=result.steps, session=result.session)
         return result
 
     def _step(self, result: RunResult, started: float) -> None:
@@ -93,6 +100,8 @@ class Agent:
         self.messages.append(Message(role="assistant", text=turn.text, tool_calls=turn.tool_calls))
         if self.journal:
             self.journal.turn(result.steps, self.messages[-1], turn.usage)
+        self._emit("step", step=result.steps, text=turn.text, usage=turn.usage.model_dump(),
+                   calls=[c.model_dump(include={"id", "name", "args"}) for c in turn.tool_calls])
         if turn.text:
             result.final = turn.text
         if not turn.tool_calls:

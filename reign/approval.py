@@ -30,6 +30,7 @@ class Approval:
     approved: bool
     scope: Literal["once", "session", "refused", "remembered"] = "once"
     note: str = ""
+    by: str = ""  # who approved or refused (a person's name, for server runs); recorded in the audit
 
 
 class Approver(Protocol):
@@ -38,16 +39,24 @@ class Approver(Protocol):
 
 @dataclass
 class NonInteractive:
-    """`reign run`: asks are refused unless --yes. --yes never reaches a deny: the gate stops those first."""
+    """`reign run`: asks are refused unless --yes, and --yes approves only what the gate marks
+    `unattended: run` (routine reads and writes): never a destructive, unknown or risky call, never a deny."""
 
     yes: bool = False
     notify: Callable[[ApprovalRequest, Approval], None] | None = None  # shows what was approved or refused
 
     def approve(self, request: ApprovalRequest) -> Approval:
-        if self.yes:
+        decision = request.decision
+        if self.yes and decision.unattended == "run":
             answer = Approval(True, "once", "approved by --yes")
+        elif self.yes:
+            answer = Approval(False, "refused", f"--yes approves only routine reads and writes; this call is "
+                              f"{decision.effect} and {decision.severity} ({decision.reason}). A person must "
+                              "approve it: run it in `reign chat`, or allow this one action by name in your user "
+                              "policy (~/.config/reign/policy.yaml)")
         else:
-            answer = Approval(False, "refused", "needs approval: re-run with --yes, or use `reign chat` to approve it")
+            answer = Approval(False, "refused", "needs approval: re-run with --yes (routine calls only), or use "
+                              "`reign chat` to approve it")
         if self.notify:
             self.notify(request, answer)
         return answer

@@ -11,7 +11,8 @@ import sys
 from rich.markup import escape
 
 from reign.approval import Approval, ApprovalRequest
-from reign.console import Console, approval_line, describe_call, inert, preview_text
+from reign.console import Console, approval_line, describe_call, preview_text
+from reign.terminal import inert
 from reign.signals import Stopped
 
 QUESTION = "run it? [y]es / [n]o / [a]lways for this session: "
@@ -22,6 +23,11 @@ MAX_TRIES = 5  # a stream of nonsense (a stuck key, piped input) ends as a refus
 class ConsoleApprover:
     def __init__(self, console: Console) -> None:
         self.console = console
+
+    @property
+    def attended(self) -> bool:
+        """A person can answer here: processes may run unsandboxed where no sandbox exists (with a warning)."""
+        return sys.stdin.isatty()
 
     def approve(self, request: ApprovalRequest) -> Approval:
         if not sys.stdin.isatty():

@@ -9,8 +9,10 @@ One JSON object per line. Every record carries
     kind     "session_start", "decision", "approval", "result", "session_end" (free-form for callers)
     ...      the caller's fields, redacted with `reign.redact.redact_obj` and normalised to plain JSON
     prev     the previous record's hash ("0" * 64 for the first record of the file)
-    hash     sha256 (hex) of the canonical JSON of the record without "hash": keys sorted, separators
-             ``,`` and ``:``, ASCII only (``json.dumps(r, sort_keys=True, separators=(",", ":"))``)
+    hash     sha256 (hex) of the canonical JSON of the record without "hash" and "mac": keys sorted,
+             separators ``,`` and ``:``, ASCII only (``json.dumps(r, sort_keys=True, separators=(",", ":"))``)
+    mac      only when the user set an `audit_key`: HMAC-SHA256 of "hash" under that key, so that a chain
+             rewritten from the start (every hash recomputed) fails verify without the key
 
 A record is written with a single ``write`` and ``fsync``-ed before `AuditTrail.record` returns, so a call
 is on disk before the action it describes runs. Writers in several processes serialise on an exclusive
@@ -23,23 +25,33 @@ record to the last *complete* record (so it reuses the torn record's seq). `veri
 warning, not as tampering, and stays ok as long as the chain across it is intact. A torn line is
 indistinguishable from the last record being damaged on purpose: only the chain through later records
 protects a record, so the last record of a file (and a cut at the end of the file) can only be detected by
-comparing with a hash kept elsewhere (`VerifyReport.last_hash`).
+comparing with a hash kept elsewhere: the chain head (last seq and hash, and its MAC) is written to the
+sessions database under the same lock as the record (`head`), `verify` checks the file against it, and
+`reign audit verify` prints it so it can be anchored further away still (`--expect SEQ:HASH`).
+
+What verify proves, and what it cannot: see docs/AUDIT.md.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import hmac
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reign.redact import redact_obj
 
-__all__ = ["GENESIS", "AuditTrail", "VerifyReport", "default_path", "digest", "read", "verify"]
+if TYPE_CHECKING:
+    from reign.config import Settings
+
+__all__ = ["GENESIS", "AuditTrail", "Head", "VerifyReport", "default_path", "digest", "mac_of", "open_trail", "read",
+           "verify"]
 
 GENESIS = "0" * 64
 _RESERVED = frozenset({"seq", "ts", "session", "kind", "prev", "hash"})
@@ -57,8 +69,25 @@ def default_path(audit_dir: Path) -> Path:
     return audit_dir / "audit.jsonl"
 
 
+@dataclass(frozen=True)
+class Head:
+    """The chain head as last written: seq and hash of the last record (and its MAC, with a key)."""
+
+    seq: int
+    hash: str
+    mac: str | None = None
+
+
+HeadWriter = Callable[[Path, Head], None]
+
+
+def mac_of(key: bytes, record_hash: str) -> str:
+    """HMAC-SHA256 (hex) of a record's hash under the user's audit key."""
+    return hmac.new(key, record_hash.encode("ascii"), hashlib.sha256).hexdigest()
+
+
 def _canonical(record: dict[str, Any]) -> bytes:
-    body = {k: v for k, v in record.items() if k != "hash"}
+    body = {k: v for k, v in record.items() if k not in ("hash", "mac")}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 
@@ -131,9 +160,12 @@ def _write_all(fd: int, data: bytes) -> None:
 class AuditTrail:
     """Appends records to one JSONL file; safe to use from several threads and processes at once."""
 
-    def __init__(self, path: Path, session: str) -> None:
+    def __init__(self, path: Path, session: str, *, key: bytes | None = None,
+                 head: HeadWriter | None = None) -> None:
         self.path = Path(path)
         self.session = session
+        self.key = key
+        self.head = head  # called under the file lock after each append: the head kept elsewhere
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # what the file holds now (informational: every append re-reads the tail under the lock)
         self.last_seq = 0
@@ -171,9 +203,13 @@ class AuditTrail:
                 "prev": prev,
             }
             rec["hash"] = _hash(rec)
+            if self.key is not None:
+                rec["mac"] = mac_of(self.key, rec["hash"])
             line = json.dumps(rec, separators=(",", ":"), ensure_ascii=True).encode("ascii") + b"\n"
             _write_all(fd, (b"\n" if needs_newline else b"") + line)
             os.fsync(fd)
+            if self.head is not None:  # still under the lock, so heads are written in chain order
+                self.head(self.path, Head(seq, rec["hash"], rec.get("mac")))
         finally:
             os.close(fd)
         if created:
@@ -206,10 +242,16 @@ class VerifyReport:
     warnings: list[str] = field(default_factory=list)
     torn_lines: list[int] = field(default_factory=list)  # lines left by interrupted writes
     last_hash: str = GENESIS  # keep it elsewhere to detect a later cut at the end of the file
+    last_seq: int = 0
+    last_mac: str | None = None
+    checked: list[str] = field(default_factory=list)  # what was compared beyond the chain (head, anchor, MACs)
 
 
-def verify(path: Path) -> VerifyReport:
-    """Check every record's hash and the chain (prev and seq) from the first line to the last."""
+def verify(path: Path, *, key: bytes | None = None, head: Head | None = None,
+           expect: Head | None = None) -> VerifyReport:
+    """Check every record's hash and the chain (prev and seq) from the first line to the last; with `key`,
+    every record's MAC; with `head` (kept in the sessions database) or `expect` (an anchor kept anywhere
+    else), that the file still holds that record, unchanged: a cut tail or a rewritten chain fails."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -227,6 +269,8 @@ def verify(path: Path) -> VerifyReport:
     torn: list[int] = []
     last: dict[str, Any] | None = None
     last_line = 0
+    by_seq: dict[int, dict[str, Any]] = {}
+    unmacked: list[int] = []
     for number, (raw, rec) in enumerate(zip(lines, parsed, strict=True), start=1):
         final = number == len(lines)
         if rec is None:
@@ -248,8 +292,18 @@ def verify(path: Path) -> VerifyReport:
         seq = rec["seq"]
         if final and torn_tail:
             warnings.append(f"line {number}: complete record without a final newline (interrupted write)")
+        by_seq[seq] = rec
         if _hash(rec) != rec["hash"]:
             problems.append(f"line {number} (seq {seq}): hash mismatch: the record was modified")
+        if key is not None:
+            if "mac" not in rec:
+                unmacked.append(seq)
+                if any("mac" in r for r in by_seq.values()):
+                    problems.append(f"line {number} (seq {seq}): no MAC after records that have one: the record "
+                                    "was written or rewritten without the audit key")
+            elif not hmac.compare_digest(str(rec["mac"]), mac_of(key, str(rec["hash"]))):
+                problems.append(f"line {number} (seq {seq}): MAC mismatch: the record or chain was rewritten, "
+                                "or audit_key is not the key it was written with")
         if last is None:
             if rec["prev"] != GENESIS or seq != 1:
                 problems.append(f"line {number} (seq {seq}): the chain does not start at the first record "
@@ -262,8 +316,49 @@ def verify(path: Path) -> VerifyReport:
                 problems.append(f"line {number}: seq {seq} follows seq {last['seq']} (line {last_line}): "
                                 "a record was removed, inserted or reordered")
         last, last_line = rec, number
+    last_seq = int(last["seq"]) if last is not None else 0
+    checked: list[str] = []
+    if key is not None:
+        first_mac = min((q for q, r in by_seq.items() if "mac" in r), default=None)
+        leading = [q for q in unmacked if first_mac is None or q < first_mac]
+        if last is not None and "mac" not in last:
+            problems.append(f"the last record (seq {last['seq']}) carries no MAC though audit_key is set: the MACs "
+                            "were stripped and the chain rewritten, or nothing was recorded since the key was set "
+                            "(then the next record fixes it)")
+        elif leading:
+            warnings.append(f"{len(leading)} records (seq {leading[0]}-{leading[-1]}) carry no MAC: written before "
+                            "audit_key was set, so only their hashes protect them")
+        checked.append("MAC of every record under audit_key")
+    for name, anchor in (("the head kept in the sessions database", head), ("the expected head", expect)):
+        if anchor is None:
+            continue
+        checked.append(f"{name} (seq {anchor.seq})")
+        problems += _check_anchor(name, anchor, by_seq, last_seq, key, warnings)
     return VerifyReport(ok=not problems, records=count, problems=problems, warnings=warnings,
-                        torn_lines=torn, last_hash=str(last["hash"]) if last is not None else GENESIS)
+                        torn_lines=torn, last_hash=str(last["hash"]) if last is not None else GENESIS,
+                        last_seq=last_seq, last_mac=str(last["mac"]) if last and "mac" in last else None,
+                        checked=checked)
+
+
+def _check_anchor(name: str, anchor: Head, by_seq: dict[int, dict[str, Any]], last_seq: int, key: bytes | None,
+                  warnings: list[str]) -> list[str]:
+    """Problems found comparing the file with a head kept elsewhere (a later tail is only a warning)."""
+    if key is not None and anchor.mac is not None and \
+            not hmac.compare_digest(anchor.mac, mac_of(key, anchor.hash)):
+        return [f"{name}: its MAC does not match (seq {anchor.seq}): the head itself was forged"]
+    found = by_seq.get(anchor.seq)
+    if found is None:
+        if anchor.seq > last_seq:
+            return [f"the trail ends at seq {last_seq}, but {name} is seq {anchor.seq}: the last "
+                    f"{anchor.seq - last_seq} records were removed (a cut tail)"]
+        return [f"record seq {anchor.seq} of {name} is not in the trail"]
+    if found["hash"] != anchor.hash:
+        return [f"record seq {anchor.seq} has hash {str(found['hash'])[:16]}..., but {name} says "
+                f"{anchor.hash[:16]}...: the trail was rewritten from there (or replaced)"]
+    if last_seq > anchor.seq:
+        warnings.append(f"{last_seq - anchor.seq} records after {name} (seq {anchor.seq}): written by a "
+                        "process that did not update it (another sessions database, or a crash)")
+    return []
 
 
 def read(path: Path, session: str | None = None) -> list[dict[str, Any]]:
@@ -281,3 +376,32 @@ def read(path: Path, session: str | None = None) -> list[dict[str, Any]]:
         if rec is not None and "seq" in rec and (session is None or rec.get("session") == session):
             out.append(rec)
     return out
+
+
+class _SessionsHead:
+    """Writes the head into the sessions database, opened on the first record."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.store: Any = None
+
+    def __call__(self, trail: Path, head: Head) -> None:
+        if self.store is None:
+            from reign.sessions import SessionStore
+
+            self.store = SessionStore(self.db)
+            # The record itself is fsync'd; the head may lag one record after a power cut (verify then warns
+            # of records after the head), so its commits need not wait for the disk.
+            self.store.db.execute("PRAGMA synchronous = NORMAL")
+        self.store.set_audit_head(trail, head)
+
+
+def key_of(settings: Settings) -> bytes | None:
+    return settings.audit_key.get_secret_value().encode() if settings.audit_key else None
+
+
+def open_trail(settings: Settings, session: str, *, path: Path | None = None) -> AuditTrail:
+    """The run's trail (default: in settings.audit_dir): its head kept in the sessions database, each record
+    MAC'd when audit_key is set."""
+    return AuditTrail(path or default_path(settings.audit_dir), session, key=key_of(settings),
+                      head=_SessionsHead(settings.sessions_db))

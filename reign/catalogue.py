@@ -20,13 +20,15 @@ import yaml
 
 from reign.config import Settings
 from reign.errors import ReignError
+from reign.sandbox import ToolSandbox, parse_spec
 from reign.types import Effect, ToolSpec
 
 Loading = Literal["always", "manager", "loader"]
 
 _NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,63}$")
 _EFFECTS = ("read", "write", "destructive")
-_FIELDS = {"name", "description", "effect", "impl", "input_schema", "preview", "command", "available", "loading"}
+_FIELDS = {"name", "description", "effect", "impl", "input_schema", "preview", "command", "available", "loading",
+           "sandbox"}
 _LOADING = ("always", "manager", "loader")
 _TEMPLATE_IMPL = "reign.managers.template:run"
 
@@ -53,6 +55,7 @@ class Tool:
     # when the model gets the schema (reign.toolset): "always" from the first request (bash), "manager" once
     # its manager is loaded, "loader" is the tool that loads managers (use_tools: lazy loading only, never MCP)
     loading: Loading = "manager"
+    sandbox: ToolSandbox = field(default_factory=ToolSandbox)  # what its processes may write, need, reach
 
     def spec(self) -> ToolSpec:
         return ToolSpec(name=self.name, description=self.description, input_schema=self.input_schema)
@@ -163,6 +166,7 @@ def _load_file(path: Path, check_schemas: bool = True) -> list[Tool]:
     if not isinstance(data, dict) or not isinstance(data.get("tools"), list):
         raise ReignError(f"{path}: a catalogue file needs a `tools:` list")
     manager = str(data.get("manager") or path.stem)
+    file_sandbox = data.get("sandbox")  # the file's default for its tools; a tool's own replaces it
     tools = []
     for i, entry in enumerate(data["tools"]):
         where = f"{path}: tools[{i}]"
@@ -202,6 +206,7 @@ def _load_file(path: Path, check_schemas: bool = True) -> list[Tool]:
             command=tuple(command) if command else None,
             bound=(("__template__", tuple(command)),) if command else (),
             loading=loading,
+            sandbox=parse_spec(entry.get("sandbox", file_sandbox), f"{where} ({name})"),
         ))
     return tools
 

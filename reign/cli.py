@@ -16,7 +16,10 @@ from typing import Any
 import click
 
 # One place to add a command group kept in another module: name -> "module:attribute".
-EXTRA_COMMANDS: dict[str, str] = {}
+EXTRA_COMMANDS: dict[str, str] = {
+    "serve": "reign.server.cli:serve",  # the HTTP server and web console
+    "users": "reign.server.cli:users",
+}
 
 _RUN_OPTIONS: list[Callable[[Any], Any]] = [
     click.option("--provider", type=click.Choice(["anthropic", "openai"]), help="Model provider API."),
@@ -193,11 +196,12 @@ def audit_show(session: str | None, tool: str | None, decision: str | None, tail
 
 @audit.command("verify")
 @click.option("--path", type=click.Path(dir_okay=False, path_type=Path))
-def audit_verify(path: Path | None) -> None:
-    """Check the hash chain: any changed, removed or reordered record fails."""
+@click.option("--expect", metavar="SEQ:HASH", help="A head printed earlier and kept elsewhere: the trail must hold it.")
+def audit_verify(path: Path | None, expect: str | None) -> None:
+    """Check the hash chain and its head: any changed, removed, reordered or cut-off record fails."""
     from reign.cli_actions import verify_audit
 
-    sys.exit(verify_audit(path))
+    sys.exit(verify_audit(path, expect=expect))
 
 
 @main.group(invoke_without_command=True)
@@ -255,6 +259,8 @@ def mcp_serve(http: bool, port: int, read_only: bool, policies: tuple[Path, ...]
     from reign.cli_actions import serve_mcp
 
     serve_mcp(http=http, port=port, read_only=read_only, policies=list(policies), tools_dirs=list(tools_dirs))
+
+
 
 
 def entry() -> None:

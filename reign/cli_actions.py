@@ -189,20 +189,26 @@ def check_calls(stdin: IO[str], stdout: IO[str], policies: list[Path], *, read_o
                 raise ValueError('expected {"tool": "...", "args": {...}}')
         except ValueError as exc:
             bad += 1
-            stdout.write(json.dumps({"decision": "deny", "reason": f"line {n}: {exc}", "rule": "input"}) + "\n")
+            stdout.write(json.dumps({"decision": "deny", "reason": f"line {n}: {exc}", "rule": "input",
+                                     "effect": "unknown", "severity": "critical", "unattended": "refuse"}) + "\n")
             continue
         tool = item["tool"]
         effect, manager, command = effects.get(tool, ("write", tool.split("_")[0], None))
         call = GateCall(tool=tool, args=item.get("args") or {}, effect=str(item.get("effect") or effect),
                         manager=manager, command=command)
-        local = replace(ctx, **{k: v for k, v in (item.get("context") or {}).items() if k in _CTX_FIELDS})
+        overrides: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                     for k, v in (item.get("context") or {}).items() if k in _CTX_FIELDS}
+        local = replace(ctx, **overrides)
         decision = decide(call, policy, local)
-        stdout.write(json.dumps({"decision": decision.action, "reason": decision.reason, "rule": decision.rule}) + "\n")
+        stdout.write(json.dumps({"decision": decision.action, "reason": decision.reason, "rule": decision.rule,
+                                 "effect": decision.effect, "severity": decision.severity,
+                                 "unattended": decision.unattended}) + "\n")
     stdout.flush()
     return 1 if bad else 0
 
 
-_CTX_FIELDS = {"kube_context", "production", "allowed_namespaces", "protected_namespaces", "protected_branches"}
+_CTX_FIELDS = {"kube_context", "production", "allowed_namespaces", "protected_namespaces", "protected_branches",
+               "allow_destructive", "terraform_production", "workspace_root", "cluster_scoped_kinds"}
 
 
 def _known_effects(settings: Settings) -> dict[str, tuple[str, str, tuple[str, ...] | None]]:
@@ -282,17 +288,39 @@ def show_audit(path: Path | None, session: str | None, *, as_json: bool, tool: s
     audit_table(Console().out, records)
 
 
-def verify_audit(path: Path | None) -> int:
-    from reign.audit import verify
+def verify_audit(path: Path | None, *, expect: str | None = None) -> int:
+    """The chain, each record's MAC (with audit_key), the head kept in the sessions database and an anchor
+    given with --expect; prints the head so it can be kept somewhere else."""
+    import re
 
-    target = _audit_path(path)
+    from reign.audit import Head, key_of, verify
+    from reign.sessions import SessionStore
+
+    settings = load_settings({})
+    target = path or _audit_path(None)
     if not target.is_file():
         raise ReignError(f"no audit trail at {target}")
-    report = verify(target)
+    anchor = None
+    if expect is not None:
+        found = re.fullmatch(r"(\d+):([0-9a-f]{64})", expect.strip())
+        if not found:
+            raise ReignError("--expect takes SEQ:HASH as `reign audit verify` printed it (head: seq N, sha256 H)")
+        anchor = Head(int(found.group(1)), found.group(2))
+    store = SessionStore.existing(settings.sessions_db)
+    head = store.audit_head(target) if store is not None else None
+    report = verify(target, key=key_of(settings), head=head, expect=anchor)
     for problem in report.problems:
         print(problem)
     for warning in report.warnings:
         print(f"warning: {warning}")
+    if head is None:
+        print(f"warning: no head for this trail in {settings.sessions_db}: a cut at the end of the file "
+              "cannot be detected here (compare with a head kept elsewhere: --expect SEQ:HASH)")
+    for what in report.checked:
+        print(f"checked: {what}")
+    print(f"head: seq {report.last_seq} sha256 {report.last_hash}"
+          + (f" mac {report.last_mac}" if report.last_mac else "")
+          + f"  (keep it elsewhere; `reign audit verify --expect {report.last_seq}:{report.last_hash}` checks it)")
     print(f"{'ok' if report.ok else 'FAILED'}: {report.records} records in {target}")
     return 0 if report.ok else 1
 
@@ -306,17 +334,20 @@ def list_sessions(*, as_json: bool, limit: int) -> None:
         for info in infos:
             print(json.dumps(info.row(), ensure_ascii=False))
         return
-    print(list_text(infos))
+    from reign.terminal import inert
+
+    print(inert(list_text(infos)))
 
 
 def show_session(ref: str) -> None:
     from reign.sessions import SessionStore, transcript_text
+    from reign.terminal import inert
 
     path = load_settings({}).sessions_db
     store = SessionStore.existing(path)
     if store is None:
         raise ReignError(f"no session database at {path}")
-    print(transcript_text(store, ref))
+    print(inert(transcript_text(store, ref)))
 
 
 def export_session(ref: str, out: Path | None) -> None:

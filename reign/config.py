@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"]
@@ -46,7 +46,8 @@ def _did_you_mean(name: str, known: list[str]) -> str:
 
 # REIGN_* names read outside Settings (os.environ), so that a .env naming them is not warned about
 OTHER_ENV_NAMES = frozenset({"REIGN_TOOLS_PATH", "REIGN_CONFIG", "REIGN_DEBUG", "REIGN_TERRAFORM_BACKEND",
-                             "REIGN_HELM_ENGINE"})
+                             "REIGN_HELM_ENGINE", "REIGN_APPROVAL_TTL", "REIGN_DATABASE_URL", "REIGN_PUBLIC_URL",
+                             "REIGN_WEBHOOK_URL", "REIGN_WORKER_ID", "REIGN_FOUR_EYES"})
 
 
 class _TomlSource(PydanticBaseSettingsSource):
@@ -93,10 +94,14 @@ class McpServer(BaseModel):
 # policy files, tool code or MCP servers, widen the Kubernetes scope, or unprotect anything.
 _PROJECT_MAY_NOT_SET = frozenset({
     "policy_files", "tools_dirs", "mcp_servers", "audit_dir", "sessions_db", "workspace_root", "kube_context",
-    "kube_namespaces", "kube_production_pattern", "protected_namespaces", "protected_branches",
+    "kube_namespaces", "kube_impersonate_user", "kube_impersonate_group", "kube_production_pattern",
+    "protected_namespaces", "protected_branches",
     "kube_secret_values", "github_base_url", "github_clone_url", "github_work_dir", "docker_host",
+    "allow_destructive", "terraform_production", "provider", "model", "base_url",
+    "sandbox", "sandbox_network", "sandbox_hidden", "unsandboxed_unattended", "audit_key",
     "log_file",  # appends to any file it names
 })
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y", "t"})
 
 
 class _ProjectDotenv(PydanticBaseSettingsSource):
@@ -111,8 +116,8 @@ class _ProjectDotenv(PydanticBaseSettingsSource):
         values = self.inner()
         where = Path(".env").resolve()
         dropped = sorted(k for k in values if k in _PROJECT_MAY_NOT_SET)
-        if values.get("read_only") in (False, "false", "0", 0):
-            dropped.append("read_only")
+        if "read_only" in values and str(values["read_only"]).strip().lower() not in _TRUE_WORDS:
+            dropped.append("read_only")  # any false-like spelling (off, no, n, f, False...) would loosen
         if dropped:
             warn_once(f"ignoring {', '.join(dropped)} from {where} (a project file may only tighten; "
                       "set them in the environment or ~/.config/reign/config.toml)")
@@ -156,6 +161,10 @@ class Settings(BaseSettings):
     tools_dirs: list[Path] = Field(default_factory=list)  # plus REIGN_TOOLS_PATH (os.pathsep-separated)
     policy_files: list[Path] = Field(default_factory=list)
     read_only: bool = False
+    # Destructive operations (deletes, uninstalls, destroys, rm...) are denied unless this is on; when on,
+    # a person is asked and --yes never approves them. ENABLE_DESTRUCTIVE_COMMANDS is the original plan's name.
+    allow_destructive: bool = Field(default=False, validation_alias=AliasChoices(
+        "allow_destructive", "REIGN_ALLOW_DESTRUCTIVE", "ENABLE_DESTRUCTIVE_COMMANDS"))
     tool_loading: Literal["lazy", "eager"] = "lazy"
     audit_dir: Path = Field(default_factory=lambda: state_dir() / "audit")
     sessions_db: Path = Field(default_factory=lambda: state_dir() / "sessions.db")
@@ -164,15 +173,29 @@ class Settings(BaseSettings):
     workspace_root: Path = Field(default_factory=Path.cwd)
     kube_context: str | None = None
     kube_namespaces: list[str] = Field(default_factory=list)
+    # Kubernetes impersonation (Impersonate-User / Impersonate-Group): the cluster's own RBAC then applies to
+    # this person; the kubeconfig's credentials need the `impersonate` verb. Set per user by `reign serve`.
+    kube_impersonate_user: str | None = None
+    kube_impersonate_group: str | None = None
     kube_production_pattern: str = r"(^|[-_.])(prod|production|live)([-_.]|$)"
     kube_secret_values: bool = False  # let k8s_get reveal Secret values when a call asks (the policy still asks)
     protected_namespaces: list[str] = Field(default_factory=lambda: list(DEFAULT_PROTECTED_NAMESPACES))
     protected_branches: list[str] = Field(default_factory=lambda: ["main", "master", "release/*"])
+    terraform_production: list[str] = Field(default_factory=list)  # dir/workspace globs: only reads run there
     docker_host: str | None = None
     github_token: SecretStr | None = Field(default=None, validation_alias="GITHUB_TOKEN")
     github_base_url: str = "https://api.github.com"
     github_clone_url: str | None = None  # template with {owner} {repo} {full_name}; default from base URL
     github_work_dir: Path | None = None  # where change-as-PR clones live (default: state dir)
+
+    # The OS sandbox behind the gate (reign/sandbox.py, docs/SANDBOX.md). User settings only: a project .env
+    # cannot change them. `off` runs processes unconfined; unattended runs then refuse to start them unless
+    # `unsandboxed_unattended` is true.
+    sandbox: Literal["auto", "off"] = "auto"
+    sandbox_network: bool = True  # false: no process started for a tool call has a network
+    sandbox_hidden: list[str] = Field(default_factory=list)  # more paths hidden from every process
+    unsandboxed_unattended: bool = False
+    audit_key: SecretStr | None = None  # HMAC key for the audit chain: a rewritten chain fails verify
 
     log_level: Literal["debug", "info", "warning", "error"] | None = None  # JSON step logs, off when unset
     log_file: Path | None = None  # logs go here instead of stderr

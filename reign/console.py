@@ -13,22 +13,8 @@ import time
 from typing import Any
 
 from reign.approval import Approval, ApprovalRequest
+from reign.terminal import inert
 from reign.types import CallRecord, RunResult, ToolCall
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
-
-
-def inert(text: str) -> str:
-    """Tool and model text made harmless for a terminal (no escape sequences, no carriage returns)."""
-    import importlib
-
-    try:  # the shared one, once reign/terminal.py exists
-        shared = importlib.import_module("reign.terminal").inert
-    except (ImportError, AttributeError):
-        return _CONTROL.sub("", text)
-    result: str = shared(text)
-    return result
-
 
 def describe_call(tool: str, args: dict[str, Any], limit: int = 200) -> str:
     """The call as a person would type it: a shell command as the command, anything else as its arguments."""

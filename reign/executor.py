@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from reign import sandbox
 from reign.approval import Approval, ApprovalRequest, Approver, SessionMemory
 from reign.catalogue import Catalogue, Tool, resolve
 from reign.config import Settings
@@ -49,10 +51,12 @@ class Executor:
     cwd: Path = field(default_factory=Path.cwd)
     session: str = ""
     toolset: Toolset | None = None  # the session's tool loading, for `use_tools` (reign.wiring builds it in)
+    on_event: Callable[[str, dict[str, Any]], None] | None = None  # call, decision, approval..., result (reign.api)
     _secrets: list[str] = field(default_factory=secret_env_values)
 
     def execute(self, call: ToolCall, step: int) -> tuple[ToolResult, CallRecord]:
         tool = self.catalogue.get(call.name)
+        self._emit("call", step=step, call_id=call.id, tool=call.name, args=call.args)
         problem = self._precheck(call, tool)
         decision = self.gate.decide(call, tool) if problem is None else Decision(
             action="deny", reason=problem, rule="catalogue")
@@ -60,20 +64,32 @@ class Executor:
                             rule=decision.rule, reason=decision.reason)
         self.audit.record("decision", step=step, call_id=call.id, tool=call.name, args=call.args,
                           call_digest=call.digest(), decision=decision.action, rule=decision.rule,
-                          reason=decision.reason)
+                          reason=decision.reason, effect=decision.effect, severity=decision.severity,
+                          unattended=decision.unattended)
+        self._emit("decision", step=step, call_id=call.id, tool=call.name, action=decision.action,
+                   rule=decision.rule, reason=decision.reason, effect=decision.effect, severity=decision.severity,
+                   unattended=decision.unattended)
         if tool is None or problem is not None:
             return self._finish(call, record, step, problem or "", error=True)
         if decision.action == "deny":
             return self._finish(call, record, step, f"denied by policy rule {decision.rule}: {decision.reason}",
                                 error=True)
-        request = None
-        if decision.action == "ask":
-            approval, request = self._ask(call, tool, decision, step)
-            record.approved = approval.approved
-            record.preview = None if request.preview is None else redact(request.preview, self._secrets)
-            if not approval.approved:
-                return self._finish(call, record, step, f"not run: {approval.note}", error=True)
-        return self._run(call, tool, record, step, request)
+        with sandbox.confined(self._sandbox(call, tool)):  # every process of this call, preview included
+            request = None
+            if decision.action == "ask":
+                approval, request = self._ask(call, tool, decision, step)
+                record.approved = approval.approved
+                record.preview = None if request.preview is None else redact(request.preview, self._secrets)
+                if not approval.approved:
+                    return self._finish(call, record, step, f"not run: {approval.note}", error=True)
+            return self._run(call, tool, record, step, request)
+
+    def _sandbox(self, call: ToolCall, tool: Tool) -> Callable[[], sandbox.Profile]:
+        """Built when the call starts its first process. Unattended unless the approver says a person is at
+        the terminal (fail closed)."""
+        attended = bool(getattr(self.approver, "attended", False))
+        return lambda: sandbox.profile_for(self.settings, tool.sandbox, unattended=not attended,
+                                           offline_rule=sandbox.offline_rule(self.gate, call, tool))
 
     def _precheck(self, call: ToolCall, tool: Tool | None) -> str | None:
         if tool is None:
@@ -95,11 +111,19 @@ class Executor:
             except ToolError as exc:
                 preview = f"(no preview: {exc})"
         request = ApprovalRequest(call=call, effect=tool.effect, decision=decision, preview=preview)
-        approval = self.memory.recall(request) or self.approver.approve(request)
+        approval = self.memory.recall(request)
+        if approval is None:
+            self._emit("approval_required", step=step, call_id=call.id, tool=call.name, args=call.args,
+                       digest=request.digest, effect=decision.effect,
+                       rule=decision.rule, reason=decision.reason, preview=request.preview)
+            approval = self.approver.approve(request)
+        self._emit("approval", step=step, call_id=call.id, tool=call.name, digest=request.digest,
+                   approved=approval.approved, scope=approval.scope, note=approval.note, by=approval.by)
         if approval.approved and approval.scope == "session":
             self.memory.remember(request)
         self.audit.record("approval", step=step, call_id=call.id, tool=call.name, digest=request.digest,
                           approved=approval.approved, scope=approval.scope, note=approval.note,
+                          **({"approved_by": approval.by} if approval.by else {}),
                           preview_digest=None if preview is None else _sha(preview))
         return approval, request
 
@@ -110,6 +134,11 @@ class Executor:
 
     def _run(self, call: ToolCall, tool: Tool, record: CallRecord, step: int,
              request: ApprovalRequest | None) -> tuple[ToolResult, CallRecord]:
+        output, error, record.duration_ms = self._invoke(call, tool, request)
+        return self._finish(call, record, step, output, error=error)
+
+    def _invoke(self, call: ToolCall, tool: Tool, request: ApprovalRequest | None) -> tuple[str, bool, float]:
+        """The one place a tool really runs: (output, is_error, duration in ms). Durable runs wrap it."""
         started = time.monotonic()
         error = False
         try:
@@ -125,8 +154,7 @@ class Executor:
         except Exception as exc:  # a tool bug must not end the run: the model gets one line, the log the traceback
             self._log_crash(call, exc)
             output, error = f"error: {type(exc).__name__}: {one_line(exc)}", True
-        record.duration_ms = round((time.monotonic() - started) * 1000, 1)
-        return self._finish(call, record, step, output, error=error)
+        return output, error, round((time.monotonic() - started) * 1000, 1)
 
     def _log_crash(self, call: ToolCall, exc: Exception) -> None:
         """An unexpected exception is a bug to debug: its traceback (redacted) goes to the log on stderr."""
@@ -145,7 +173,13 @@ class Executor:
         record.ok, record.output = not error, safe
         self.audit.record("result", step=step, call_id=call.id, tool=call.name, ok=record.ok,
                           duration_ms=record.duration_ms, output_digest=_sha(safe), output_chars=len(safe))
+        self._emit("result", step=step, call_id=call.id, record=record.model_dump())
         return ToolResult(call_id=call.id, name=call.name, content=safe, is_error=error), record
+
+
+    def _emit(self, kind: str, **data: Any) -> None:
+        if self.on_event is not None:
+            self.on_event(kind, data)
 
 
 _PROCESS_KEYS = {"exit_code", "stdout", "stderr", "timed_out", "error"}

@@ -1,15 +1,21 @@
-"""Run a program with a timeout and bounded memory: output goes to files, read back head and tail."""
+"""Run a program with a timeout and bounded memory: output goes to files, read back head and tail.
+
+Inside a tool call the program runs in the OS sandbox (reign/sandbox.py) the executor set for the call.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reign import sandbox
 from reign.truncate import cut_lines
 from reign.withheld import REIGN_KEYS as _WITHHELD_ENV  # Reign's own keys never reach programs the model runs
 
@@ -35,17 +41,26 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def _read_capped(path: Path, cap: int) -> str:
-    """Line by line, so notable lines deep inside a huge output survive and memory stays bounded."""
+    """Line by line, so notable lines deep inside a huge output survive and memory stays bounded
+    (cut_lines redacts each line before it cuts)."""
     with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
         return cut_lines(fh, cap)
 
 
 def run_argv(argv: list[str], *, timeout: float, cap: int, cwd: Path | None = None,
-              env: dict[str, str] | None = None, stdin: str | None = None) -> Completed:
-    """No shell: argv is run as it is. The whole process group is killed on timeout or Ctrl-C."""
+             env: dict[str, str] | None = None, stdin: str | None = None,
+             writable: Sequence[Path] = ()) -> Completed:
+    """No shell: argv is run as it is. The whole process group is killed on timeout or Ctrl-C.
+
+    Inside a tool call it runs sandboxed; `writable` are folders the calling manager itself chose (a
+    scratch folder, a clone) that the program may write besides the workspace."""
+    env = env if env is not None else child_env()
+    if sandbox.current() is not None and "/" not in argv[0] and shutil.which(argv[0], path=env.get("PATH")) is None:
+        raise FileNotFoundError(2, "No such file or directory", argv[0])  # as Popen says it unsandboxed
+    argv = sandbox.wrap(argv, cwd=cwd, extra_writable=writable)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
-            argv, cwd=cwd, env=env if env is not None else child_env(),
+            argv, cwd=cwd, env=env,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=out, stderr=err, start_new_session=True,
         )

@@ -28,10 +28,12 @@ from pydantic import BaseModel, Field
 from reign.approval import ApprovalRequest, SessionMemory
 from reign.errors import ReignError
 from reign.kubeconfig import current_context
+from reign.redact import redact, redact_obj
 from reign.types import CallRecord, Message, RunResult, ToolCall, ToolResult, Usage
 
 if TYPE_CHECKING:
     from reign.agent import Agent
+    from reign.audit import Head
     from reign.config import Settings
 
 SCHEMA_VERSION = 1
@@ -63,6 +65,16 @@ CREATE TABLE IF NOT EXISTS approvals (
   session TEXT NOT NULL REFERENCES sessions(id), digest TEXT NOT NULL, created TEXT NOT NULL,
   PRIMARY KEY (session, digest));
 """
+# The audit trail's chain head (reign/audit.py): created on first use, so version-1 databases need no migration.
+_AUDIT_HEAD = """CREATE TABLE IF NOT EXISTS audit_head (
+  trail TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, mac TEXT, updated TEXT NOT NULL)"""
+
+
+# Files this process has opened through SQLite. Opening and closing such a file any other way (the header
+# check) drops every POSIX lock SQLite holds on it in this process; another process may then think it is the
+# last user, checkpoint and delete the WAL under live connections, and their later writes are lost. A server
+# opens one store per run, many at once, so the check runs once per file and process.
+_OPEN_IN_THIS_PROCESS: set[str] = set()
 
 
 def _now() -> str:
@@ -114,11 +126,13 @@ class SessionStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path).expanduser()
-        _check_header(self.path)
-        fresh = not self.path.exists() or self.path.stat().st_size == 0
-        if fresh:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        key = str(self.path.resolve())
+        if key not in _OPEN_IN_THIS_PROCESS:
+            _check_header(self.path)
+            fresh = not self.path.exists() or self.path.stat().st_size == 0
+            if fresh:
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         try:
             self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
@@ -133,6 +147,7 @@ class SessionStore:
         except ReignError:
             self.db.close()
             raise
+        _OPEN_IN_THIS_PROCESS.add(key)
 
     @classmethod
     def existing(cls, path: Path) -> SessionStore | None:
@@ -267,6 +282,28 @@ class SessionStore:
         with self._tx() as db:
             db.execute("INSERT OR IGNORE INTO approvals VALUES (?, ?, ?)", (session, digest, _now()))
 
+    # -- the audit trail's head ----------------------------------------------------------------------------
+    def set_audit_head(self, trail: Path, head: Head) -> None:
+        """Record the last seq and hash of `trail` (called by the trail under its file lock, after each write)."""
+        with self._tx() as db:
+            if not getattr(self, "_head_table", False):
+                db.execute(_AUDIT_HEAD)
+                self._head_table = True
+            db.execute("INSERT INTO audit_head VALUES (?, ?, ?, ?, ?) ON CONFLICT(trail) DO UPDATE SET "
+                       "seq = excluded.seq, hash = excluded.hash, mac = excluded.mac, updated = excluded.updated",
+                       (_trail_key(trail), head.seq, head.hash, head.mac, _now()))
+
+    def audit_head(self, trail: Path) -> Head | None:
+        """The head last recorded for `trail`, or None (no table yet, or never written through this database)."""
+        from reign.audit import Head
+
+        try:
+            row = self.db.execute("SELECT seq, hash, mac FROM audit_head WHERE trail = ?",
+                                  (_trail_key(trail),)).fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return None if row is None else Head(int(row["seq"]), str(row["hash"]), row["mac"])
+
     def journal(self, session: str) -> SessionJournal:
         return SessionJournal(self, session)
 
@@ -287,6 +324,11 @@ class SessionStore:
         return redacted
 
 
+def _redacted_json(message: Message) -> str:
+    """The journal stores what a person may read back: secrets in any message are redacted first."""
+    return Message.model_validate(redact_obj(message.model_dump(mode="json"))).model_dump_json()
+
+
 @dataclass
 class SessionJournal:
     """The agent's `Journal`: each method is one transaction."""
@@ -299,6 +341,7 @@ class SessionJournal:
 
     def begin(self, goal: str) -> None:
         """A user message (a run's goal or a chat line): the session is now running in this process."""
+        goal = redact(goal)
         with self.store._tx() as db:
             if self.scope is not None:
                 now = _now()
@@ -308,7 +351,7 @@ class SessionJournal:
                 self.scope = None
             seq = _next_seq(db, self.session)
             db.execute("INSERT INTO messages VALUES (?, ?, 'user', ?, ?)",
-                       (self.session, seq, Message(role="user", text=goal).model_dump_json(), _now()))
+                       (self.session, seq, _redacted_json(Message(role="user", text=goal)), _now()))
             db.execute("UPDATE sessions SET status = 'running', error = '', ended = NULL, updated = ?, pid = ?, "
                        "host = ?, goal = CASE WHEN goal = '' THEN ? ELSE goal END WHERE id = ?",
                        (_now(), os.getpid(), socket.gethostname(), goal, self.session))
@@ -317,7 +360,7 @@ class SessionJournal:
         with self.store._tx() as db:
             seq = _next_seq(db, self.session)
             db.execute("INSERT INTO messages VALUES (?, ?, ?, ?, ?)",
-                       (self.session, seq, message.role, message.model_dump_json(), _now()))
+                       (self.session, seq, message.role, _redacted_json(message), _now()))
             row = db.execute("UPDATE sessions SET steps = steps + 1, input_tokens = input_tokens + ?, "
                              "output_tokens = output_tokens + ?, updated = ? WHERE id = ? RETURNING steps",
                              (usage.input_tokens, usage.output_tokens, _now(), self.session)).fetchone()
@@ -325,7 +368,8 @@ class SessionJournal:
             for idx, call in enumerate(message.tool_calls):
                 db.execute("INSERT INTO calls (session, message, idx, step, call_id, tool, args, state) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
-                           (self.session, seq, idx, self._step, call.id, call.name, json.dumps(call.args)))
+                           (self.session, seq, idx, self._step, call.id, call.name,
+                            json.dumps(redact_obj(call.args))))
 
     def call_started(self, step: int, call: ToolCall) -> None:
         with self.store._tx() as db:
@@ -338,7 +382,8 @@ class SessionJournal:
                        "ok = ?, output = ?, duration_ms = ?, finished = ? WHERE session = ? AND message = ? "
                        "AND call_id = ? AND state = 'started'",
                        (record.decision, record.rule, record.reason, record.approved, not result.is_error,
-                        result.content, record.duration_ms, _now(), self.session, self._message, result.call_id))
+                        redact(result.content), record.duration_ms, _now(), self.session, self._message,
+                        result.call_id))
 
     def end(self, result: RunResult, messages: list[Message]) -> None:
         """Close the run: calls it never reached get the loop's "not run" result; a call that was running
@@ -590,6 +635,10 @@ def _result_of(row: sqlite3.Row) -> ToolResult:
         content = str(row["output"] or "")
     return ToolResult(call_id=row["call_id"], name=row["tool"], content=content,
                       is_error=not bool(row["ok"]) if state == "finished" else True)
+
+
+def _trail_key(trail: Path) -> str:
+    return str(Path(trail).expanduser().resolve())
 
 
 def _next_seq(db: sqlite3.Connection, session: str) -> int:

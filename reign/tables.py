@@ -8,7 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from reign.console import describe_call, inert
+from reign.console import describe_call
+from reign.terminal import inert
 
 _STYLE = {"allow": "green", "ask": "yellow", "deny": "red"}
 
@@ -57,7 +58,8 @@ def audit_table(out: Console, records: list[dict[str, Any]]) -> None:
             detail = f"[{_STYLE.get(str(r.get('decision')), '')}]{escape(str(r.get('decision')))}[/] " \
                 f"{escape(str(r.get('rule', '')))}"
         elif kind == "approval":
-            detail = ("approved" if r.get("approved") else "refused") + f" ({escape(str(r.get('scope', '')))})"
+            detail = ("approved" if r.get("approved") else "refused") + f" ({escape(str(r.get('scope', '')))})" + \
+                (f" by {escape(inert(str(r['approved_by'])))}" if r.get("approved_by") else "")
         elif kind == "result":
             detail = ("ok" if r.get("ok") else "[red]error[/red]") + f", {r.get('duration_ms', 0)} ms"
         elif kind == "end":

@@ -3,7 +3,8 @@
 What is cut from the middle is not thrown away blindly: lines that look like trouble (errors,
 failures, CrashLoopBackOff, OOMKilled...) are kept, up to a share of the budget, with their line
 numbers, because those are usually what the goal is about. Works on a stream of lines, so a
-program's output of any size is cut in bounded memory.
+program's output of any size is cut in bounded memory. Whatever is cut is redacted first, line by line:
+a secret cut in half would no longer look like one, and half a token is still half a secret.
 
 When something is cut, the whole output (secrets redacted) is kept in a file under the state folder
 (`outputs/`, the newest KEEP_OUTPUTS files) and the marker names it, so a person can read what the
@@ -20,6 +21,8 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from reign.redact import redact
 
 NOTABLE = re.compile(
     r"(?i)\b(error|fail(ed|ure)?|fatal|panic|exception|traceback|denied|refused|timed? ?out|"
@@ -64,7 +67,7 @@ class _Spool:
             self.failed, self.pending = True, []
 
     def _flush(self) -> None:
-        from reign.redact import redact, secret_env_values
+        from reign.redact import secret_env_values
 
         try:
             self.fh.write(redact("".join(self.pending), secret_env_values()))
@@ -99,6 +102,7 @@ def cut(text: str, limit: int, *, keep_whole: bool = False) -> str:
 
 
 def cut_lines(lines: Iterable[str], limit: int, *, keep_whole: bool = True) -> str:
+    lines = (redact(line) for line in lines)
     notable_budget = int(limit * NOTABLE_SHARE)
     head_budget = (limit - notable_budget) * 2 // 5
     tail_budget = limit - notable_budget - head_budget

@@ -13,6 +13,9 @@ from pydantic import BaseModel, Field
 
 Effect = Literal["read", "write", "destructive"]
 Action = Literal["allow", "ask", "deny"]
+RealEffect = Literal["read", "write", "destructive", "unknown"]  # what a call really does, from its facts
+Severity = Literal["routine", "risky", "critical"]
+Unattended = Literal["run", "refuse"]
 StopReason = Literal["completed", "max_steps", "token_budget", "timeout", "error", "interrupted"]
 
 
@@ -81,14 +84,18 @@ class ToolSpec(BaseModel):
 
 
 class Decision(BaseModel):
-    """The gate's verdict on one call. `rule` is the id of the rule that decided."""
+    """The gate's verdict on one call. `rule` is the id of the rule that decided.
+
+    `effect` is what the call really does (from its facts, not only the tool's declared effect);
+    `unattended` is what `--yes` or any other approver without a person may do: only "run" may be
+    approved without a person (routine reads and writes)."""
 
     action: Action
     reason: str
     rule: str
-    effect: Literal["read", "write", "destructive", "unknown"] = "unknown"  # what the call really does
-    severity: Literal["routine", "risky", "critical"] = "risky"
-    unattended: Literal["run", "refuse"] = "refuse"  # what --yes (any unattended approver) may do
+    effect: RealEffect = "unknown"
+    severity: Severity = "risky"
+    unattended: Unattended = "refuse"
 
 
 class CallRecord(BaseModel):

@@ -60,29 +60,37 @@ def load_catalogue(settings: Settings) -> Catalogue:
     return catalogue
 
 
+def build_gate(settings: Settings, opts: Options) -> PolicyGate:
+    """Every policy layer, its rules' examples checked; PolicyError names the rule that fails."""
+    policies = opts.plan.policies if opts.plan is not None else opts.policy_files
+    # settings: production follows the live kube context
+    return PolicyGate(load_checked_policy([*settings.policy_files, *policies]), gate_context(settings), settings)
+
+
 def build_executor(settings: Settings, opts: Options, *, catalogue: Catalogue | None = None,
-                   toolset: Toolset | None = None, memory: SessionMemory | None = None) -> Executor:
+                   gate: PolicyGate | None = None, toolset: Toolset | None = None,
+                   memory: SessionMemory | None = None) -> Executor:
     """Catalogue -> validation -> gate -> approval -> manager -> redact -> cut, with its audit trail."""
     catalogue = catalogue if catalogue is not None else load_catalogue(settings)
     session = opts.plan.id if opts.plan is not None else opts.session or new_session_id()
-    policies = opts.plan.policies if opts.plan is not None else opts.policy_files
-    policy = load_checked_policy([*settings.policy_files, *policies])
-    return Executor(catalogue=catalogue, gate=PolicyGate(policy, gate_context(settings)), approver=opts.approver,
+    return Executor(catalogue=catalogue, gate=gate or build_gate(settings, opts), approver=opts.approver,
                     settings=settings, session=session, audit=_audit(settings, opts, session),
                     memory=memory if memory is not None else SessionMemory(),
                     cwd=opts.cwd or Path.cwd(), toolset=toolset)
 
 
 def build_agent(settings: Settings, provider: Provider, opts: Options) -> Agent:
-    """The loop around an executor. With `opts.plan`, the session is opened here and carried in."""
+    """The loop around an executor. With `opts.plan`, the session is opened here (once the policy has loaded)
+    and carried in."""
     catalogue = load_catalogue(settings)
+    gate = build_gate(settings, opts)
     carried = _open(opts.plan, provider, catalogue)
     managers = {t.manager for t in catalogue.offered(read_only=settings.read_only)}
     toolset = Toolset(catalogue, read_only=settings.read_only, lazy=settings.tool_loading == "lazy",
                       loaded=carried.managers & managers if carried else set())
     if carried is not None and carried.cwd is not None and opts.cwd is None:
         opts = replace(opts, cwd=carried.cwd)
-    executor = build_executor(settings, opts, catalogue=catalogue, toolset=toolset,
+    executor = build_executor(settings, opts, catalogue=catalogue, gate=gate, toolset=toolset,
                               memory=carried.memory if carried else None)
     limits = opts.limits or Limits(settings.max_steps, settings.token_budget, settings.time_limit)
     return Agent(provider=provider, executor=executor, system=opts.system or system_prompt(), tools=toolset.specs,
@@ -100,6 +108,6 @@ def _open(plan: Plan | None, provider: Provider, catalogue: Catalogue) -> Carrie
 def _audit(settings: Settings, opts: Options, session: str) -> Audit:
     if not opts.audit:
         return NoAudit()
-    from reign.audit import AuditTrail, default_path
+    from reign.audit import open_trail
 
-    return AuditTrail(opts.audit_path or default_path(settings.audit_dir), session)
+    return open_trail(settings, session, path=opts.audit_path)

@@ -88,6 +88,19 @@ SCENARIOS: dict[str, tuple[str, list[dict[str, Any]]]] = {
     "bad_request": ("a 400 from the API ends the run with a clear error", [
         {"http_error": True, "status": 400},
     ]),
+    "yes_wipe": ("under --yes, a model tries to wipe HOME and run destructive and unknown commands; "
+                 "only the routine write runs", [
+        {"text": "Cleaning up.", "calls": [call("bash", {"command": "cd ~ && rm -rf -- *"})]},
+        {"calls": [call("bash", {"command": "rm -rf ~/notes"})]},
+        {"calls": [call("bash", {"command": "python3 -c \"import shutil, os; "
+                                            "shutil.rmtree(os.path.expanduser('~/notes'))\""})]},
+        {"calls": [call("bash", {"command": "echo pwned > ~/notes/todo.txt"})]},
+        {"calls": [call("bash", {"command": "find ~ -type f -delete"})]},
+        {"calls": [call("bash", {"command": "frobnicate --purge-all"})]},
+        {"calls": [call("bash", {"command": "kubectl delete namespace team-a"})]},
+        {"calls": [call("bash", {"command": "mkdir -p out && echo done > out/status.txt"})]},
+        {"text": "Only the status file was written; everything else was refused."},
+    ]),
     "stream": ("streamed text and a streamed tool call, then a streamed answer (server-sent events)", [
         {"text": "Counting the files.", "calls": [call("bash", {"command": "ls -1 | wc -l"})], "stream": True},
         {"text": "The count is in the tool output above.", "stream": True},
@@ -339,6 +352,33 @@ EXTRA: list[tuple[Path, str, str, list[dict[str, Any]]]] = [
         {"calls": [call("terraform_apply", {"dir": "infra"})]},
         {"calls": [call("terraform_output", {"dir": "infra"})]},
         {"text": "Applied the saved plan (1 to add) after approval; the output greeting is shown above."},
+    ]),
+    (Path("examples/containerize-web/cassette.yaml"), "anthropic",
+     "containerise a small web app: a Dockerfile through an approved diff, built, run, answering on 127.0.0.1", [
+        {"text": "I'll look at the app and the templates first.",
+         "calls": [call("use_tools", {"managers": ["files", "docker"]})]},
+        {"calls": [call("file_templates", {"path": "webapp"})]},
+        {"text": "It is a Python app; I'll generate a Dockerfile for it (you approve the diff).",
+         "calls": [call("file_generate", {"template": "dockerfile", "path": "webapp", "params": {"port": 18092}})]},
+        {"calls": [call("file_validate", {"path": "webapp"})]},
+        {"calls": [call("docker_build", {"path": "webapp", "tag": "reign-example/webapp:0.1.0",
+                                         "labels": {"reign-example": "containerize-web"}})]},
+        {"calls": [call("docker_run", {"image": "reign-example/webapp:0.1.0", "name": "reign-webapp",
+                                       "network_mode": "host", "labels": {"reign-example": "containerize-web"}})]},
+        {"text": "The Dockerfile (multi-stage, non-root user 10001, healthcheck) passed hadolint; the image "
+                 "built and reign-webapp runs on the host network, serving http://127.0.0.1:18092/."},
+    ]),
+    (Path("examples/terraform-module/cassette.yaml"), "anthropic",
+     "write a Terraform module through an approved diff, validate it and plan it", [
+        {"calls": [call("use_tools", {"managers": ["files", "terraform"]})]},
+        {"calls": [call("file_generate", {"template": "terraform-module", "path": "modules/greeting",
+                                          "params": {"name": "greeting",
+                                                     "description": "Says hello from Reign."}})]},
+        {"calls": [call("file_validate", {"path": "modules/greeting"})]},
+        {"calls": [call("terraform_init", {"dir": "modules/greeting"})]},
+        {"calls": [call("terraform_plan", {"dir": "modules/greeting"})]},
+        {"text": "The module modules/greeting is written (versions, variables, main, outputs, README), passes "
+                 "terraform fmt and validate, and plans 1 resource to add. Nothing was applied."},
     ]),
     (Path("examples/k8s-troubleshoot/cassette.yaml"), "anthropic",
      "a deployment's pods never start: find why from pods and events, patch it, watch the rollout", [

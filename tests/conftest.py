@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from conftest_docker import busybox_image, docker_engine  # noqa: F401
 from conftest_k8s import helm_engine, k8s_cluster, k8s_namespace  # noqa: F401
+from conftest_server import pg_admin_url, server_home, servers  # noqa: F401
 from conftest_terraform import *  # noqa: F403
 
 from reign.config import Settings

@@ -543,9 +543,14 @@ def test_classifier_facts() -> None:
 
     ctx = GateContext(home="/home/ana", extra={"docker_host": "unix:///tmp/reign-docker/docker.sock"})
 
-    def f(*volumes: str) -> set[str]:
-        return facts("docker_run", {"image": "x", "volumes": list(volumes)}, ctx)
+    def f(*volumes: str) -> set[str]:  # the mount kinds; host_takeover_mount is checked on its own below
+        return facts("docker_run", {"image": "x", "volumes": list(volumes)}, ctx) - {"host_takeover_mount"}
 
+    def takeover(volume: str) -> bool:
+        return "host_takeover_mount" in facts("docker_run", {"image": "x", "volumes": [volume]}, ctx)
+
+    assert takeover("/:/host") and takeover("/etc:/e") and takeover("/home/ana:/h")
+    assert not takeover("/srv/data:/data") and not takeover("./site:/www")
     assert f("/:/host") == {"host_root_mount", "docker_socket_mount"}
     assert (
         "host_root_mount" in f("//:/h")

@@ -52,8 +52,10 @@ def _params() -> list[Any]:
 
 
 def _context(entry: dict[str, Any]) -> GateContext:
+    """This corpus is about what the shell parser finds, so destructive operations are on here (a person is
+    asked); tests/data/gate_corpus_v2.yaml decides with the shipped defaults (destructive off)."""
     overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in (entry.get("context") or {}).items()}
-    return GateContext(home=HOME, **overrides)
+    return GateContext(home=HOME, allow_destructive=True, **overrides)
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +90,8 @@ def test_corpus_size_and_shape() -> None:
 def test_policy_check_cli_answers_the_whole_corpus_in_order(tmp_path: Path) -> None:
     lines = []
     for _, entry in ENTRIES:
-        item: dict[str, Any] = {"tool": "bash", "args": {"command": entry["command"]}}
-        if entry.get("context"):
-            item["context"] = entry["context"]
+        item: dict[str, Any] = {"tool": "bash", "args": {"command": entry["command"]},
+                                "context": {**(entry.get("context") or {}), "allow_destructive": True}}
         lines.append(json.dumps(item))
     # no extra policy, no pinned or kubeconfig context (a production context would turn allows into asks)
     env = {k: v for k, v in os.environ.items() if not k.startswith("REIGN_")}
@@ -103,7 +104,7 @@ def test_policy_check_cli_answers_the_whole_corpus_in_order(tmp_path: Path) -> N
     assert len(answers) == len(ENTRIES)
     wrong = []
     for (kind, entry), answer in zip(ENTRIES, answers, strict=True):
-        assert set(answer) == {"decision", "reason", "rule"}
+        assert set(answer) == {"decision", "reason", "rule", "effect", "severity", "unattended"}
         if not entry.get("xfail") and answer["decision"] != entry["expect"]:
             wrong.append(f"{kind} {entry['command']!r}: expected {entry['expect']}, got {answer}")
         if entry.get("xfail") and answer["decision"] == entry["expect"]:

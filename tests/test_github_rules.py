@@ -61,10 +61,10 @@ TABLE: list[tuple[str, dict[str, Any], str | None, str, str | None]] = [
     ("bash", {"command": "git push --force origin feature/x"}, "write", "deny", "github-force-push"),
     ("bash", {"command": "git push --force-with-lease"}, "write", "deny", None),
     ("bash", {"command": "git push origin +main"}, "write", "deny", None),
-    ("bash", {"command": "gh repo delete octo/app --yes"}, "write", "deny", "github-gh-repo-delete"),
-    ("bash", {"command": "gh api -X DELETE repos/octo/app"}, "write", "deny", "github-gh-api-delete-repo"),
+    ("bash", {"command": "gh repo delete octo/app --yes"}, "write", "deny", "github-delete-repository"),
+    ("bash", {"command": "gh api -X DELETE repos/octo/app"}, "write", "deny", "github-delete-repository"),
     ("bash", {"command": "gh api -X PUT repos/octo/app/branches/main/protection --input p.json"}, "write", "deny",
-     "github-gh-api-branch-protection"),
+     "github-change-branch-protection"),
     ("bash", {"command": "git push origin reign/bump"}, "write", "ask", None),
     # CI/CD
     ("cicd_detect", {"path": "."}, None, "allow", "fallback-read"),
@@ -99,7 +99,7 @@ def _call(catalogue: Catalogue, tool: str, args: dict[str, Any], effect: str | N
                          ids=[f"{t[0]}-{t[3]}-{i}" for i, t in enumerate(TABLE)])
 def test_gate_table(policy: Any, catalogue: Catalogue, tool: str, args: dict[str, Any], effect: str | None,
                     action: str, rule: str | None) -> None:
-    decision = decide(_call(catalogue, tool, args, effect), policy, GateContext())
+    decision = decide(_call(catalogue, tool, args, effect), policy, GateContext(allow_destructive=True))
     assert decision.action == action, decision
     if rule is not None:
         assert decision.rule == rule, decision
@@ -128,7 +128,7 @@ def test_read_only_mode_and_production(policy: Any, catalogue: Catalogue) -> Non
 
 
 def test_protected_branches_come_from_the_context(policy: Any, catalogue: Catalogue) -> None:
-    ctx = GateContext(protected_branches=("trunk", "prod/*"))
+    ctx = GateContext(protected_branches=("trunk", "prod/*"), allow_destructive=True)
     assert decide(_call(catalogue, "github_delete_branch", {**R, "branch": "trunk"}, None), policy, ctx).action == "deny"
     assert decide(_call(catalogue, "github_delete_branch", {**R, "branch": "prod/eu"}, None), policy,
                   ctx).action == "deny"

@@ -107,7 +107,7 @@ def test_catalogue_matches_implementations_and_fixed_effects() -> None:
             cluster.add(where[5:])
     assert cluster == {"list", "status", "history", "install", "upgrade", "rollback", "uninstall"}
     assert {t["name"] for t in data["tools"] if "preview" in t} == {
-        "helm_install", "helm_upgrade", "helm_rollback", "helm_uninstall"}
+        "helm_create", "helm_install", "helm_upgrade", "helm_rollback", "helm_uninstall"}
 
 
 def test_values_and_paths_are_confined(ws: Path, tmp_path: Path) -> None:

@@ -15,9 +15,10 @@ from reign.config import Settings
 from reign.policy import GateCall, GateContext, Policy, decide, gate_context, load_checked_policy
 from reign.policy.classifiers.kubernetes import facts
 
-PLAIN = GateContext()
-SCOPED = GateContext(allowed_namespaces=("team-a", "team-b"))
-PROD = GateContext(kube_context="prod-eu-1", production=True)
+# destructive operations on: this table is about which rule decides (destructive-off is tested on its own)
+PLAIN = GateContext(allow_destructive=True)
+SCOPED = GateContext(allowed_namespaces=("team-a", "team-b"), allow_destructive=True)
+PROD = GateContext(kube_context="prod-eu-1", production=True, allow_destructive=True)
 READ_ONLY = GateContext(read_only=True)
 CONTEXTS = {"plain": PLAIN, "scoped": SCOPED, "prod": PROD, "read-only": READ_ONLY}
 
@@ -75,17 +76,19 @@ TABLE: list[tuple[str, str, dict[str, Any], str, str]] = [
     ("scoped", "k8s_apply", {"manifest": CLUSTER_ROLE}, "deny", "kubernetes-cluster-scoped-out-of-scope"),
     ("scoped", "k8s_scale", {"name": "web", "replicas": 1, "namespace": "team-c"}, "deny",
      "kubernetes-namespace-out-of-scope"),
-    ("plain", "k8s_apply", {"manifest": CLUSTER_ROLE}, "ask", "kubernetes-rbac-write"),
-    ("plain", "k8s_apply", {"manifest": PRIVILEGED}, "ask", "kubernetes-privileged-workload"),
+    ("plain", "k8s_apply", {"manifest": CLUSTER_ROLE}, "deny", "kubernetes-cluster-scoped-kinds"),
+    ("plain", "k8s_apply", {"manifest": CLUSTER_ROLE.replace("ClusterRole", "Role").replace("reader}", "reader, namespace: team-a}")},
+     "ask", "kubernetes-rbac-write"),
+    ("plain", "k8s_apply", {"manifest": PRIVILEGED}, "deny", "kubernetes-privileged-workload"),
     ("plain", "k8s_apply", {"manifest": "kind: [broken"}, "ask", "kubernetes-unparsed-manifest"),
-    # protected namespaces: writes ask, emptying and deleting them is denied
-    ("plain", "k8s_patch", {"kind": "deploy", "name": "coredns", "namespace": "kube-system", "patch": {}}, "ask",
+    # protected namespaces are critical targets: writes, emptying and deleting them are denied (issue 11)
+    ("plain", "k8s_patch", {"kind": "deploy", "name": "coredns", "namespace": "kube-system", "patch": {}}, "deny",
      "kubernetes-protected-namespace-write"),
-    ("plain", "k8s_rollout_restart", {"name": "coredns", "namespace": "kube-system"}, "ask",
+    ("plain", "k8s_rollout_restart", {"name": "coredns", "namespace": "kube-system"}, "deny",
      "kubernetes-protected-namespace-write"),
-    ("plain", "k8s_apply", {"manifest": TWO_NAMESPACES}, "ask", "kubernetes-protected-namespace-write"),
-    ("plain", "k8s_delete", {"kind": "pod", "name": "coredns-1", "namespace": "kube-system"}, "ask",
-     "destructive-asks"),
+    ("plain", "k8s_apply", {"manifest": TWO_NAMESPACES}, "deny", "kubernetes-protected-namespace-write"),
+    ("plain", "k8s_delete", {"kind": "pod", "name": "coredns-1", "namespace": "kube-system"}, "deny",
+     "kubernetes-protected-namespace-write"),
     ("plain", "k8s_delete", {"kind": "namespace", "name": "kube-system"}, "deny",
      "kubernetes-delete-protected-namespace"),
     ("plain", "k8s_delete", {"kind": "ns", "name": "kube-public"}, "deny", "kubernetes-delete-protected-namespace"),
@@ -97,8 +100,10 @@ TABLE: list[tuple[str, str, dict[str, Any], str, str]] = [
      "kubernetes-bulk-namespace-delete"),
     # other deletes ask, with the reason that fits
     ("plain", "k8s_delete", {"kind": "deployment", "name": "web", "namespace": "team-a"}, "ask", "destructive-asks"),
-    ("plain", "k8s_delete", {"kind": "namespace", "name": "team-a"}, "ask", "destructive-asks"),
-    ("plain", "k8s_delete", {"kind": "pods", "all": True, "namespace": "team-a"}, "ask", "destructive-asks"),
+    ("plain", "k8s_delete", {"kind": "namespace", "name": "team-a"}, "ask", "kubernetes-delete-namespace"),
+    ("plain", "k8s_delete", {"kind": "pods", "all": True, "namespace": "team-a"}, "deny", "kubernetes-empties-namespace"),
+    ("plain", "k8s_delete", {"kind": "pods", "label_selector": "app=web", "namespace": "team-a"}, "ask",
+     "destructive-asks"),
     ("scoped", "k8s_delete", {"kind": "deployment", "name": "web", "namespace": "team-c"}, "deny",
      "kubernetes-namespace-out-of-scope"),
     ("scoped", "k8s_delete", {"kind": "namespace", "name": "team-z"}, "deny", "kubernetes-namespace-out-of-scope"),
@@ -129,7 +134,7 @@ TABLE: list[tuple[str, str, dict[str, Any], str, str]] = [
      "fallback-write"),
     ("plain", "helm_upgrade", {"release": "web", "chart": "charts/web", "namespace": "team-a",
                                "set": {"image.tag": "v2"}}, "ask", "fallback-write"),
-    ("plain", "helm_uninstall", {"release": "web", "namespace": "team-a"}, "ask", "destructive-asks"),
+    ("plain", "helm_uninstall", {"release": "web", "namespace": "team-a"}, "ask", "helm-uninstall"),
     ("plain", "helm_install", {"release": "cni", "chart": "charts/cni", "namespace": "kube-system"}, "deny",
      "helm-protected-namespace"),
     ("plain", "helm_rollback", {"release": "dns", "namespace": "kube-system"}, "deny", "helm-protected-namespace"),

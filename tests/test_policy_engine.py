@@ -27,7 +27,7 @@ def test_default_policy_loads_and_its_examples_pass() -> None:
     assert all(r.examples_match for r in policy.rules if r.layer == "default"), "every default rule shows an example"
 
 
-@pytest.mark.parametrize("effect, expected", [("read", "allow"), ("write", "ask"), ("destructive", "ask")])
+@pytest.mark.parametrize("effect, expected", [("read", "allow"), ("write", "ask"), ("destructive", "deny")])
 def test_fallback_by_effect(effect: str, expected: str) -> None:
     decision = _decide("anything_tool", {}, effect)
     assert decision.action == expected
@@ -150,7 +150,7 @@ def test_production_prefers_a_pull_request_over_direct_writes() -> None:
                     load_checked_policy(), prod)
     assert direct.action == "deny" and "github_propose_change" in direct.reason
     shell = _decide("bash", {"command": "kubectl -n web rollout restart deploy/api"}, ctx=prod)
-    assert shell.action == "deny" and shell.rule == "production-direct-writes-shell"
+    assert shell.action == "deny" and shell.rule == "production-direct-writes"
     assert _decide("bash", {"command": "kubectl get pods -A"}, ctx=prod).action == "allow"
     pr = decide(GateCall(tool="github_propose_change", args={}, effect="write", manager="github"),
                 load_checked_policy(), prod)

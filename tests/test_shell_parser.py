@@ -1,4 +1,4 @@
-"""reign.policy.shell: the facts the gate decides shell commands on.
+"""reign.policy.bash: the facts the gate decides shell commands on.
 
 Each table states behaviour: which simple commands a string runs, through which wrappers, fed by
 which pipes, with which redirections, and what the parser could not prove.
@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 
-from reign.policy.shell import Redirect, Segment, ShellAnalysis, parse
+from reign.policy.bash import Redirect, Segment, ShellAnalysis, parse
 
 
 def programs(a: ShellAnalysis) -> list[str]:
@@ -383,7 +383,6 @@ NOT_PAYLOADS = [
     ". ~/.bashrc",
     "bash script.sh arg",
     "command -v rm",
-    "python3 -c 'import os; os.system(\"rm -rf /\")'",
     "perl -e 'unlink \"x\"'",
     "node -e 'process.exit(1)'",
     "xargs",
@@ -398,9 +397,12 @@ def test_not_a_payload(command: str) -> None:
     assert a.clean
 
 
-def test_find_placeholder_stays_a_word() -> None:
+def test_find_placeholder_is_bound_to_the_start_paths() -> None:
     rm = only(parse("find . -exec rm -f {} \\; -print"), "rm")
-    assert rm.argv == ("rm", "-f", "{}")
+    assert rm.argv == ("rm", "-f", ".")
+    a = parse("find /etc /var -type f -exec rm {} +")
+    assert [s.argv for s in a.segments if s.program == "rm"] == [("rm", "/etc"), ("rm", "/var")]
+    assert only(parse("find \"$d\" -exec rm {} \\;"), "rm").argv == ("rm", "{}")  # a computed start: unbound
 
 
 def test_background_marks_every_command_of_the_list() -> None:
@@ -526,7 +528,8 @@ def test_text_of_payload_segments() -> None:
 
 
 def test_printf_and_echo_escapes_decode_whole() -> None:
-    from reign.policy.shell import _echo_e, _printf
+    from reign.policy.bash.words import echo_e as _echo_e
+    from reign.policy.bash.words import printf_format as _printf
 
     assert _printf("\\x72\\x6d|\\101|\\0101|\\u00e9|\\U0001F600|\\cb|\\z", []) == "rm|A|\b1|\u00e9|\U0001F600|\\cb|\\z"
     assert _printf('\\"\\\'\\?\\e\\\\x41', []) == '"\'?\x1b\\x41'  # a decoded backslash is not decoded again
@@ -659,3 +662,156 @@ def test_uncertain_assignment_is_not_substituted(command: str) -> None:
 def test_computed_program_name_stays_computed() -> None:
     a = parse("a=rm; $a -rf /")
     assert "dynamic_program" in a.problems and a.segments[0].argv == ("$a", "-rf", "/")
+
+
+# --------------------------------------------------------------------------- the working directory
+
+CWD = [
+    # command, program whose segment is checked (last one), expected cwd, expected resolved argv
+    ("cd /etc && rm -rf ./*", "rm", "/etc", ("rm", "-rf", "/etc/*")),
+    ("cd ~ && rm -rf -- *", "rm", "~", ("rm", "-rf", "--", "~/*")),
+    ("cd && rm x", "rm", "~", ("rm", "~/x")),
+    ("cd \"$HOME/src\"; rm ../x", "rm", "~/src", ("rm", "~/x")),
+    ("cd /a; cd /b; cd -; rm c", "rm", "/a", ("rm", "/a/c")),
+    ("cd /tmp; cd -; rm a", "rm", ".", ()),
+    ("pushd /etc; pushd /var; popd; rm d", "rm", "/etc", ("rm", "/etc/d")),
+    ("pushd /etc; popd; rm e", "rm", ".", ()),
+    ("(cd /etc; rm x); rm y", "rm", ".", ()),
+    ("cd /etc | cat; rm w", "rm", ".", ()),
+    ("cd /etc & rm w", "rm", ".", ()),
+    ("x=$(cd /etc; pwd); rm w", "rm", ".", ()),
+    ("bash -c 'cd /etc'; rm b", "rm", ".", ()),
+    ("cd /etc && bash -c 'rm -rf *'", "rm", "/etc", ("rm", "-rf", "/etc/*")),
+    ("builtin cd /etc; rm k", "rm", "/etc", ("rm", "/etc/k")),
+    ("eval 'cd /etc'; rm k", "rm", "/etc", ("rm", "/etc/k")),
+    ("cd build && make && cd .. && rm -rf build", "rm", ".", ()),
+    ("cd .. && rm -rf *", "rm", "..", ("rm", "-rf", "../*")),
+    ("cd /dev; dd if=x of=sda", "dd", "/dev", ("dd", "if=/dev/x", "of=/dev/sda")),
+    ("cd /srv && curl -o out https://x/y", "curl", "/srv", ("curl", "-o", "/srv/out", "https://x/y")),
+    # unknown: computed target, conditional, branch, loop, function, `cd -` with no previous directory
+    ("cd \"$d\" && rm h", "rm", None, ("rm", "?/h")),
+    ("true && cd /etc; rm f", "rm", None, ("rm", "?/f")),
+    ("if x; then cd /etc; fi; rm g", "rm", None, ("rm", "?/g")),
+    ("for d in a b; do cd $d; done; rm g", "rm", None, ("rm", "?/g")),
+    ("f(){ cd /etc; }; f; rm z", "rm", None, ("rm", "?/z")),
+    ("cd -; rm z", "rm", None, ("rm", "?/z")),
+    ("cd /srv && ssh h rm -rf x", "rm", None, ("rm", "-rf", "?/x")),
+    ("kubectl exec p -- rm -rf x", "rm", None, ("rm", "-rf", "?/x")),
+    ("env -C /etc rm x", "rm", "/etc", ("rm", "/etc/x")),
+    ("sudo --chdir=/srv rm x; rm y", "rm", ".", ()),
+    ("sudo -D /srv rm x", "rm", "/srv", ("rm", "/srv/x")),
+    ("sudo -i rm x", "rm", None, ("rm", "?/x")),
+]
+
+
+@pytest.mark.parametrize(("command", "program", "cwd", "paths"), CWD)
+def test_working_directory_is_followed(command: str, program: str, cwd: str | None,
+                                       paths: tuple[str, ...]) -> None:
+    seg = last(parse(command), program)
+    assert (seg.cwd, seg.paths) == (cwd, paths)
+
+
+def test_redirections_are_resolved_against_the_working_directory() -> None:
+    seg = last(parse("cd /etc && echo x > hosts 2>/dev/null"), "echo")
+    assert [(r.target, r.resolved) for r in seg.redirects] == [("hosts", "/etc/hosts"), ("/dev/null", "/dev/null")]
+    assert only(parse("echo x > hosts"), "echo").redirects[0].path is None  # nothing moved
+
+
+def test_unquoted_globs_are_marked() -> None:
+    seg = only(parse("ls *.pem '*.key' \"*.env\" x"), "ls")
+    assert seg.globs == frozenset({1})
+
+
+# --------------------------------------------------------------------------- more wrappers
+
+MORE_WRAPPERS = [
+    ("faketime '2020-01-01' rm -rf /", ("faketime",)),
+    ("setpriv --reuid=0 --init-groups rm -rf /", ("setpriv",)),
+    ("chrt -f 99 rm -rf /", ("chrt",)),
+    ("ionice -c3 rm -rf /", ("ionice",)),
+    ("taskset -c 0 rm -rf /", ("taskset",)),
+    ("unshare --setuid 0 -r rm -rf /", ("unshare",)),
+    ("cgexec -g cpu:grp rm -rf /", ("cgexec",)),
+    ("prlimit --nofile=1024 rm -rf /", ("prlimit",)),
+    ("setarch x86_64 -R rm -rf /", ("setarch",)),
+    ("chpst -u nobody rm -rf /", ("chpst",)),
+    ("bwrap --bind / / --dev /dev --chdir / rm -rf /", ("bwrap",)),
+    ("xvfb-run -a rm -rf /", ("xvfb-run",)),
+    ("eatmydata rm -rf /", ("eatmydata",)),
+    ("systemd-inhibit --why x rm -rf /", ("systemd-inhibit",)),
+    ("uv run rm -rf /", ("uv run",)),
+    ("poetry run rm -rf /", ("poetry run",)),
+    ("bundle exec rm -rf /", ("bundle exec",)),
+    ("op run --env-file x -- rm -rf /", ("op run",)),
+    ("aws-vault exec prod -- rm -rf /", ("aws-vault exec",)),
+    ("direnv exec . rm -rf /", ("direnv exec",)),
+    ("nix develop -c rm -rf /", ("nix develop",)),
+    ("perf stat -e cycles rm -rf /", ("perf stat",)),
+    ("entr rm -rf / < files", ("entr",)),
+    ("screen -dmS s rm -rf /", ("screen",)),
+]
+
+
+@pytest.mark.parametrize(("command", "wrappers"), MORE_WRAPPERS)
+def test_more_wrappers_are_unwrapped(command: str, wrappers: tuple[str, ...]) -> None:
+    rm = only(parse(command), "rm")
+    assert rm.argv == ("rm", "-rf", "/") and rm.wrappers == wrappers
+
+
+def test_package_scripts_are_not_taken_for_commands() -> None:
+    assert programs(parse("npm run build")) == ["npm"]
+
+
+# --------------------------------------------------------------------------- inline code and command options
+
+INLINE_SPAWNS = [
+    ("python3 -c 'import os; os.system(\"rm -rf /\")'", "python3 code"),
+    ("python3 - <<'EOF'\nimport subprocess\nsubprocess.run(['rm', '-rf', '/'])\nEOF", "python3 code"),
+    ("python3 <<< 'import os; os.system(\"rm -rf /\")'", "python3 code"),
+    ("node -e 'require(\"child_process\").execSync(\"rm -rf /\")'", "node code"),
+    ("ruby -e 'system(\"rm -rf /\")'", "ruby code"),
+    ("perl -e 'system(\"rm -rf /\")'", "perl code"),
+    ("php -r 'shell_exec(\"rm -rf /\");'", "php code"),
+    ("awk 'BEGIN{system(\"rm -rf /\")}'", "awk code"),
+    ("sed 'e rm -rf /' f", "sed code"),
+    ("gdb -batch -ex 'shell rm -rf /'", "gdb code"),
+    ("vim -c ':!rm -rf /' -c q", "vim code"),
+    ("less '+!rm -rf /' f", "less code"),
+    ("man -P 'rm -rf /' ls", "man code"),
+    ("git -c core.sshCommand='rm -rf /' fetch", "git code"),
+    ("git -c alias.x='!rm -rf /' x", "git code"),
+    ("tar -xf a.tar --to-command='rm -rf /'", "tar command"),
+    ("tar -cf x . --checkpoint-action=exec='rm -rf /'", "tar command"),
+    ("rsync -e 'rm -rf /' a b:", "rsync -e"),
+    ("ssh -o ProxyCommand='rm -rf /' h", "ssh -o"),
+    ("zip x.zip f -T -TT 'rm -rf /'", "zip -TT"),
+    ("tmux new -d 'rm -rf /'", "tmux"),
+    ("hyperfine 'rm -rf /'", "hyperfine"),
+    ("psql -c '\\! rm -rf /'", "psql shell escape"),
+    ("sqlite3 x.db '.system rm -rf /'", "sqlite3 shell escape"),
+    ("psql -c \"COPY t TO PROGRAM 'rm -rf /'\"", "psql shell escape"),
+]
+
+
+@pytest.mark.parametrize(("command", "label"), INLINE_SPAWNS)
+def test_commands_spawned_by_inline_code_are_segments(command: str, label: str) -> None:
+    rm = only(parse(command), "rm")
+    assert rm.argv == ("rm", "-rf", "/") and rm.wrappers[-1] == label
+
+
+def test_inline_code_is_attached_to_the_interpreter_segment() -> None:
+    py = only(parse("python3 -c 'import shutil; shutil.rmtree(\"/srv\")'"), "python3")
+    assert py.code is not None and (py.code.language, py.code.effect, py.code.deletes) == (
+        "python", "destructive", ("/srv",))
+    dyn = only(parse("python3 -c \"$CODE\""), "python3")
+    assert dyn.code is not None and dyn.code.effect == "unknown"
+    sed_i = only(parse("sed -i 's/a/b/' x.txt y.txt"), "sed")
+    assert sed_i.code is not None and sed_i.code.writes == ("x.txt", "y.txt") and sed_i.code.effect == "write"
+    assert only(parse("python3 app.py"), "python3").code is None  # a script file: not visible
+    assert only(parse("git -c color.ui=always log"), "git").code is None  # not a command setting
+
+
+def test_prefix_assignments_are_the_commands_environment() -> None:
+    seg = only(parse("TF_WORKSPACE=prod AWS_PROFILE=\"$p\" terraform apply"), "terraform")
+    assert seg.env == (("TF_WORKSPACE", "prod"), ("AWS_PROFILE", "\"$p\""))
+    assert only(parse("terraform apply"), "terraform").env == ()

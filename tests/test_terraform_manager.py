@@ -79,12 +79,15 @@ def test_policy_rules_decide_as_documented() -> None:
     ids = [r.id for r in policy.rules]
     assert all(i.startswith("terraform-") for i in ids) and len(ids) == len(set(ids))
 
-    def action(tool: str, effect: str, **args: Any) -> tuple[str, str]:
-        d = decide(GateCall(tool=tool, args=args, effect=effect, manager="terraform"), policy, GateContext())
+    def action(tool: str, effect: str, allow_destructive: bool = True, **args: Any) -> tuple[str, str]:
+        ctx = GateContext(allow_destructive=allow_destructive)
+        d = decide(GateCall(tool=tool, args=args, effect=effect, manager="terraform"), policy, ctx)
         return d.action, d.rule
 
     assert action("terraform_destroy", "destructive", dir="infra", plan_sha256=BAD_SHA) == (
         "ask", "terraform-destroy-ask")
+    # destructive operations are off by default: the same destroy is denied, saying how to turn them on
+    assert action("terraform_destroy", "destructive", False, dir="infra", plan_sha256=BAD_SHA)[0] == "deny"
     assert action("terraform_apply", "write", dir="infra", plan_sha256=BAD_SHA)[0] == "ask"
     assert action("terraform_plan", "read", dir="infra")[0] == "allow"
     assert action("terraform_plan", "read", dir="infra/../../etc") == ("deny", "terraform-dir-parent-deny")

@@ -1,7 +1,7 @@
 """`decide(call, policy, context) -> Decision`: a pure function, no I/O, no model.
 
 Non-shell calls are matched on the tool, its effect, its arguments and its manager's facts.
-Shell calls are parsed into every simple command they would run (reign.policy.shell); each is
+Shell calls are parsed into every simple command they would run (reign.policy.bash); each is
 decided on its own and the call gets the strictest. A command that cannot be parsed cleanly is
 never `allow`. When no explicit rule matches, the tool's effect decides (read: allow, else ask).
 """
@@ -10,23 +10,25 @@ from __future__ import annotations
 
 import functools
 import shlex
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
+from reign.policy.facts.cli_options import subcommand
 from reign.policy.rules import STRICTNESS, Policy, Rule, arg_at, matches
-from reign.types import Action, Decision
+from reign.types import Decision
+
+if TYPE_CHECKING:
+    from reign.policy.bash import Segment
 
 SHELL_TOOLS = frozenset({"bash"})
-
-# Global options that take a value, so that `kubectl -n ns get pods` has the subcommand `get pods`.
-_VALUE_OPTIONS = {
-    "kubectl": {"-n", "--namespace", "--context", "--cluster", "--kubeconfig", "-s", "--server", "--user",
-                "-l", "--selector", "-o", "--output", "-f", "--filename", "-c", "--container", "--as"},
-    "helm": {"-n", "--namespace", "--kube-context", "--kubeconfig", "-f", "--values", "--set", "-o", "--output"},
-    "git": {"-C", "-c", "--git-dir", "--work-tree", "--namespace"},
-    "docker": {"-H", "--host", "--context", "-c", "--config", "-l", "--log-level"},
-    "terraform": {"-chdir"},
-}
+EFFECT_ORDER = {"read": 0, "write": 1, "unknown": 2, "destructive": 3}
+SEVERITY_ORDER = {"routine": 0, "risky": 1, "critical": 2}
+_DEFAULT_SEVERITY = {"allow": "routine", "ask": "risky", "deny": "critical"}
+_TRUSTED_LAYERS = ("user", "cli")  # where an allow rule may grant one named destructive or unknown action
+DESTRUCTIVE_OFF = (
+    "destructive operations are off: set REIGN_ALLOW_DESTRUCTIVE=true (or allow_destructive = true in "
+    "~/.config/reign/config.toml) so that a person is asked, or allow this one action by name in your user "
+    "policy (~/.config/reign/policy.yaml)")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,10 @@ class GateContext:
     allowed_namespaces: tuple[str, ...] = ()  # empty: no namespace scoping
     kube_context: str = ""
     production: bool = False
+    allow_destructive: bool = False  # off: destructive calls are denied; on: a person is asked
+    production_pattern: str = r"(^|[-_.])(prod|production|live)([-_.]|$)"
+    terraform_production: tuple[str, ...] = ()  # dir/workspace globs the user marks production
+    cluster_scoped_kinds: tuple[str, ...] = ()  # kinds API discovery found cluster-scoped
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -53,28 +59,177 @@ class GateCall:
     command: tuple[str, ...] | None = None  # argv template of a command-template tool
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """One rule's (or fallback's) say on a call or one part of it."""
+
+    action: str
+    reason: str
+    rule: str
+    severity: str
+    source: Rule | None = None
+    grant: bool = False  # a user-level allow rule that names this action
+
+
+@dataclass
+class Judgement:
+    verdicts: list[Verdict]
+    effect: str  # what the call really does
+    gated: str  # the effect of the parts no user rule allowed by name (what destructive-off and unknown gate)
+
+
 def decide(call: GateCall, policy: Policy, ctx: GateContext) -> Decision:
-    rules = policy.active()
     if ctx.read_only and call.effect != "read":
-        return Decision(action="deny", reason="read-only mode: only read tools may run", rule="read-only")
-    verdicts = [_verdict(r) for r in rules if not r.is_segment_rule and _call_matches(r, call, ctx)]
+        return Decision(action="deny", reason="read-only mode: only read tools may run", rule="read-only",
+                        effect=_effect_name(call.effect), severity="risky", unattended="refuse")
+    try:
+        judged = judge(call, policy.active(), ctx, severities=policy.severity)
+    except Exception as exc:  # a classifier that cannot load or crashes: nothing was judged, so fail closed
+        return Decision(action="deny", reason=f"the gate could not judge this call ({exc}); failing closed",
+                        rule="gate-error", effect="unknown", severity="critical", unattended="refuse")
+    return combine(judged, call, ctx)
+
+
+def combine(judged: Judgement, call: GateCall, ctx: GateContext) -> Decision:
+    """Strictest verdict wins; then the effect decides who may approve (see docs/POLICY.md)."""
+    effect, gated, verdicts = judged.effect, judged.gated, judged.verdicts
+    denies = [v for v in verdicts if v.action == "deny"]
+    if denies:
+        return _decision(max(denies, key=lambda v: (SEVERITY_ORDER[v.severity], _specific(v))), effect)
+    if gated == "destructive" and not ctx.allow_destructive:
+        return Decision(action="deny", reason=DESTRUCTIVE_OFF, rule="destructive-off", effect="destructive",
+                        severity="risky", unattended="refuse")
+    top = max(verdicts, key=lambda v: (STRICTNESS[v.action], SEVERITY_ORDER[v.severity], v.grant, _specific(v)))
+    if top.action == "allow":
+        grants = [v for v in verdicts if v.grant]
+        if ctx.production and effect != "read" and call.tool not in SHELL_TOOLS and call.command is None:
+            top = Verdict("ask", f"production context {ctx.kube_context!r}: writes ask", "production-context",
+                          "risky")
+        elif grants:
+            return _decision(replace(grants[0], reason=f"{grants[0].reason} (allowed by name in your policy)",
+                                     severity="routine"), effect)
+        elif gated in ("destructive", "unknown"):
+            top = Verdict("ask", f"{top.reason}; but it is {gated}", top.rule, "risky", top.source)
+    if top.action == "ask":
+        severity = max([top.severity] + [v.severity for v in verdicts if v.action == "ask"],
+                       key=SEVERITY_ORDER.__getitem__)
+        if gated in ("destructive", "unknown") and severity == "routine":
+            severity = "risky"
+        top = replace(top, severity=severity)
+    return _decision(top, effect)
+
+
+CRITICAL_HINT = ("critical: Reign never runs this, whoever approves; a person who means it runs it themselves "
+                 "(or disables rule {rule} in ~/.config/reign/policy.yaml)")
+
+
+def _specific(v: Verdict) -> bool:
+    """Between equal verdicts, the rule that names its tool or program says why better than a generic one."""
+    return v.source is not None and bool({"tool", "program"} & v.source.match.keys())
+
+
+def _decision(v: Verdict, effect: str) -> Decision:
+    run = v.action == "allow" or (v.action == "ask" and v.severity == "routine" and effect in ("read", "write"))
+    if v.action == "deny" and v.severity == "critical" and v.source is not None:
+        v = replace(v, reason=f"{v.reason} - {CRITICAL_HINT.format(rule=v.rule)}")
+    return Decision(action=v.action, reason=v.reason, rule=v.rule, effect=_effect_name(effect),  # type: ignore[arg-type]
+                    severity=v.severity, unattended="run" if run else "refuse")  # type: ignore[arg-type]
+
+
+def _effect_name(effect: str) -> Any:
+    return effect if effect in EFFECT_ORDER else "unknown"
+
+
+def _max_effect(*effects: str) -> str:
+    return max((_effect_name(e) for e in effects), key=EFFECT_ORDER.__getitem__, default="read")
+
+
+def judge(call: GateCall, rules: list[Rule], ctx: GateContext, *, severities: dict[str, str] | None = None,
+          depth: int = 0) -> Judgement:
+    """Every verdict the rules give on a call and its parts, and the call's real effect."""
+    sev = severities or {}
     shell = _shell_command(call)
     if shell is not None:
-        verdicts += _shell_verdicts(shell, call, rules, ctx)
-    elif not verdicts:
-        action: Action = "allow" if call.effect == "read" else "ask"
-        verdicts.append(Decision(action=action, reason=f"{call.effect} tool", rule=f"fallback-{call.effect}"))
-    decision = max(verdicts, key=lambda d: STRICTNESS[d.action])
-    # An allowed shell call is one whose every command a rule allows (the read-only ones by default).
-    if ctx.production and decision.action == "allow" and call.effect != "read" and shell is None:
-        return Decision(action="ask", reason=f"production context {ctx.kube_context!r}: writes ask",
-                        rule="production-context")
-    return decision
+        return _judge_shell(shell, call, rules, ctx, sev, depth)
+    from reign.policy.facts import call_facts, call_targets, embedded_commands
+
+    candidates = _candidates(tuple(rules), call.tool, call.manager, call.effect)
+    facts = call_facts(call, ctx) if any("facts" in r.match for r in candidates) else set()
+    targets = call_targets(call, ctx) if any("target" in r.match for r in candidates) else {}
+    verdicts = [_verdict(r, sev) for r in candidates if _call_matches(r, call, ctx, facts, targets)]
+    if not verdicts:
+        action = "allow" if call.effect == "read" else "ask"
+        verdicts.append(Verdict(action, f"{call.effect} tool", f"fallback-{call.effect}",
+                                "routine" if call.effect in ("read", "write") else "risky"))
+    effect = call.effect
+    verdicts, gated = _granted(verdicts, effect)
+    for text, where_runs in embedded_commands(call):
+        if depth > 3:
+            verdicts.append(Verdict("ask", "commands nested too deep to judge", "nested-commands", "risky"))
+            effect = _max_effect(effect, "unknown")
+            continue
+        # container paths are not the host's: no workspace confinement inside, and an unknown program there
+        # is the container's business; what it destroys (volume data) and what a rule stops still count
+        inner = _judge_shell(text, GateCall(tool="bash", args={"command": text}), rules,
+                             replace(ctx, workspace_root=""), sev, depth + 1)
+        where = f" (in the command `{text.strip()[:80]}` of {call.tool})"
+        if where_runs == "live":
+            verdicts += [replace(v, reason=v.reason + where) for v in inner.verdicts if v.action != "allow"]
+            effect, gated = _max_effect(effect, inner.effect), _max_effect(gated, inner.gated)
+        elif where_runs == "new":
+            verdicts += [replace(v, reason=v.reason + where) for v in inner.verdicts
+                         if v.action != "allow" and v.rule != "shell-fallback"]
+            if inner.effect == "destructive":
+                effect = "destructive"
+            if inner.gated == "destructive":
+                gated = "destructive"
+        else:
+            verdicts += [replace(v, reason=v.reason + where) for v in inner.verdicts if v.action == "deny"]
+    return Judgement(verdicts, _effect_name(effect), _effect_name(gated))
 
 
-def _verdict(rule: Rule, where: str = "") -> Decision:
+def _granted(verdicts: list[Verdict], effect: str) -> tuple[list[Verdict], str]:
+    """A part a user rule allows by name keeps only that grant (and any deny, and a project's asks)."""
+    if not any(v.grant for v in verdicts):
+        return verdicts, effect
+    kept = [v for v in verdicts if v.grant or v.action == "deny" or (
+        v.action == "ask" and v.source is not None and v.source.layer == "project")]
+    return kept, "read"
+
+
+def _verdict(rule: Rule, sev: dict[str, str], where: str = "") -> Verdict:
     reason = f"{rule.reason} (in `{where}`)" if where else rule.reason
-    return Decision(action=rule.decision, reason=reason, rule=rule.id)  # type: ignore[arg-type]
+    severity = sev.get(rule.id) or _DEFAULT_SEVERITY[rule.decision]
+    return Verdict(rule.decision, reason, rule.id, severity, rule, grant=_is_grant(rule))
+
+
+def _is_grant(rule: Rule) -> bool:
+    """A user-level allow rule that names its tool or program (no wildcard-only match) grants that action."""
+    if rule.decision != "allow" or rule.layer not in _TRUSTED_LAYERS:
+        return False
+    named = rule.match.get("tool", rule.match.get("program"))
+    names = named if isinstance(named, list) else [named]
+    return bool(names) and all(isinstance(n, str) and n.strip("*?") != "" and n != "*" for n in names)
+
+
+@functools.lru_cache(maxsize=2048)
+def _candidates(rules: tuple[Rule, ...], tool: str, manager: str, effect: str) -> tuple[Rule, ...]:
+    """The call rules whose tool, manager and effect keys fit (the cheap part of matching, remembered)."""
+    out = []
+    for rule in rules:
+        m = rule.match
+        if rule.is_segment_rule or ("tool" in m and not matches(_listify(m["tool"]), tool)) or \
+                ("manager" in m and not matches(_listify(m["manager"]), manager)) or \
+                ("effect" in m and effect not in _listify(m["effect"])):
+            continue
+        out.append(rule)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _segment_rules(rules: tuple[Rule, ...], tool: str) -> tuple[Rule, ...]:
+    return tuple(r for r in rules if r.is_segment_rule and (
+        "tool" not in r.match or matches(_listify(r.match["tool"]), tool)))
 
 
 def _context_matches(rule: Rule, ctx: GateContext) -> bool:
@@ -83,24 +238,17 @@ def _context_matches(rule: Rule, ctx: GateContext) -> bool:
     return all(matches(p, getattr(ctx, k, ctx.extra.get(k))) for k, p in wanted.items())
 
 
-def _call_matches(rule: Rule, call: GateCall, ctx: GateContext) -> bool:
+def _call_matches(rule: Rule, call: GateCall, ctx: GateContext, facts: set[str],
+                  targets: dict[str, list[str]]) -> bool:
+    """The rest of a call rule's match, for a rule `_candidates` kept (tool, manager and effect fit)."""
     m = rule.match
     if not _context_matches(rule, ctx):
         return False
-    if "tool" in m and not matches(m["tool"] if isinstance(m["tool"], list) else [m["tool"]], call.tool):
-        return False
-    if "manager" in m and not matches(_listify(m["manager"]), call.manager):
-        return False
-    if "effect" in m and call.effect not in _listify(m["effect"]):
-        return False
     if "args" in m and not all(matches(p, arg_at(call.args, k)) for k, p in m["args"].items()):
         return False
-    if "facts" in m:
-        from reign.policy.classifiers import call_facts
-
-        if not set(_listify(m["facts"])) <= call_facts(call.manager, call.tool, call.args, ctx):
-            return False
-    return True
+    if "facts" in m and not set(_listify(m["facts"])) <= facts:
+        return False
+    return "target" not in m or all(matches(p, targets.get(k) or None) for k, p in m["target"].items())
 
 
 def _listify(value: Any) -> list[Any]:
@@ -120,43 +268,124 @@ def _shell_command(call: GateCall) -> str | None:
     return None
 
 
-def _shell_verdicts(command: str, call: GateCall, rules: list[Rule], ctx: GateContext) -> list[Decision]:
+def _command_level(rule: Rule) -> bool:
+    """A rule about the whole command's parse problems (not about one simple command of it)."""
+    return set(rule.match) - {"tool", "context"} == {"problems"}
+
+
+def _judge_shell(command: str, call: GateCall, rules: list[Rule], ctx: GateContext, sev: dict[str, str],
+                 depth: int) -> Judgement:
+    from reign.policy.bash import parse
     from reign.policy.classifiers.shell import NETWORK_SENDERS, staged_payload
-    from reign.policy.shell import parse
+    from reign.policy.facts import shell_calls
 
     analysis = parse(command)
-    seg_rules = [r for r in rules if r.is_segment_rule and (
-        "tool" not in r.match or matches(_listify(r.match["tool"]), call.tool))]
-    out: list[Decision] = []
+    seg_rules = _segment_rules(tuple(rules), call.tool)
+    out: list[Verdict] = []
+    effect = gated = "read"
     problems = set(analysis.problems)
+    where = command.strip()[:120]
     for rule in seg_rules:
-        if set(rule.match) == {"problems"} | ({"tool"} & set(rule.match)) and \
+        if _command_level(rule) and _context_matches(rule, ctx) and \
                 problems & set(_listify(rule.match["problems"])):
-            out.append(_verdict(rule, command.strip()[:120]))
+            out.append(_verdict(rule, sev, where))
     if problems:
-        out.append(Decision(action="ask", reason=f"cannot prove safe: {', '.join(sorted(problems))}",
-                            rule="shell-unparsed"))
+        out.append(Verdict("ask", f"cannot prove safe: {', '.join(sorted(problems))}", "shell-unparsed", "risky"))
+        effect = gated = "unknown"
     if not analysis.segments:
-        out.append(Decision(action="ask", reason="nothing recognisable to run", rule="shell-empty"))
+        out.append(Verdict("ask", "nothing recognisable to run", "shell-empty", "risky"))
+        effect = gated = _max_effect(effect, "unknown")
     views = [segment_view(seg, ctx) for seg in analysis.segments]
     if any("credential_path" in v["segment_facts"] for v in views) and \
             any(v["program"] in NETWORK_SENDERS for v in views):
-        out.append(Decision(action="deny", reason="credentials read and sent over the network in one command",
-                            rule="shell-exfiltration"))
+        out.append(Verdict("deny", "credentials read and sent over the network in one command",
+                           "shell-exfiltration", "critical"))
     staged = staged_payload(analysis.segments, ctx)
     if staged:
-        out.append(Decision(action="deny", reason=f"runs a file it just downloaded or decoded: {staged}",
-                            rule="shell-run-downloaded-file"))
-    by_program, anywhere = _index(tuple(r for r in seg_rules if set(r.match) - {"tool", "problems", "context"}))
+        out.append(Verdict("deny", f"runs a file it just downloaded or decoded: {staged}",
+                           "shell-run-downloaded-file", "critical"))
+    by_program, anywhere = _index(tuple(r for r in seg_rules if not _command_level(r)))
     for seg, facts in zip(analysis.segments, views, strict=True):
         candidates = by_program.get(facts["program"], ()) + anywhere
-        found = [_verdict(r, seg.text.strip()[:120]) for r in candidates
+        text = seg.text.strip()[:120]
+        found = [_verdict(r, sev, text) for r in candidates
                  if _context_matches(r, ctx) and _segment_matches(r, facts, problems)]
+        translated = shell_calls(seg, ctx)
+        if translated:
+            part_gated = "read"
+            for sub in translated:
+                inner = judge(sub, rules, ctx, severities=sev, depth=depth + 1)
+                found += [replace(v, reason=f"{v.reason} (in `{text}`)") for v in inner.verdicts]
+                effect, part_gated = _max_effect(effect, inner.effect), _max_effect(part_gated, inner.gated)
+            found, part_gated = _granted(found, part_gated)
+            out += found
+            gated = _max_effect(gated, part_gated)
+            continue
+        seg_effect = segment_effect(seg, ctx, found)
+        effect = _max_effect(effect, seg_effect)
+        outside = _outside_workspace(facts["paths"], ctx) if seg_effect in ("write", "destructive") else []
+        if outside:
+            found.append(Verdict("ask", f"changes paths outside the workspace: {', '.join(outside[:3])} (in `{text}`)",
+                                 "shell-outside-workspace", "risky"))
         if not found:
-            found = [Decision(action="ask", reason=f"`{facts['program']}` is not known to be read-only",
-                              rule="shell-fallback")]
-        out.append(max(found, key=lambda d: STRICTNESS[d.action]))
+            found = [Verdict("ask", f"`{facts['program']}` is not known to be read-only", "shell-fallback",
+                             "routine" if seg_effect in ("read", "write") else "risky")]
+        found, seg_gated = _granted(found, seg_effect)
+        gated = _max_effect(gated, seg_gated)
+        out.append(max(found, key=lambda v: (STRICTNESS[v.action], SEVERITY_ORDER[v.severity])))
+        out += [v for v in found if v.grant]
+    return Judgement(out, _effect_name(effect), _effect_name(gated))
+
+
+_SCRATCH = ("/tmp", "/var/tmp", "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/fd", "/proc/self/fd")  # noqa: S108
+
+
+def _outside_workspace(paths: list[str], ctx: GateContext) -> list[str]:
+    """Absolute (or `~`) paths a writing command names outside the workspace root (scratch places aside)."""
+    root = ctx.workspace_root.rstrip("/")
+    if not root:
+        return []
+    out = []
+    for path in paths:
+        full = ctx.home.rstrip("/") + path[1:] if path == "~" or path.startswith("~/") else path
+        if not full.startswith("/"):
+            if ".." not in full.split("/"):
+                continue
+            full = root + "/" + full  # a relative path that climbs: judged from the workspace root
+        full = collapse_path(full)
+        home = ctx.home.rstrip("/")
+        in_home = bool(home) and (full == home or full.startswith(home + "/"))
+        if full == root or full.startswith(root + "/") or (full.startswith(_SCRATCH) and not in_home):
+            continue
+        out.append(path)
     return out
+
+
+# A floor for simple commands the shell classifier has no effect for (see segment_effect).
+_DESTRUCTIVE_PROGRAMS = frozenset({"rm", "rmdir", "shred", "unlink", "wipefs", "mkfs", "dd", "truncate",
+                                   "srm", "fdisk", "parted", "sgdisk", "blkdiscard"})
+_WRITE_PROGRAMS = frozenset({"mkdir", "touch", "cp", "mv", "ln", "chmod", "chown", "chgrp", "tee", "install",
+                             "git", "tar", "unzip", "gzip", "gunzip", "zip", "patch", "rsync", "scp", "cd",
+                             "pushd", "popd", "export", "exit", "unset", "wait", "curl", "wget"})
+
+
+def segment_effect(seg: Any, ctx: GateContext, found: list[Verdict]) -> str:
+    """What one simple command really does: the shell classifier's generic effect where it has one."""
+    from reign.policy.classifiers import shell as shell_classifier
+
+    generic = getattr(shell_classifier, "generic_effect", None)
+    if generic is not None:
+        effect = generic(seg, ctx)
+        if effect is not None:
+            return str(effect)
+    if found and all(v.action == "allow" for v in found):
+        return "read"
+    program = seg.program
+    if program in _DESTRUCTIVE_PROGRAMS or program.startswith("mkfs."):
+        return "destructive"
+    if program in _WRITE_PROGRAMS or any(r.op.lstrip("0123456789&").startswith(">") for r in seg.redirects):
+        return "write"
+    return "unknown"
 
 
 @functools.lru_cache(maxsize=64)
@@ -175,13 +404,14 @@ def _index(rules: tuple[Rule, ...]) -> tuple[dict[str, tuple[Rule, ...]], tuple[
     return {k: tuple(v) for k, v in by_program.items()}, tuple(anywhere)
 
 
-def segment_view(seg: Any, ctx: GateContext) -> dict[str, Any]:
+def segment_view(seg: Segment, ctx: GateContext) -> dict[str, Any]:
     """The facts a rule sees of one simple command, with paths normalised (`$HOME`, the home dir -> `~`)."""
     from reign.policy.classifiers.shell import segment_facts
 
     args = list(seg.argv[1:])
     values = []
-    for word in args:
+    resolved = list(seg.path_argv[1:]) if len(seg.path_argv) == len(seg.argv) else args
+    for word in dict.fromkeys(args + resolved):  # as written and resolved against the tracked directory
         values.append(word)
         if (word.startswith("-") and "=" in word) or ("=" in word and not word.startswith("-")):
             values.append(word.split("=", 1)[1])
@@ -189,7 +419,7 @@ def segment_view(seg: Any, ctx: GateContext) -> dict[str, Any]:
     writes = [normal_path(r.target, ctx) for r in seg.redirects if ">" in r.op]
     return {
         "program": seg.program,
-        "subcommand": _subcommand(seg.program, args),
+        "subcommand": subcommand(seg.program, args),
         "argv": args,
         "paths": [normal_path(v, ctx) for v in values] + redirects,
         "redirect": writes,
@@ -197,20 +427,6 @@ def segment_view(seg: Any, ctx: GateContext) -> dict[str, Any]:
         "wrapped_by": list(seg.wrappers),
         "segment_facts": segment_facts(seg, ctx),
     }
-
-
-def _subcommand(program: str, args: list[str]) -> str:
-    takes_value = _VALUE_OPTIONS.get(program, set())
-    words, skip = [], False
-    for word in args:
-        if skip:
-            skip = False
-            continue
-        if word.startswith("-"):
-            skip = word in takes_value
-            continue
-        words.append(word)
-    return " ".join(words)
 
 
 def normal_path(word: str, ctx: GateContext) -> str:
@@ -255,17 +471,6 @@ def _segment_matches(rule: Rule, view: dict[str, Any], problems: set[str]) -> bo
 
 
 def rule_matches(rule: Rule, call: GateCall, ctx: GateContext) -> bool:
-    """Does this one rule match the call (for a shell rule: any of its simple commands)?"""
-    if not rule.is_segment_rule:
-        return _call_matches(rule, call, ctx)
-    command = _shell_command(call)
-    if command is None or ("tool" in rule.match and not matches(_listify(rule.match["tool"]), call.tool)):
-        return False
-    from reign.policy.shell import parse
-
-    analysis = parse(command)
-    problems = set(analysis.problems)
-    if set(rule.match) - {"tool"} == {"problems"}:
-        return bool(problems & set(_listify(rule.match["problems"])))
-    return _context_matches(rule, ctx) and any(
-        _segment_matches(rule, segment_view(seg, ctx), problems) for seg in analysis.segments)
+    """Does this one rule say anything on the call? Decided by the very code `decide` runs (judge)."""
+    judged = judge(call, [rule], ctx)
+    return any(v.source is rule for v in judged.verdicts)

@@ -9,6 +9,7 @@ it cannot add `allow` rules or disable rules.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from reign.errors import PolicyError
 
 ACTIONS = ("allow", "ask", "deny")
 STRICTNESS = {"allow": 0, "ask": 1, "deny": 2}
-CALL_KEYS = {"tool", "effect", "args", "facts", "manager", "context"}  # context: the session (production...)
+# context: the session (production...); target: the kinds, namespaces, names and contexts a call touches
+CALL_KEYS = {"tool", "effect", "args", "facts", "manager", "context", "target"}
 SEGMENT_KEYS = {"program", "subcommand", "argv", "paths", "redirect", "pipe_from", "wrapped_by",
                 "problems", "segment_facts"}
 MATCHER_KEYS = {"glob", "regex", "in", "any_glob", "any_regex", "any_in", "present", "not_glob"}
@@ -34,8 +36,9 @@ class Rule:
     layer: str
     examples_match: tuple[dict[str, Any], ...] = ()
     examples_not_match: tuple[dict[str, Any], ...] = ()
+    network: bool = True  # `sandbox: {network: false}`: the call's processes run without a network
 
-    @property
+    @functools.cached_property
     def is_segment_rule(self) -> bool:
         """Rules about programs and their arguments apply to each simple command of a shell call."""
         return bool(SEGMENT_KEYS & self.match.keys())
@@ -45,6 +48,7 @@ class Rule:
 class Policy:
     rules: list[Rule] = field(default_factory=list)
     disabled: dict[str, str] = field(default_factory=dict)  # rule id -> layer that disabled it
+    severity: dict[str, str] = field(default_factory=dict)  # rule id -> routine | risky | critical
     layers: list[str] = field(default_factory=list)
 
     def active(self) -> list[Rule]:
@@ -91,8 +95,9 @@ def _add_layer(policy: Policy, path: Path, layer: str) -> None:
         data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # noqa: S506
     except (OSError, yaml.YAMLError) as exc:
         raise PolicyError(f"{path}: cannot read policy: {exc}") from exc
-    if not isinstance(data, dict) or set(data) - {"rules", "disable"}:
-        raise PolicyError(f"{path}: a policy file has `rules:` and optionally `disable:`")
+    if not isinstance(data, dict) or set(data) - {"rules", "disable", "severity"}:
+        raise PolicyError(f"{path}: a policy file has `rules:` and optionally `disable:` and `severity:`")
+    _add_severities(policy, data.get("severity") or {}, path, layer)
     policy.layers.append(f"{layer}: {path}")  # "<layer>: <path>", also the examples cache key
     for rule_id in data.get("disable") or []:
         if layer == "project":
@@ -110,11 +115,28 @@ def _add_layer(policy: Policy, path: Path, layer: str) -> None:
         policy.rules.append(rule)
 
 
+SEVERITIES = ("routine", "risky", "critical")
+
+
+def _add_severities(policy: Policy, table: Any, path: Path, layer: str) -> None:
+    """`severity: {rule-id: routine|risky|critical}`: how far an ask may be approved without a person.
+    Allow rules default to routine, ask rules to risky, deny rules to critical; a project may only raise."""
+    if not isinstance(table, dict):
+        raise PolicyError(f"{path}: `severity:` maps rule ids to routine, risky or critical")
+    for rule_id, level in table.items():
+        if level not in SEVERITIES:
+            raise PolicyError(f"{path}: severity of {rule_id!r} must be routine, risky or critical")
+        current = policy.severity.get(str(rule_id), "risky")
+        if layer == "project" and SEVERITIES.index(level) < SEVERITIES.index(current):
+            raise PolicyError(f"{path}: a project policy may only raise a severity ({rule_id!r})")
+        policy.severity[str(rule_id)] = str(level)
+
+
 def parse_rule(raw: Any, where: str, layer: str) -> Rule:
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
         raise PolicyError(f"{where}: every rule needs an `id`")
     rid = raw["id"]
-    unknown = set(raw) - {"id", "decision", "reason", "match", "examples"}
+    unknown = set(raw) - {"id", "decision", "reason", "match", "examples", "sandbox"}
     if unknown:
         raise PolicyError(f"{where}: rule {rid!r}: unknown fields {sorted(unknown)}")
     if raw.get("decision") not in ACTIONS:
@@ -130,13 +152,16 @@ def parse_rule(raw: Any, where: str, layer: str) -> Rule:
     examples = raw.get("examples") or {}
     if not isinstance(examples, dict) or set(examples) - {"match", "not_match"}:
         raise PolicyError(f"{where}: rule {rid!r}: `examples` has `match` and `not_match` lists")
+    box = raw.get("sandbox") or {}
+    if not isinstance(box, dict) or set(box) - {"network"} or not isinstance(box.get("network", True), bool):
+        raise PolicyError(f"{where}: rule {rid!r}: `sandbox` may only hold `network: false`")
     return Rule(id=rid, decision=raw["decision"], reason=str(raw.get("reason") or rid), match=match, layer=layer,
                 examples_match=tuple(examples.get("match") or ()),
-                examples_not_match=tuple(examples.get("not_match") or ()))
+                examples_not_match=tuple(examples.get("not_match") or ()), network=box.get("network", True))
 
 
 def _check_matcher(matcher: Any, where: str) -> None:
-    if isinstance(matcher, dict) and not where.endswith(("match.args", "match.context")):
+    if isinstance(matcher, dict) and not where.endswith(("match.args", "match.context", "match.target")):
         bad = set(matcher) - MATCHER_KEYS
         if bad:
             raise PolicyError(f"{where}: unknown matcher {sorted(bad)} (use {', '.join(sorted(MATCHER_KEYS))})")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,13 @@ def run_local(*, path: str = ".", workflow: str, event: str = "push", job: str |
     timeout = max(60.0, ctx.settings.tool_timeout)
     env = tool_env()
     env.setdefault("HOME", str(Path.home()))
-    res = run_argv(argv, timeout=timeout, cap=max(4000, ctx.settings.output_cap), cwd=root, env=env)
+    from reign.sandbox import share
+
+    # act keeps its checkout copies and action cache under XDG_CACHE_HOME: a scratch one per run, which the
+    # OS sandbox lets it write (the home folder is read-only there)
+    with tempfile.TemporaryDirectory(prefix="reign-act-") as cache, share(Path(cache), writable=True):
+        env["XDG_CACHE_HOME"] = cache
+        res = run_argv(argv, timeout=timeout, cap=max(4000, ctx.settings.output_cap), cwd=root, env=env)
     lines = [_ANSI.sub("", ln) for ln in (res.stdout + "\n" + res.stderr).splitlines()]
     lines = [ln for ln in lines if ln.strip() and "level=warning msg=\"Couldn't get a valid docker" not in ln]
     succeeded = [ln.split("]")[0].lstrip("[") for ln in lines if "Job succeeded" in ln]

@@ -199,7 +199,9 @@ def validate_files(root: Path, files: list[str], timeout: float = 120.0) -> Repo
 
 def validate_contents(items: list[dict[str, str]], timeout: float) -> Report:
     """Validate rendered workflows in a scratch repository (they are not written anywhere yet)."""
-    with tempfile.TemporaryDirectory(prefix="reign-wf-") as tmp:
+    from reign.sandbox import share
+
+    with tempfile.TemporaryDirectory(prefix="reign-wf-") as tmp, share(Path(tmp)):  # validators read it
         root = Path(tmp).resolve()
         for item in items:
             target = root / item["file"]

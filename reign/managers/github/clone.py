@@ -115,9 +115,18 @@ class Clone:
         env.update(self.remote.env)
         return env
 
+    def writable(self) -> list[Path]:
+        """What git may write in the sandbox: the clone's folder, and a remote that is a local repository."""
+        paths = [self.path.parent]
+        url = self.remote.url.removeprefix("file://")
+        if url.startswith("/") and Path(url).exists():
+            paths.append(Path(url))
+        return paths
+
     def git(self, *args: str, network: bool = False, check: bool = True, cwd: Path | None = None) -> str:
         timeout = max(self.timeout, 180.0) if network else max(self.timeout, 30.0)
-        res = run_argv(["git", *args], timeout=timeout, cap=400_000, cwd=cwd or self.path, env=self.env())
+        res = run_argv(["git", *args], timeout=timeout, cap=400_000, cwd=cwd or self.path, env=self.env(),
+                       writable=self.writable())
         if res.timed_out:
             raise ToolError(f"git {args[0]} timed out after {timeout:.0f} s")
         if check and res.exit_code != 0:
@@ -125,7 +134,8 @@ class Clone:
         return res.stdout
 
     def ok(self, *args: str) -> bool:
-        res = run_argv(["git", *args], timeout=max(self.timeout, 30.0), cap=10_000, cwd=self.path, env=self.env())
+        res = run_argv(["git", *args], timeout=max(self.timeout, 30.0), cap=10_000, cwd=self.path, env=self.env(),
+                       writable=self.writable())
         return res.exit_code == 0
 
 
@@ -247,7 +257,7 @@ def _read_base(clone: Clone, base_sha: str, path: str) -> str | None:
     if size > _MAX_EDIT_BYTES:
         raise ToolError(f"{path} is {size} bytes: too large to edit through a change proposal")
     res = run_argv(["git", "cat-file", "blob", f"{base_sha}:{path}"], timeout=max(clone.timeout, 120.0),
-                   cap=_MAX_EDIT_BYTES * 2, cwd=clone.path, env=clone.env())
+                   cap=_MAX_EDIT_BYTES * 2, cwd=clone.path, env=clone.env(), writable=clone.writable())
     if res.exit_code != 0:
         raise ToolError(f"cannot read {path} on the base branch: {_last_line(res.stderr)}")
     if "\x00" in res.stdout or "\ufffd" in res.stdout:

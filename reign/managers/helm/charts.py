@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -62,17 +63,46 @@ def check_rendered(manifest: str, namespace: str, ctx: ToolContext) -> None:
 # ------------------------------------------------------------------------------------------ chart tools
 
 
-def create(*, name: str, dir: str = ".", ctx: ToolContext) -> dict[str, Any]:
-    """Scaffold a new chart (Chart.yaml, values.yaml, templates/) at dir/name."""
+def _create_plan(name: str, dir: str, ctx: ToolContext) -> tuple[str, list[Any]]:
+    """The chart Helm would scaffold at dir/name, as file changes (made in a scratch folder, nothing written)."""
+    from reign.managers.files.diff import Change
+
     parent = confined(dir, ctx)
     if not parent.is_dir():
         raise ToolError(f"{dir}: not a directory")
     if (parent / name).exists():
         raise ToolError(f"{parent / name} already exists")
-    path = engine_for(ctx).create(name, parent)
     root = Path(ctx.settings.workspace_root).expanduser().resolve()
-    files = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
-    return {"chart": str(path.relative_to(root)) if path.is_relative_to(root) else str(path), "files": files}
+    chart = (parent / name).relative_to(root).as_posix()
+    with tempfile.TemporaryDirectory(prefix="reign-helm-create-") as tmp:
+        made = engine_for(ctx).create(name, Path(tmp))
+        files = sorted(p for p in made.rglob("*") if p.is_file())
+        return chart, [Change(f"{chart}/{p.relative_to(made).as_posix()}", None, p.read_text()) for p in files]
+
+
+def preview_create(*, name: str, dir: str = ".", ctx: ToolContext) -> str:
+    """Catalogue `preview` of helm_create: the diff of every file the new chart adds."""
+    from reign.managers.files.diff import preview
+
+    return preview(_create_plan(name, dir, ctx)[1])
+
+
+def create(*, name: str, dir: str = ".", ctx: ToolContext) -> dict[str, Any]:
+    """Scaffold a new chart (Chart.yaml, values.yaml, templates/) at dir/name: exactly the files of the approved
+    diff, refused when the folder appeared or changed since that diff was shown."""
+    from reign.managers.files.write import changes_for_run, commit
+
+    plan: list[str] = []
+
+    def make() -> list[Any]:
+        chart, changes = _create_plan(name, dir, ctx)
+        plan.append(chart)
+        return changes
+
+    changes = changes_for_run(make, ctx)
+    for change in changes:
+        commit(change, ctx)
+    return {"chart": plan[0], "files": sorted(c.path.removeprefix(plan[0] + "/") for c in changes)}
 
 
 def lint(*, chart: str, values_files: list[str] | None = None, set: dict[str, Any] | None = None,

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from reign import sandbox
 from reign.errors import ToolError, one_line
 from reign.managers.helm.engine import release_summary
 from reign.managers.helm.values import split_sources
@@ -34,6 +35,7 @@ class CliEngine:
             if self.context:
                 argv += ["--kube-context", self.context]
         try:
+            argv = sandbox.wrap(argv)  # inside a tool call: under bubblewrap
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout or self.timeout,
                                   stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
@@ -60,7 +62,7 @@ class CliEngine:
         return parent / name
 
     def lint(self, chart: Path, values: dict[str, Any], strict: bool) -> list[dict[str, str]]:
-        with tempfile.TemporaryDirectory(prefix="reign-helm-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="reign-helm-") as tmp, sandbox.share(Path(tmp)):
             proc = self._run("lint", str(chart), *self._values_args(values, Path(tmp)),
                              *(["--strict"] if strict else []), check=False)
         out = []
@@ -73,7 +75,7 @@ class CliEngine:
         return out
 
     def render(self, chart: Path, values: dict[str, Any], release: str, namespace: str) -> dict[str, str]:
-        with tempfile.TemporaryDirectory(prefix="reign-helm-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="reign-helm-") as tmp, sandbox.share(Path(tmp)):
             text = self._run("template", release, str(chart), "--namespace", namespace,
                              *self._values_args(values, Path(tmp))).stdout
         return split_sources(text)
@@ -117,7 +119,7 @@ class CliEngine:
 
     def _write(self, verb: str, chart: Path, release: str, values: dict[str, Any], namespace: str,
                extra: list[str], *, dry_run: bool, wait: bool, timeout: int) -> dict[str, Any]:
-        with tempfile.TemporaryDirectory(prefix="reign-helm-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="reign-helm-") as tmp, sandbox.share(Path(tmp)):
             args = [verb, release, str(chart), "-n", namespace, *self._values_args(values, Path(tmp)), *extra,
                     "-o", "json", "--timeout", f"{timeout}s"]
             if dry_run:

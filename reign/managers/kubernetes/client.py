@@ -100,7 +100,8 @@ def api_session(ctx: ToolContext | Settings) -> ApiSession:
     wanted = settings.kube_context
     timeout = 10.0 if probing else float(settings.tool_timeout)  # a probe must answer quickly
     joined = os.pathsep.join(files)
-    key = (joined, tuple(os.path.getmtime(f) for f in files), wanted or "", timeout)
+    impersonate = (settings.kube_impersonate_user or "", settings.kube_impersonate_group or "")
+    key = (joined, tuple(os.path.getmtime(f) for f in files), wanted or "", timeout, *impersonate)
     with _lock:
         cached = _sessions.get(key)
     if cached is not None:
@@ -120,7 +121,12 @@ def api_session(ctx: ToolContext | Settings) -> ApiSession:
     except Exception as exc:
         raise ToolError(f"cannot load kube context {name!r}: {one_line(exc, 200)}") from exc
     cfg.retries = 1
-    sess = ApiSession(api=client.ApiClient(configuration=cfg), context=name,
+    api = client.ApiClient(configuration=cfg)
+    if impersonate[0]:  # the cluster decides with this person's RBAC (reign serve's per-user scope)
+        api.set_default_header("Impersonate-User", impersonate[0])  # type: ignore[no-untyped-call]
+        if impersonate[1]:
+            api.set_default_header("Impersonate-Group", impersonate[1])  # type: ignore[no-untyped-call]
+    sess = ApiSession(api=api, context=name,
                     namespace=str(entry.get("namespace") or "default"), server=str(cfg.host), timeout=timeout)
     with _lock:
         _sessions[key] = sess

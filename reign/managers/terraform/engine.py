@@ -204,11 +204,16 @@ def _env() -> dict[str, str]:
     return child_env({"TF_INPUT": "0", "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"})
 
 
-def _stop_group(proc: subprocess.Popen[bytes], grace: float) -> None:
+def _stop_group(proc: subprocess.Popen[bytes], grace: float, *, sandboxed: bool = False) -> None:
     """SIGINT first (Terraform stops cleanly and saves its state), then SIGKILL the group after `grace`."""
     try:
         with contextlib.suppress(ProcessLookupError, PermissionError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGINT)
+            if sandboxed:
+                from reign.sandbox import interrupt
+
+                interrupt(proc.pid, signal.SIGINT)  # not bwrap itself: it would die and kill Terraform
+            else:
+                os.killpg(proc.pid, signal.SIGINT)
             proc.wait(timeout=grace)
     finally:  # even when a second Ctrl-C cuts the grace period short
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -222,8 +227,12 @@ def run(args: list[str], *, cwd: Path, timeout: float, engine: Backend | None = 
     args = with_standard_flags(list(args))
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
+            from reign import sandbox
+
+            argv = sandbox.wrap(engine.argv(args), cwd=cwd)
+            sandboxed = sandbox.is_wrapped(argv)
             proc = subprocess.Popen(
-                engine.argv(args), cwd=cwd, env=_env(), stdin=subprocess.DEVNULL,
+                argv, cwd=cwd, env=_env(), stdin=subprocess.DEVNULL,
                 stdout=out, stderr=err, start_new_session=True,
             )
         except OSError as exc:
@@ -231,12 +240,12 @@ def run(args: list[str], *, cwd: Path, timeout: float, engine: Backend | None = 
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _stop_group(proc, GRACE_SECONDS)
+            _stop_group(proc, GRACE_SECONDS, sandboxed=sandboxed)
             raise ToolError(
                 f"terraform {' '.join(_command_words(args))} timed out after {timeout:g}s and was stopped"
             ) from None
         except BaseException:  # Ctrl-C: give Terraform the same chance to save its state
-            _stop_group(proc, GRACE_SECONDS)
+            _stop_group(proc, GRACE_SECONDS, sandboxed=sandboxed)
             raise
         texts = []
         for fh in (out, err):

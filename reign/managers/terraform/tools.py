@@ -108,7 +108,10 @@ def _private_copy(data: bytes) -> Iterator[Path]:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        yield path
+        from reign.sandbox import share
+
+        with share(folder):  # Terraform reads it from inside the OS sandbox, whose /tmp is private
+            yield path
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -367,6 +370,8 @@ def plan(*, dir: str, vars: dict[str, Any] | None = None, destroy: bool = False,
     """
     root = ctx.settings.workspace_root
     workdir = _workdir(dir, ctx)
+    if ctx.settings.read_only:
+        return _read_only_plan(workdir, root, vars, destroy, ctx)
     _plan_dir(workdir)
     rel = DESTROY_PLAN_FILE if destroy else PLAN_FILE
     path = workdir / rel
@@ -386,6 +391,25 @@ def plan(*, dir: str, vars: dict[str, Any] | None = None, destroy: bool = False,
                   if fp["changes"] else "no changes: nothing to apply")
     fp.pop("config_changed", None)
     return fp
+
+
+def _read_only_plan(workdir: Path, root: Path | str, vars: dict[str, Any] | None, destroy: bool,
+                    ctx: ToolContext) -> dict[str, Any]:
+    """Read-only mode: no state lock, and the plan file lives in a private temporary directory, so nothing
+    is written into the workspace (the plan is shown, never saved for an apply)."""
+    import tempfile
+
+    tf = _terraform(workdir, ctx)
+    with tempfile.TemporaryDirectory(prefix="reign-plan-") as tmp:
+        out = Path(tmp) / "plan.tfplan"
+        argv = ["plan", "-lock=false", "-input=false", "-detailed-exitcode", f"-out={out}"]
+        argv += ["-destroy"] if destroy else []
+        argv += [f"-var={k}={v}" for k, v in (vars or {}).items()]
+        result = tf.run(*argv).check(ok=(0, 2))
+        shown = tf.show_plan(str(out))
+    return {"dir": _label(workdir, root), "mode": "destroy" if destroy else "apply", "summary": summarize(shown),
+            "changes": result.returncode == 2, "saved": False,
+            "next": "read-only mode: the plan was shown, not saved; nothing can be applied in this session"}
 
 
 def apply(*, dir: str, plan_sha256: str | None = None, ctx: ToolContext) -> dict[str, Any]:

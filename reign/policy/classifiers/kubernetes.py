@@ -51,7 +51,7 @@ HELM_CLUSTER_VERBS = frozenset({"list", "status", "history", "install", "upgrade
 # kind aliases (singular, plural, short names) -> canonical lower-case kind
 _ALIASES: dict[str, tuple[str, ...]] = {
     "secret": ("secret", "secrets"),
-    "namespace": ("namespace", "namespaces", "ns"),
+    "namespace": ("namespace", "namespaces", "ns", "project", "projects"),  # an OpenShift project is one
     "pod": ("pod", "pods", "po"),
     "deployment": ("deployment", "deployments", "deploy"),
     "statefulset": ("statefulset", "statefulsets", "sts"),
@@ -76,13 +76,26 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "podsecuritypolicy": ("podsecuritypolicy", "podsecuritypolicies", "psp"),
     "volumeattachment": ("volumeattachment", "volumeattachments"),
     "certificatesigningrequest": ("certificatesigningrequest", "certificatesigningrequests", "csr"),
+    "flowschema": ("flowschema", "flowschemas"),
+    "prioritylevelconfiguration": ("prioritylevelconfiguration", "prioritylevelconfigurations"),
+    "validatingadmissionpolicy": ("validatingadmissionpolicy", "validatingadmissionpolicies"),
+    "validatingadmissionpolicybinding": ("validatingadmissionpolicybinding", "validatingadmissionpolicybindings"),
+    "service": ("service", "services", "svc"),
+    "configmap": ("configmap", "configmaps", "cm"),
+    "persistentvolumeclaim": ("persistentvolumeclaim", "persistentvolumeclaims", "pvc"),
+    "job": ("job", "jobs"),
+    "cronjob": ("cronjob", "cronjobs", "cj"),
+    "ingress": ("ingress", "ingresses", "ing"),
+    "serviceaccount": ("serviceaccount", "serviceaccounts", "sa"),
+    "event": ("event", "events", "ev"),
 }
 _CANON = {alias: canon for canon, aliases in _ALIASES.items() for alias in aliases}
 CLUSTER_SCOPED = frozenset({
     "namespace", "node", "persistentvolume", "clusterrole", "clusterrolebinding", "customresourcedefinition",
     "storageclass", "priorityclass", "mutatingwebhookconfiguration", "validatingwebhookconfiguration",
     "apiservice", "csidriver", "csinode", "ingressclass", "runtimeclass", "podsecuritypolicy", "volumeattachment",
-    "certificatesigningrequest",
+    "certificatesigningrequest", "flowschema", "prioritylevelconfiguration", "validatingadmissionpolicy",
+    "validatingadmissionpolicybinding",
 })
 RBAC_KINDS = frozenset({"role", "rolebinding", "clusterrole", "clusterrolebinding"})
 _CORE_GROUPS = ("", "core", "v1", "apps", "rbac.authorization.k8s.io", "apiextensions.k8s.io", "storage.k8s.io",
@@ -154,9 +167,13 @@ def default_namespace(args: dict[str, Any], ctx: GateContext) -> str | None:
     return allowed[0] if allowed else None
 
 
-def _targets(verb: str, args: dict[str, Any], ctx: GateContext, facts: set[str]) -> Iterator[tuple[str, str | None]]:
-    """(canonical kind, namespace) pairs a call touches; namespace None = cluster-scoped or unknown default."""
+def _targets(verb: str, args: dict[str, Any], ctx: GateContext,
+             facts: set[str]) -> Iterator[tuple[str, str | None, str]]:
+    """(canonical kind, namespace, name) a call touches; namespace None = cluster-scoped or unknown default."""
     ns = default_namespace(args, ctx)
+    if verb == "apply" and "manifest" not in args and args.get("manifest_files"):
+        facts.add("manifest_file")
+        return
     if verb == "apply":
         try:
             docs = parse_manifest(args.get("manifest", ""))
@@ -166,22 +183,29 @@ def _targets(verb: str, args: dict[str, Any], ctx: GateContext, facts: set[str])
         for doc in docs:
             kind = canonical_kind(str(doc.get("kind", "")))
             meta = doc.get("metadata") or {}
+            name = str(meta.get("name") or "")
             if kind == "namespace":
-                yield kind, str(meta.get("name") or "")
-            elif kind in CLUSTER_SCOPED:
-                yield kind, None
+                yield kind, name, name
+            elif kind in CLUSTER_SCOPED or kind in _discovered(ctx):
+                yield kind, None, name
             else:
                 doc_ns = meta.get("namespace")
-                yield kind, str(doc_ns) if isinstance(doc_ns, str) and doc_ns else ns
+                yield kind, str(doc_ns) if isinstance(doc_ns, str) and doc_ns else ns, name
         return
     kind = canonical_kind(str(args.get("kind") or _KIND_DEFAULTS.get(verb, "")))
+    raw_name = args.get("name") or args.get("release")
+    name = str(raw_name) if isinstance(raw_name, str) else ""
     if kind == "namespace":
-        name = args.get("name")
-        yield kind, str(name) if isinstance(name, str) and name else None
-    elif kind in CLUSTER_SCOPED:
-        yield kind, None
+        yield kind, name or None, name
+    elif kind in CLUSTER_SCOPED or kind in _discovered(ctx):
+        yield kind, None, name
     else:
-        yield kind, ns
+        yield kind, ns, name
+
+
+def _discovered(ctx: GateContext) -> frozenset[str]:
+    """Kinds API discovery found cluster-scoped (the runtime puts them in the gate context)."""
+    return frozenset(canonical_kind(k) for k in getattr(ctx, "cluster_scoped_kinds", ()) or ())
 
 
 def _walk(value: Any) -> Iterator[tuple[str, Any]]:
@@ -211,13 +235,15 @@ def facts(tool: str, args: dict[str, Any], ctx: GateContext) -> set[str]:
     out: set[str] = set()
     if tool.startswith("k8s_"):
         verb, effect = tool[4:], VERB_EFFECTS.get(tool[4:], "write")
-        if verb in ("contexts", "namespaces", "api_resources"):
-            return out
     elif tool.startswith("helm_"):
         verb, effect = tool[5:], HELM_VERB_EFFECTS.get(tool[5:], "write")
-        if verb not in HELM_CLUSTER_VERBS:
-            return out
     else:
+        return out
+    if _production(args, ctx):
+        out.add("production_context")
+    if tool.startswith("k8s_") and verb in ("contexts", "namespaces", "api_resources"):
+        return out
+    if tool.startswith("helm_") and verb not in HELM_CLUSTER_VERBS:
         return out
     allowed = tuple(getattr(ctx, "allowed_namespaces", ()) or ())
     protected = tuple(getattr(ctx, "protected_namespaces", ()) or ())
@@ -225,11 +251,13 @@ def facts(tool: str, args: dict[str, Any], ctx: GateContext) -> set[str]:
         out.add("all_namespaces")
         if allowed:
             out.add("namespace_out_of_scope")
+        if effect != "read":
+            out.add("protected_namespace")  # every namespace includes the protected ones
     if args.get("reveal_values") is True:
         out.add("secret_values")
-    targets = [("helm-release", default_namespace(args, ctx))] if tool.startswith("helm_") else \
-        list(_targets(verb, args, ctx, out))
-    for kind, ns in targets:
+    targets = [("helm-release", default_namespace(args, ctx), str(args.get("release") or ""))] \
+        if tool.startswith("helm_") else list(_targets(verb, args, ctx, out))
+    for kind, ns, _name in targets:
         if ns is not None:
             if allowed and ns not in allowed:
                 out.add("namespace_out_of_scope")
@@ -242,19 +270,78 @@ def facts(tool: str, args: dict[str, Any], ctx: GateContext) -> set[str]:
             out.add("secret_read")
         if kind in RBAC_KINDS and effect != "read":
             out.add("rbac_write")
+        if kind in CLUSTER_SCOPED and kind != "namespace" and effect != "read":
+            out.add("cluster_scoped_write")
+        elif kind in _discovered(ctx) and effect != "read":
+            out.add("discovered_cluster_scoped")
     if verb == "delete" and tool.startswith("k8s_"):
-        if any(kind == "namespace" for kind, _ in targets):
+        if any(kind == "namespace" for kind, _, _ in targets):
             out.add("deletes_namespace")
-        if not args.get("name"):
+        if not args.get("name") and not args.get("manifest_files"):
             out.add("bulk_delete")
             selector = args.get("label_selector")
-            if args.get("all") is True or (isinstance(selector, str) and not selector.strip()):
+            if args.get("all") is True or (isinstance(selector, str) and not selector.strip()) or (
+                    selector is None and not args.get("field_selector")):
                 out.add("empties_namespace")
+    if verb in ("apply", "create") and _cluster_admin(args):
+        out.add("cluster_admin_grant")
     if verb == "apply" and _privileged(_safe_docs(args.get("manifest"))):
         out.add("privileged_workload")
-    if verb == "patch" and _privileged(args.get("patch")):
+    if verb in ("patch", "run", "debug") and _privileged(args.get("patch")):
         out.add("privileged_workload")
     return out
+
+
+def targets(tool: str, args: dict[str, Any], ctx: GateContext) -> dict[str, list[str]]:
+    """What a call touches, for rules' `target:` key: kinds, namespaces, names and the kube context."""
+    verb = tool.split("_", 1)[1] if "_" in tool else tool
+    found: dict[str, list[str]] = {"kind": [], "namespace": [], "name": [], "context": []}
+    pairs = [("helm-release", default_namespace(args, ctx), str(args.get("release") or ""))] \
+        if tool.startswith("helm_") else list(_targets(verb, args, ctx, set()))
+    for kind, ns, name in pairs:
+        found["kind"].append(kind)
+        if ns:
+            found["namespace"].append(ns)
+        if name:
+            found["name"].append(name)
+    context = args.get("context") or getattr(ctx, "kube_context", "")
+    if context:
+        found["context"].append(str(context))
+    return found
+
+
+def _production(args: dict[str, Any], ctx: GateContext) -> bool:
+    import re
+
+    context = args.get("context")
+    if isinstance(context, str) and context:
+        pattern = getattr(ctx, "production_pattern", "") or ""
+        return bool(pattern and re.search(pattern, context))
+    return False  # the session's own context: production.yaml matches `context: {production: true}`
+
+
+def _cluster_admin(args: dict[str, Any]) -> bool:
+    """A binding to cluster-admin, or a role granting every verb on every resource."""
+    if str(args.get("role_ref") or "").removeprefix("clusterrole/") == "cluster-admin":
+        return True
+    for doc in _safe_docs(args.get("manifest")) if args.get("manifest") else []:
+        kind = canonical_kind(str(doc.get("kind", "")))
+        ref = doc.get("roleRef")
+        binding = kind in ("clusterrolebinding", "rolebinding")
+        if binding and isinstance(ref, dict) and ref.get("name") == "cluster-admin":
+            return True
+        if kind in ("clusterrole", "role") and _grants_everything(doc.get("rules")):
+            return True
+    return _grants_everything(args.get("rules"))
+
+
+def _grants_everything(rules: Any) -> bool:
+    if not isinstance(rules, list):
+        return False
+    for rule in rules:
+        if isinstance(rule, dict) and "*" in (rule.get("verbs") or []) and "*" in (rule.get("resources") or []):
+            return True
+    return False
 
 
 def _safe_docs(manifest: Any) -> list[dict[str, Any]]:

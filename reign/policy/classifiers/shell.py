@@ -32,6 +32,20 @@ Facts (matched by `segment_facts:` in reign/policy/defaults/shell.yaml):
   privileged_pod, reads_secrets      kubectl / oc
   docker_host_takeover      docker/podman run|create with host privileges, host namespaces, dangerous
                             capabilities, raw devices or host system paths / the engine socket mounted
+  destructive               its effect is destructive (generic_effect): deletions outside scratch
+                            directories, storage tools, cloud CLIs' delete verbs, database DROP/TRUNCATE/
+                            DELETE without WHERE/FLUSHALL, HTTP DELETE
+  version_query             `X --version`, `X -V`, `X version`, `X --help` of a program found on PATH
+  read_use                  a normally writing program used to read (`pip list`, `npm ls`, `dpkg -l`)
+  text_filter               an awk program / sed script without exec features, output files or file reads
+  inline_read               inline Python / JavaScript / Ruby that only computes and prints
+  inline_code_unknown       inline code whose effect cannot be read off it
+  inline_code_writes        inline code that writes, deletes or talks to the network
+
+Paths are judged resolved against the segment's working directory (`cd /etc && rm -rf ./*` is `/etc/*`),
+find's `{}` as its start paths (recursive), and a quoted glob (`find -name '*.pem'`) as a pattern.
+`generic_effect(segment, ctx)` is the segment's effect: "read", "write", "destructive" or "unknown"
+(None for the CLIs the gate translates itself: TRANSLATED_PROGRAMS).
 """
 
 from __future__ import annotations
@@ -40,9 +54,27 @@ import fnmatch
 import re
 import shlex
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from reign.policy.classifiers.verbs import (
+    DELETERS,
+    EFFECT_RANK,
+    READ_PROGRAMS,
+    WRAPPERS,
+    WRITE_PROGRAMS,
+    Effect,
+    cloud_effect,
+    database_effect,
+    python_module_effect,
+    read_use,
+    storage_effect,
+    version_query,
+)
+from reign.policy.facts.cli_options import VALUE_OPTIONS
 
 if TYPE_CHECKING:
+    from reign.policy.bash import Segment
+    from reign.policy.bash.segment import InlineCode
     from reign.policy.gate import GateContext
 
 _RECURSIVE = re.compile(r"^(-[a-zA-Z]*[rR][a-zA-Z]*|--recursive(=.*)?)$")
@@ -163,25 +195,10 @@ _CLUSTER_SCOPED = frozenset({
     "priorityclass", "priorityclasses", "csidriver", "csidrivers", "ingressclass", "ingressclasses",
 })
 _NAMESPACE_KINDS = frozenset({"ns", "namespace", "namespaces", "project", "projects"})
-_KUBECTL_VALUE = frozenset({
-    "-n", "--namespace", "--context", "--cluster", "--kubeconfig", "-s", "--server", "--user", "--token", "--as",
-    "--as-group", "--as-uid", "--cache-dir", "--certificate-authority", "--client-certificate", "--client-key",
-    "--request-timeout", "--tls-server-name", "-v", "-l", "--selector", "-o", "--output", "-f", "--filename",
-    "-c", "--container", "--field-selector", "--grace-period", "--timeout", "--cascade", "-k", "--kustomize",
-    "--sort-by", "-L", "--label-columns", "--template", "--chunk-size", "--image", "--overrides", "--profile",
-    "--target", "--copy-to", "-p", "--env", "--port", "--restart", "--labels", "--serviceaccount",
-})
-_DOCKER_GLOBAL_VALUE = frozenset({"-H", "--host", "--context", "-c", "--config", "-l", "--log-level",
-                                  "--tlscacert", "--tlscert", "--tlskey"})
-_DOCKER_RUN_VALUE = frozenset({
-    "-v", "--volume", "--mount", "--cap-add", "--cap-drop", "--device", "--pid", "--ipc", "--userns", "--uts",
-    "--network", "--net", "--security-opt", "-e", "--env", "--env-file", "-p", "--publish", "--name", "-w",
-    "--workdir", "-u", "--user", "-h", "--hostname", "--entrypoint", "-l", "--label", "--restart", "-m",
-    "--memory", "--cpus", "--platform", "--pull", "--log-driver", "--log-opt", "--add-host", "--dns",
-    "--tmpfs", "--volumes-from", "--cgroupns", "--group-add", "--ulimit", "--stop-signal", "--shm-size",
-    "--runtime", "--gpus", "--cidfile", "-a", "--attach", "--expose", "--health-cmd", "--ip", "--mac-address",
-    "--network-alias", "--sysctl", "--detach-keys", "--label-file", "--cgroup-parent", "--device-cgroup-rule",
-})
+# One table of each CLI's value-taking options for every reader (reign/policy/facts/cli_options.py).
+_KUBECTL_VALUE = VALUE_OPTIONS["kubectl"]
+_DOCKER_GLOBAL_VALUE = VALUE_OPTIONS["docker"]
+_DOCKER_RUN_VALUE = VALUE_OPTIONS["docker run"]
 _DANGEROUS_CAPS = frozenset({"ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "DAC_READ_SEARCH",
                              "DAC_OVERRIDE", "SYS_BOOT", "BPF", "PERFMON"})
 _DOCKER_HOST_SENSITIVE_UNDER = ("/etc/", "/root/", "/boot/", "/dev/", "/usr/", "/bin/", "/sbin/", "/lib/",
@@ -190,18 +207,38 @@ _DOCKER_HOST_SENSITIVE_UNDER = ("/etc/", "/root/", "/boot/", "/dev/", "/usr/", "
 _ENGINE_SOCKETS = re.compile(r"(docker|containerd|crio|podman|buildkitd?)\.sock$|/run/containerd/")
 
 
-def segment_facts(seg: Any, ctx: GateContext) -> set[str]:
+_FACTS_CACHE: dict[tuple[object, ...], frozenset[str]] = {}
+
+
+def segment_facts(seg: Segment, ctx: GateContext) -> set[str]:
+    """The facts of one simple command (memoised: the gate asks for them per rule view and per effect).
+    They depend on the segment and, of the context, only on home, protected branches and namespaces."""
+    key = (seg, ctx.home, ctx.protected_branches, ctx.protected_namespaces)
+    found = _FACTS_CACHE.get(key)
+    if found is None:
+        if len(_FACTS_CACHE) > 4096:
+            _FACTS_CACHE.clear()
+        found = _FACTS_CACHE[key] = frozenset(_segment_facts(seg, ctx))
+    return set(found)
+
+
+def _segment_facts(seg: Segment, ctx: GateContext) -> set[str]:
     prog, args = seg.program, list(seg.argv[1:])
-    dyn = {i - 1 for i in getattr(seg, "dynamic_args", ()) if i > 0}
+    paths = list(seg.path_argv[1:])  # relative operands resolved against the working directory
+    dyn = {i - 1 for i in seg.dynamic_args if i > 0}
     from_xargs = bool(seg.wrappers) and seg.wrappers[-1] == "xargs"
     if from_xargs and stdin_words(seg):
         args += stdin_words(seg)  # `xargs rm -rf <<< /`: the words xargs appends are known
+        paths += stdin_words(seg)
         from_xargs = False
     home = ctx.home.rstrip("/") or "/"
     facts: set[str] = set()
-    if any(_RECURSIVE.match(a) for a in args) or (prog == "rm" and "-r" in "".join(args)):
+    by_find = bool(seg.wrappers) and seg.wrappers[-1].startswith("find -")  # `{}`: the start and all below
+    if any(_RECURSIVE.match(a) for a in args) or (prog == "rm" and "-r" in "".join(args)) or by_find:
         facts.add("recursive")
-    if _credential(seg, prog, args, home, "recursive" in facts):
+    quoted_globs = {i - 1 for i, a in enumerate(seg.argv) if i > 0 and i not in seg.globs
+                    and _GLOB_CHARS.search(a) and i not in seg.dynamic_args}
+    if _credential(seg, prog, paths, home, "recursive" in facts, quoted_globs):
         facts.add("credential_path")
     leading = _LEADING_ASSIGNMENTS.match(seg.text)
     assignments = leading.group(1).split() if leading else []
@@ -212,8 +249,11 @@ def segment_facts(seg: Any, ctx: GateContext) -> set[str]:
     facts |= _environment_facts(seg, prog, args, dyn)
     if prog in _CONTENT_READERS and (from_xargs or _computed_read(prog, args, dyn)):
         facts.add("computed_read_path")
-    facts |= _path_facts(seg, prog, args, home, "recursive" in facts)
+    facts |= _path_facts(seg, prog, paths, home, "recursive" in facts)
     facts |= _program_facts(prog, args)
+    if seg.code is not None:
+        facts |= _code_facts(seg.code, home)
+    facts |= _effect_facts(seg, prog, args, facts)
     if "/dev/" in seg.text and _DEV_TCP_TEXT.search(seg.text):
         facts.add("dev_tcp_redirect")
     if prog == "git" and "push" in args:
@@ -349,7 +389,8 @@ def _option_values(args: list[str], names: set[str] | frozenset[str]) -> list[st
     return out
 
 
-def _credential(seg: Any, prog: str, args: list[str], home: str, recursive: bool) -> bool:
+def _credential(seg: Segment, prog: str, args: list[str], home: str, recursive: bool,
+                quoted_globs: frozenset[int] | set[int] = frozenset()) -> bool:
     if prog in ("kubectl", "oc") and (_kubectl_reads_secrets(args) or
                                       ("config" in args and ("--raw" in args or "--flatten" in args))):
         return True
@@ -364,7 +405,7 @@ def _credential(seg: Any, prog: str, args: list[str], home: str, recursive: bool
             if norm is not None and _holds_credentials(_tilde(norm, home)):
                 return True
     for i, a in enumerate(args):
-        if i in skip:
+        if i in skip or i in quoted_globs:  # `find -name '*.pem'`: a pattern, not a path
             continue
         w = (a.split("=", 1)[1] if "=" in a and not a.startswith(("'", '"')) else a).lstrip("@<")
         for form in {w, a.lstrip("@")}:
@@ -378,7 +419,7 @@ def _credential(seg: Any, prog: str, args: list[str], home: str, recursive: bool
                 return True
     for r in seg.redirects:
         if r.op.endswith("<") or r.op in ("<", "0<", "<>"):
-            norm = normalise(r.target, home)
+            norm = normalise(r.resolved, home)
             if norm is not None and _is_credential(_tilde(norm, home)):
                 return True
     return False
@@ -425,7 +466,7 @@ def _computed_read(prog: str, args: list[str], dyn: set[int]) -> bool:
     return False
 
 
-def _environment_facts(seg: Any, prog: str, args: list[str], dyn: set[int]) -> set[str]:
+def _environment_facts(seg: Segment, prog: str, args: list[str], dyn: set[int]) -> set[str]:
     facts: set[str] = set()
     if prog in ("env", "printenv") and not [a for a in args if not a.startswith("-")]:
         facts.add("env_dump")
@@ -471,15 +512,15 @@ def _wipe_target(path: str, home: str) -> bool:
     return stripped and p == "/"
 
 
-def _path_facts(seg: Any, prog: str, args: list[str], home: str, recursive: bool) -> set[str]:
+def _path_facts(seg: Segment, prog: str, args: list[str], home: str, recursive: bool) -> set[str]:
     facts: set[str] = set()
     ops = [a for _, a in _operands(args, _VALUE_OPTS.get(prog, frozenset()))]
     if _wipes(prog, args, ops, home, recursive):
         facts.add("wipes_system_path")
     targets = [t for t in _write_targets(prog, args, ops) if t]
-    redirect_targets = [r.target for r in seg.redirects if ">" in r.op and not r.op.endswith(">&")]
+    redirect_targets = [r.resolved for r in seg.redirects if ">" in r.op and not r.op.endswith(">&")]
     # what is overwritten rather than appended to (`>`, `tee`, `cp`, `ln -sf /dev/null`): log wiping
-    clobbered = {r.target for r in seg.redirects if r.op.rstrip("|").endswith(">") and ">>" not in r.op}
+    clobbered = {r.resolved for r in seg.redirects if r.op.rstrip("|").endswith(">") and ">>" not in r.op}
     if prog in ("ln", "cp", "mv", "install", "dd", "truncate", "shred", "rsync") or \
             (prog == "tee" and not any(a in ("-a", "--append") for a in args)):
         clobbered |= set(targets)
@@ -500,7 +541,7 @@ def _path_facts(seg: Any, prog: str, args: list[str], home: str, recursive: bool
             facts.add("writes_system_config")
     if prog in _DEVICE_READERS:
         sources = [a.split("=", 1)[1] for a in args if a.startswith("if=")] if prog == "dd" else list(ops)
-        sources += [r.target for r in seg.redirects if r.op in ("<", "0<")]
+        sources += [r.resolved for r in seg.redirects if r.op in ("<", "0<")]
         for src in sources:
             n = normalise(src, home)
             if n is not None and _RAW_READ_RE.match(n):
@@ -914,9 +955,9 @@ def _host_sensitive(source: str, read_only: bool, home: str) -> bool:
     return n.startswith(_DOCKER_HOST_SENSITIVE_UNDER)
 
 
-def stdin_words(seg: Any) -> list[str]:
+def stdin_words(seg: Segment) -> list[str]:
     """Words xargs would read from a literal here-string / here-doc (best effort)."""
-    text = getattr(seg, "stdin_literal", None)
+    text = seg.stdin_literal
     if not isinstance(text, str) or not text:
         return []
     try:
@@ -942,7 +983,7 @@ def _file_key(word: str, ctx: GateContext) -> str:
     return normal_path(word, ctx).removeprefix("./")
 
 
-def staged_payload(segments: Sequence[Any], ctx: GateContext) -> str | None:
+def staged_payload(segments: Sequence[Segment], ctx: GateContext) -> str | None:
     """The file a command writes from a fetcher or decoder and then runs, if it does both."""
     written: dict[str, str] = {}
     for seg in segments:
@@ -977,3 +1018,194 @@ def staged_payload(segments: Sequence[Any], ctx: GateContext) -> str | None:
             if key in written:
                 return f"{target} (written by {written[key]})"
     return None
+
+
+# ----------------------------------------------------------------------------- effect
+# The CLIs the gate translates into the facts of the matching tool call (reign.policy.facts): their
+# effect is decided there, not here.
+TRANSLATED_PROGRAMS = frozenset({"kubectl", "oc", "helm", "terraform", "docker", "podman", "nerdctl",
+                                 "docker-compose", "git", "gh"})
+_INTERPRETERS = re.compile(r"^(python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|ruby|perl|php|lua|luajit|Rscript|"
+                           r"julia|pwsh|powershell|osascript|tclsh|expect|groovy|elixir|erl|awk|gawk|mawk|nawk|"
+                           r"sed|gsed)$")
+_PYTHON = re.compile(r"^(python|pypy)[0-9.]*$")
+_TEXT_FILTERS = frozenset({"awk", "gawk", "mawk", "nawk", "sed", "gsed", "perl"})
+_NO_WRITE_TARGETS = re.compile(r"^(/dev/(null|stdout|stderr|fd/[0-9]+|tty)|[0-9]+-?|-)$")
+_CRITICAL_FACTS = frozenset({"wipes_system_path", "writes_device", "kills_everything", "wipes_logs"})
+_CURL_SENDS = frozenset({"-d", "--data", "--data-binary", "--data-raw", "--data-urlencode", "-F", "--form",
+                         "-T", "--upload-file", "--json", "--post-data", "--post-file", "--body-data",
+                         "--body-file"})
+_SCRATCH = ("/tmp/", "/var/tmp/", "/dev/shm/")  # noqa: S108 (paths compared, not used)
+
+
+def generic_effect(seg: Segment, ctx: GateContext) -> Effect | None:
+    """What one simple command really does: "read", "write", "destructive" or "unknown" (it could not
+    tell: an unknown program, a script file, code it cannot read, a computed path). None for the CLIs
+    the gate translates itself (TRANSLATED_PROGRAMS). Spawned and wrapped commands are segments of
+    their own: a call's effect is the strictest of its segments' (EFFECT_RANK), and unknown when the
+    parse reported problems."""
+    if seg.program in TRANSLATED_PROGRAMS:
+        return None
+    return _effect(seg, ctx, segment_facts(seg, ctx))
+
+
+def strictest(effects: Sequence[Effect | None]) -> Effect:
+    known = [e for e in effects if e is not None]
+    return max(known, key=EFFECT_RANK.__getitem__) if known else "read"
+
+
+def _code_facts(code: InlineCode, home: str) -> set[str]:
+    facts: set[str] = set()
+    for path in code.deletes:
+        n = normalise(path, home)
+        if n is not None and n.startswith("/") and _wipe_target(n, home):
+            facts.add("wipes_system_path")
+    for path in code.writes:
+        n = normalise(path, home)
+        if n is None:
+            continue
+        if _SYSTEM_CONFIG_RE.match(_tilde(n, home)):
+            facts.add("writes_system_config")
+        if _BLOCK_DEVICE_RE.match(n):
+            facts.add("writes_device")
+    if "?" in code.reads:
+        facts.add("computed_read_path")  # `open(sys.argv[1]).read()`: it could be a credential
+    for path in code.reads:
+        n = normalise(path, home)
+        if n is not None and (_is_credential(_tilde(n, home)) or _RAW_READ_RE.match(n)):
+            facts.add("credential_path")
+    if code.env_dump:
+        facts.add("env_dump")
+        if code.network:
+            facts.add("sends_environment")
+    if code.effect == "unknown":
+        facts.add("inline_code_unknown")
+    elif code.effect != "read":
+        facts.add("inline_code_writes")
+    return facts
+
+
+def _effect_facts(seg: Segment, prog: str, args: list[str], facts: set[str]) -> set[str]:
+    """Facts from the effect: `destructive`, and the reads a rule may allow (`version_query`,
+    `text_filter`: awk/sed without exec features, `inline_read`: interpreter code that only reads)."""
+    out: set[str] = set()
+    if prog in TRANSLATED_PROGRAMS:
+        return out
+    code = seg.code
+    if code is not None and code.effect == "read" and "?" not in code.reads and not code.env_dump and \
+            "credential_path" not in facts:  # a file read at a computed path could be a credential
+        if prog in _TEXT_FILTERS:
+            out.add("text_filter")
+        elif code.language in ("python", "javascript", "ruby"):
+            out.add("inline_read")  # not for tar -I, psql \!, man -P...: their own effect is judged apart
+    if code is None and version_query(prog, seg.argv[0] if seg.argv else "", args):
+        out.add("version_query")
+    if code is None and prog not in ("crontab", "systemctl", "service") and read_use(prog, args):
+        out.add("read_use")  # `pip list`, `npm ls`, `dpkg -l`: a writing program used to read
+    if code is None and _PYTHON.match(prog) and python_module_effect(args) == "read" and not seg.redirects:
+        out.add("inline_read")  # `python3 -m json.tool f.json`, `python3 -m pip list`
+    effect = _effect(seg, None, facts)
+    if effect == "destructive":
+        out.add("destructive")
+    return out
+
+
+def _effect(seg: Segment, ctx: GateContext | None, facts: set[str]) -> Effect:
+    prog, args = seg.program, list(seg.argv[1:])
+    if facts & _CRITICAL_FACTS:
+        return "destructive"
+    effects: list[Effect] = []
+    for r in seg.redirects:
+        if ">" in r.op and not r.op.endswith(">&") and not _NO_WRITE_TARGETS.match(r.target):
+            effects.append("write")
+    if not prog:
+        return strictest(effects)
+    known = storage_effect(prog, args) or cloud_effect(prog, args) or \
+        database_effect(prog, args, seg.stdin_literal) or \
+        (python_module_effect(args) if _PYTHON.match(prog) and seg.code is None else None)
+    if known is not None:
+        effects.append(known)
+    elif seg.code is not None:
+        effects.append(seg.code.effect)
+    elif version_query(prog, seg.argv[0], args):
+        effects.append("read")
+    elif prog in DELETERS or (prog == "find" and "-delete" in args):
+        effects.append(_delete_effect(seg, ctx))
+    elif prog in WRAPPERS:
+        effects.append(_wrapper_effect(prog, args))
+    elif prog in READ_PROGRAMS:
+        effects.append(_reader_effect(prog, args, facts))
+    elif read_use(prog, args):
+        effects.append("read")
+    elif prog in WRITE_PROGRAMS or facts & {"crontab_write", "writes_system_config", "mutates"}:
+        effects.append("write")
+    elif _INTERPRETERS.match(prog) and not args:
+        effects.append("read" if not seg.stdin_literal and "-s" not in seg.wrappers else "unknown")
+    else:
+        effects.append("unknown")
+    if facts & {"mutates", "writes_system_config", "crontab_write"}:
+        effects.append("write")
+    if seg.cwd is None and strictest(effects) == "write" and (  # written where? the directory is not known
+            any(">" in r.op and r.resolved.startswith("?/") for r in seg.redirects) or
+            any(p.startswith("?/") for p in seg.path_argv[1:])):
+        effects.append("unknown")
+    return strictest(effects)
+
+
+def _wrapper_effect(prog: str, args: list[str]) -> Effect:
+    """A wrapper runs a command that is a segment of its own; a shell given a script file runs code
+    that cannot be seen."""
+    from reign.policy.bash.wrappers import SHELLS
+
+    if prog in SHELLS:
+        operands = [a for a in args if not a.startswith(("-", "+"))]
+        if operands and not any(re.fullmatch(r"-[a-zA-Z]*c[a-zA-Z]*", a) for a in args):
+            return "unknown"
+    return "read"
+
+
+def _reader_effect(prog: str, args: list[str], facts: set[str]) -> Effect:
+    if prog in ("curl", "wget", "http", "xh"):
+        methods = _option_values(args, {"-X", "--request", "--method"})
+        if any(m.upper() == "DELETE" for m in methods) or any(a.upper() == "DELETE" for a in args[:1]):
+            return "destructive"
+        if methods and any(m.upper() not in ("GET", "HEAD", "OPTIONS") for m in methods):
+            return "write"
+        if any(a in _CURL_SENDS or a.startswith(tuple(f"{o}=" for o in _CURL_SENDS if o.startswith("--")))
+               for a in args):
+            return "write"
+        if _write_targets(prog, args, []) or "-O" in args or "--remote-name" in args:
+            return "write"
+    if prog == "find" and any(a in ("-fprint", "-fprint0", "-fprintf", "-fls") for a in args):
+        return "write"
+    if prog in ("unzip",) and not any(a in ("-l", "-v", "-t", "-Z", "-p") for a in args):
+        return "write"
+    if prog in ("openssl", "gpg") and not any(a in ("x509", "version", "-v", "--version", "s_client", "verify",
+                                                     "--list-keys", "-k", "--verify", "req", "dgst") for a in args):
+        return "unknown"
+    return "write" if facts & {"mutates"} else "read"
+
+
+def _delete_effect(seg: Segment, ctx: GateContext | None) -> Effect:
+    """Deleting is destructive (it cannot be undone), wherever it lands, the workspace included;
+    only a scratch directory (/tmp, /var/tmp, /dev/shm) is a plain write."""
+    prog = seg.program
+    words = list(seg.path_argv[1:])
+    if prog == "find":
+        targets = []
+        for w in words:
+            if w.startswith(("-", "(", "!", ")")):
+                break
+            targets.append(w)
+        targets = targets or ["."]
+    else:
+        targets = [a for _, a in _operands(words, _VALUE_OPTS.get(prog, frozenset()))]
+    if seg.wrappers and seg.wrappers[-1] in ("xargs", "parallel"):
+        return "destructive"  # the paths come from the input
+    if not targets:
+        return "read"
+    home = ctx.home.rstrip("/") if ctx is not None else "~"
+    if prog not in ("shred", "srm", "wipe") and all(
+            (n := normalise(t, home)) is not None and n.startswith(_SCRATCH) for t in targets):
+        return "write"
+    return "destructive"
