@@ -12,8 +12,8 @@ from rich.markup import escape
 
 from reign.approval import Approval, ApprovalRequest
 from reign.console import Console, approval_line, describe_call, preview_text
-from reign.terminal import inert
 from reign.signals import Stopped
+from reign.terminal import inert
 
 QUESTION = "run it? [y]es / [n]o / [a]lways for this session: "
 _ANSWERS = {"y": "once", "yes": "once", "a": "session", "always": "session", "n": "refused", "no": "refused"}

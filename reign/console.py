@@ -16,6 +16,7 @@ from reign.approval import Approval, ApprovalRequest
 from reign.terminal import inert
 from reign.types import CallRecord, RunResult, ToolCall
 
+
 def describe_call(tool: str, args: dict[str, Any], limit: int = 200) -> str:
     """The call as a person would type it: a shell command as the command, anything else as its arguments."""
     if tool == "bash" and isinstance(args.get("command"), str):
