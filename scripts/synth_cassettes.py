@@ -308,7 +308,7 @@ EXTRA: list[tuple[Path, str, str, list[dict[str, Any]]]] = [
          "calls": [call("bash", {"command": "uname -sr"}), call("bash", {"command": "df -h / | tail -1"}),
                    call("bash", {"command": "du -sh ./* 2>/dev/null | sort -h | tail -3"})]},
         {"text": "I'll save that as machine-report.txt in this folder.",
-         "calls": [call("bash", {"command": "{ uname -sr; df -h / | tail -1; } > machine-report.txt"})]},
+         "calls": [call("bash", {"command": "uname -sr > machine-report.txt"})]},
         {"text": "Kernel, root disk usage and the three largest entries here are in the tool output above. "
                  "Saving them to machine-report.txt in this folder needs your approval (re-run with --yes, "
                  "or use `reign chat` to approve it), so nothing was written."},
