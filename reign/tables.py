@@ -49,7 +49,7 @@ def audit_table(out: Console, records: list[dict[str, Any]]) -> None:
     """One row per record; a decision shows the call (command or arguments), the rule and the verdict."""
     table = Table()
     for col in ("seq", "time", "session", "kind", "call", "detail"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col in ("seq", "kind", "detail"))  # the call column wraps instead
     for r in records:
         kind = str(r.get("kind", ""))
         call = describe_call(str(r.get("tool", "")), r["args"], 120) if isinstance(r.get("args"), dict) \
@@ -58,8 +58,9 @@ def audit_table(out: Console, records: list[dict[str, Any]]) -> None:
             detail = f"[{_STYLE.get(str(r.get('decision')), '')}]{escape(str(r.get('decision')))}[/] " \
                 f"{escape(str(r.get('rule', '')))}"
         elif kind == "approval":
-            detail = ("approved" if r.get("approved") else "refused") + f" ({escape(str(r.get('scope', '')))})" + \
-                (f" by {escape(inert(str(r['approved_by'])))}" if r.get("approved_by") else "")
+            detail = ("approved" if r.get("approved") else "refused") + \
+                (f" by {escape(inert(str(r['approved_by'])))}" if r.get("approved_by") else "") + \
+                f" ({escape(str(r.get('scope', '')))})"
         elif kind == "result":
             detail = ("ok" if r.get("ok") else "[red]error[/red]") + f", {r.get('duration_ms', 0)} ms"
         elif kind == "end":
