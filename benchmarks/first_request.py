@@ -134,9 +134,9 @@ def phases() -> dict[str, float]:
 
     mark("import reign.cli")
     from reign import sessions
-    from reign.commands import load_settings
+    from reign.cli_actions import load_settings
 
-    mark("import reign.commands, reign.sessions")
+    mark("import reign.cli_actions, reign.sessions")
     settings = load_settings({})
     mark("Settings()")
     from reign.approval import NonInteractive

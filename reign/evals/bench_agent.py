@@ -70,7 +70,7 @@ def _settings(args: argparse.Namespace, cassette: Path | None) -> Any:
     from pydantic import SecretStr
 
     from reign.cassettes import header_line
-    from reign.commands import load_settings
+    from reign.cli_actions import load_settings
 
     if args.llm_provider not in PROVIDERS:
         raise ReignError(f"unknown --llm-provider {args.llm_provider!r}; Reign speaks: {', '.join(PROVIDERS)} "

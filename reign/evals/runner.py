@@ -149,7 +149,7 @@ def _script(task: Task, kind: Literal["setup", "verifier", "cleanup"], env: dict
 def _agent(task: Task, cfg: EvalConfig, attempt: Attempt, root: Path, work: Path, deadline: float, n: int,
            log: list[str]) -> None:
     from reign.cassettes import cassette, header_line
-    from reign.commands import load_settings
+    from reign.cli_actions import load_settings
     from reign.evals.unattended import RecordingGate, Unattended
     from reign.providers import make_provider
     from reign.wiring import Options, build_agent
