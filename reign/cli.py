@@ -237,8 +237,10 @@ def mcp_serve(http: bool, port: int, read_only: bool, policies: tuple[Path, ...]
         _fail(str(exc), 1)
 
 
+from reign.evals.cli import eval_group  # noqa: E402  (the `eval` group lives with the harness)
 from reign.server.cli import serve, users  # noqa: E402  (click only; the server imports wait for the command)
 
+main.add_command(eval_group)
 main.add_command(serve)
 main.add_command(users)
 

@@ -29,12 +29,20 @@ def load_settings(opts: dict[str, Any]) -> Settings:
         raise ReignError(f"bad configuration: {where}: {first['msg']}") from None
 
 
+def env_cassette() -> Path | None:
+    """REIGN_CASSETTE works as --cassette, so a harness can replay any entry point."""
+    import os
+
+    value = os.environ.get("REIGN_CASSETTE", "").strip()
+    return Path(value) if value else None
+
+
 @contextmanager
 def _provider_session(settings: Settings, opts: dict[str, Any]) -> Iterator[Any]:
     from reign.cassettes import cassette
     from reign.providers import make_provider
 
-    path: Path | None = opts.get("cassette")
+    path: Path | None = opts.get("cassette") or env_cassette()
     if opts.get("record") and path is None:
         raise ReignError("--record needs --cassette FILE to record into")
     replaying = path is not None and not opts.get("record")
@@ -46,7 +54,7 @@ def _provider_session(settings: Settings, opts: dict[str, Any]) -> Iterator[Any]
 def run_once(goal: str | None, *, output: str, yes: bool, **opts: Any) -> int:
     from reign import sessions
     from reign.approval import NonInteractive
-    from reign.log import configure
+    from reign.log import configure_later as configure
     from reign.wiring import Options, build_agent
 
     session = sessions.plan(load_settings(opts), opts)  # on --resume: the stored scope, flags checked
@@ -92,7 +100,7 @@ def chat_loop(**opts: Any) -> None:
     from reign import sessions
     from reign.agent import Agent
     from reign.console import Console, ConsoleApprover
-    from reign.log import configure
+    from reign.log import configure_later as configure
     from reign.wiring import Options, build_agent
 
     session = sessions.plan(load_settings(opts), opts)  # on --resume: the stored scope, flags checked

@@ -6,7 +6,6 @@ Precedence, highest first: command-line flags (applied by the CLI), environment,
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +34,8 @@ class _TomlSource(PydanticBaseSettingsSource):
         path = config_file()
         if not path.is_file():
             return {}
+        import tomllib  # only when there is a config file: every start pays for what it imports
+
         with path.open("rb") as fh:
             data: dict[str, Any] = tomllib.load(fh)
         section = data.get("reign", data)

@@ -27,10 +27,17 @@ def _safe(text: object) -> str:
 
 class Console:
     def __init__(self) -> None:
-        from rich.console import Console as RichConsole
-
-        self.out = RichConsole(highlight=False)
+        self._out: Any = None
         self._streaming = False
+
+    @property
+    def out(self) -> Any:
+        """The rich console, made at the first output: importing rich need not delay the first request."""
+        if self._out is None:
+            from rich.console import Console as RichConsole
+
+            self._out = RichConsole(highlight=False)
+        return self._out
 
     def banner(self, provider: str, model: str, tools: int) -> None:
         self.out.print(f"[bold]reign[/bold] chat - {provider}/{model}, {tools} tools. /help for commands, "
@@ -38,7 +45,8 @@ class Console:
 
     def prompt(self) -> str | None:
         try:
-            return self.out.input("[bold cyan]you>[/bold cyan] ")
+            line: str = self.out.input("[bold cyan]you>[/bold cyan] ")
+            return line
         except (EOFError, KeyboardInterrupt):
             self.out.print()
             return None

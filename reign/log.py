@@ -7,7 +7,30 @@ import sys
 from typing import Any
 
 
+class _Deferred:
+    """The logger, configured on its first use: the first record comes after the first model request,
+    so importing structlog (~0.15 s) no longer delays it."""
+
+    def __init__(self, verbose: bool, json: bool | None) -> None:
+        self._args = (verbose, json)
+        self._logger: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._logger is None:
+            self._logger = _configure(*self._args)
+        return getattr(self._logger, name)
+
+
+def configure_later(verbose: bool = False, json: bool | None = None) -> Any:
+    """Like configure, at the first log record (runs and chats: after their first model request)."""
+    return _Deferred(verbose, json)
+
+
 def configure(verbose: bool = False, json: bool | None = None) -> Any:
+    return _configure(verbose, json)
+
+
+def _configure(verbose: bool, json: bool | None) -> Any:
     import structlog
 
     as_json = (not sys.stderr.isatty()) if json is None else json

@@ -369,7 +369,7 @@ _WRITE_PROGRAMS = frozenset({"mkdir", "touch", "cp", "mv", "ln", "chmod", "chown
                              "pushd", "popd", "export", "exit", "unset", "wait", "curl", "wget"})
 
 
-def segment_effect(seg: Any, ctx: GateContext, found: list[Verdict]) -> str:
+def segment_effect(seg: Segment, ctx: GateContext, found: list[Verdict]) -> str:
     """What one simple command really does: the shell classifier's generic effect where it has one."""
     from reign.policy.classifiers import shell as shell_classifier
 
@@ -415,8 +415,10 @@ def segment_view(seg: Segment, ctx: GateContext) -> dict[str, Any]:
         values.append(word)
         if (word.startswith("-") and "=" in word) or ("=" in word and not word.startswith("-")):
             values.append(word.split("=", 1)[1])
-    redirects = [normal_path(r.target, ctx) for r in seg.redirects]
-    writes = [normal_path(r.target, ctx) for r in seg.redirects if ">" in r.op]
+    # as written and resolved against the tracked directory (`cd ~ && echo x > .bashrc` writes ~/.bashrc)
+    redirects = list(dict.fromkeys(normal_path(p, ctx) for r in seg.redirects for p in (r.target, r.resolved)))
+    writes = list(dict.fromkeys(normal_path(p, ctx) for r in seg.redirects if ">" in r.op
+                                for p in (r.target, r.resolved)))
     return {
         "program": seg.program,
         "subcommand": subcommand(seg.program, args),
