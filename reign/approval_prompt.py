@@ -42,7 +42,7 @@ class ConsoleApprover:
         else:
             import json
 
-            out.print(f"  {request.call.name}", style="bold", markup=False)
+            out.print(f"  {inert(request.call.name)}", style="bold", markup=False)
             out.print(inert(json.dumps(request.call.args, indent=2, ensure_ascii=False)), markup=False)
         if request.preview:
             out.print("[bold]preview[/bold]:")

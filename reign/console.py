@@ -24,7 +24,7 @@ def describe_call(tool: str, args: dict[str, Any], limit: int = 200) -> str:
     else:
         text = json.dumps(args, ensure_ascii=False)
     text = inert(" ".join(text.split()) if "\n" in text else text)
-    return f"{tool}: {text if len(text) <= limit else text[: limit - 3] + '...'}"
+    return f"{inert(tool)}: {text if len(text) <= limit else text[: limit - 3] + '...'}"  # the name is the model's too
 
 
 def outcome(record: CallRecord) -> tuple[str, str]:

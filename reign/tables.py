@@ -22,7 +22,7 @@ def tools_table(out: Console, rows: list[dict[str, Any]]) -> None:
     missing: dict[str, tuple[str, int]] = {}
     for r in rows:
         if r["available"]:
-            table.add_row(r["tool"], r["manager"], r["effect"])
+            table.add_row(*(escape(inert(str(r[k]))) for k in ("tool", "manager", "effect")))
         else:
             reason, count = missing.get(r["manager"], (r["reason"], 0))
             missing[r["manager"]] = (reason, count + 1)
@@ -53,10 +53,10 @@ def audit_table(out: Console, records: list[dict[str, Any]]) -> None:
     for r in records:
         kind = str(r.get("kind", ""))
         call = describe_call(str(r.get("tool", "")), r["args"], 120) if isinstance(r.get("args"), dict) \
-            else str(r.get("tool", ""))
+            else inert(str(r.get("tool", "")))  # a tool name is the model's text too
         if kind == "decision":
             detail = f"[{_STYLE.get(str(r.get('decision')), '')}]{escape(str(r.get('decision')))}[/] " \
-                f"{escape(str(r.get('rule', '')))}"
+                f"{escape(inert(str(r.get('rule', ''))))}"
         elif kind == "approval":
             detail = ("approved" if r.get("approved") else "refused") + \
                 (f" by {escape(inert(str(r['approved_by'])))}" if r.get("approved_by") else "") + \
@@ -67,6 +67,6 @@ def audit_table(out: Console, records: list[dict[str, Any]]) -> None:
             detail = escape(str(r.get("stop_reason", "")))
         else:
             detail = ""
-        table.add_row(str(r.get("seq", "")), str(r.get("ts", ""))[:19], str(r.get("session", "")), kind,
-                      escape(call), detail)
+        table.add_row(*(escape(inert(str(v))) for v in (r.get("seq", ""), str(r.get("ts", ""))[:19],
+                                                         r.get("session", ""), kind)), escape(call), detail)
     out.print(table)
