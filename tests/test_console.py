@@ -59,7 +59,7 @@ def test_security_headers_on_pages_and_api(app_db: tuple[TestClient, object]) ->
         headers = client.get(path).headers
         csp = headers["content-security-policy"]
         assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
-        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
+        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "same-origin"
 
 
 def test_csrf_token_and_origin_are_required_and_the_cookie_does_not_open_the_api(

@@ -25,8 +25,9 @@ LOGIN_COOKIE = "reign_login_csrf"
 SESSION_SECONDS = 12 * 3600
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# same-origin, not no-referrer: under no-referrer browsers send `Origin: null` on form posts, failing the check
 HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
-           (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY")]
+           (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY")]
 
 
 class NeedsSignIn(Exception):
