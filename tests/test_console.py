@@ -99,3 +99,16 @@ def test_untrusted_text_is_escaped_and_control_sequences_are_inert(app_db: tuple
     listing = client.get("/").text
     assert "<script>alert" not in listing and ">12<" in listing  # 5 + 7 tokens in the runs list
     assert "<script" not in re.sub(r'<script src="/static/run.js" defer></script>', "", page)
+
+
+def test_previews_render_as_coloured_diffs(app_db: tuple[TestClient, object]) -> None:
+    client, db = app_db
+    token = users.add(db, "vera", "viewer")  # type: ignore[arg-type]
+    db.create_run("r2", "edit", "vera", provider=None, model=None, max_steps=None, cassette=None)  # type: ignore[attr-defined]
+    diff = "--- a/app.conf\n+++ b/app.conf\n@@ -1 +1 @@\n-replicas: 1\n+replicas: 3"
+    db.add_event("r2", "result:1:c", "result", {"step": 1, "call_id": "c", "record": {  # type: ignore[attr-defined]
+        "tool": "file_write", "args": {}, "decision": "ask", "ok": True, "output": "ok", "preview": diff}})
+    _sign_in(client, token)
+    page = client.get("/runs/r2").text
+    assert '<span class="del">-replicas: 1</span>' in page and '<span class="add">+replicas: 3</span>' in page
+    assert '<span class="hunk">@@ -1 +1 @@</span>' in page

@@ -54,10 +54,7 @@ def _page(browser: Any, server: Server, token: str, dialogs: list[str]) -> Any:
 
 
 def test_start_watch_and_approve_a_replayed_run(browser: Any, server: Server, tmp_path: Path) -> None:
-    path = cassette(tmp_path / "ask.yaml", [
-        {"text": "I'll record it in count.txt.", "calls": [bash("echo ran >> count.txt")]},
-        {"text": "Recorded."},
-    ], "a write that needs a person's approval")
+    path = ROOT / "docs" / "console-demo.yaml"  # the README's demo: a write that asks
     alice, bob = server.add_user("alice", "operator"), server.add_user("bob", "approver")
     vera = server.add_user("vera", "viewer")
     server.start()

@@ -25,8 +25,16 @@ from reign.config import Settings
 from reign.errors import ReignError
 from reign.server import runs
 from reign.server.console import render
-from reign.server.console.security import (LOGIN_COOKIE, SESSION_COOKIE, SESSION_SECONDS, csrf_for, csrf_ok,
-                                           login_csrf_ok, new_login_nonce, require_user)
+from reign.server.console.security import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    csrf_for,
+    csrf_ok,
+    login_csrf_ok,
+    new_login_nonce,
+    require_user,
+)
 from reign.server.db import Database
 from reign.server.users import RANK, authenticate
 from reign.terminal import inert
@@ -225,7 +233,7 @@ def sessions_page(request: Request, user: PageUser, q: str = "", session: str = 
             rows = [i.row() for i in store.recent(500)
                     if not q or q.lower() in (i.id + " " + i.goal + " " + i.status).lower()]
             if session:
-                calls = [{k: inert(str(r[k])) if r[k] is not None else "" for k in r.keys()}
+                calls = [{k: inert(str(r[k])) if r[k] is not None else "" for k in r.keys()}  # noqa: SIM118 (a Row iterates values)
                          for r in store.calls(store.find(session).id)]
         except ReignError as exc:
             error = str(exc)
