@@ -562,7 +562,9 @@ def test_classifier_facts() -> None:
     assert "docker_socket_mount" in f("/run:/r") and "docker_socket_mount" in f(
         "/run/user/1000/docker.sock:/s"
     )
-    assert f("/etc:/e:ro") == {"host_system_mount"}
+    assert f("/etc:/e:ro") == {"host_system_mount"} and takeover("/etc:/e:ro")  # all of /etc, even read-only
+    assert f("/etc/localtime:/etc/localtime:ro") == {"host_system_mount"}
+    assert not takeover("/etc/localtime:/etc/localtime:ro")  # one file, read-only: not a takeover
     assert f("~/.ssh:/k") == {"host_credentials_mount"}
     assert f("/home/ana:/h") == {"host_system_mount"}
     assert f("/srv/data:/data", "cache:/cache", "/anon", "./site:/www") == set()

@@ -369,7 +369,7 @@ _WRITE_PROGRAMS = frozenset({"mkdir", "touch", "cp", "mv", "ln", "chmod", "chown
                              "pushd", "popd", "export", "exit", "unset", "wait", "curl", "wget"})
 
 
-def segment_effect(seg: Any, ctx: GateContext, found: list[Verdict]) -> str:
+def segment_effect(seg: Segment, ctx: GateContext, found: list[Verdict]) -> str:
     """What one simple command really does: the shell classifier's generic effect where it has one."""
     from reign.policy.classifiers import shell as shell_classifier
 

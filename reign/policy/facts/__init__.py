@@ -20,6 +20,7 @@ import shlex
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from reign.policy.bash import Segment
     from reign.policy.gate import GateCall, GateContext
 
 _CLASSIFIERS = {
@@ -81,7 +82,7 @@ def outside_workspace(args: dict[str, Any], ctx: GateContext) -> list[str]:
     return bad
 
 
-def shell_calls(seg: Any, ctx: GateContext) -> list[GateCall] | None:
+def shell_calls(seg: Segment, ctx: GateContext) -> list[GateCall] | None:
     """The tool calls a simple command of a known CLI amounts to; None when it is not one."""
     program = seg.program
     argv = tuple(seg.argv[1:])
