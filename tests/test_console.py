@@ -112,3 +112,24 @@ def test_previews_render_as_coloured_diffs(app_db: tuple[TestClient, object]) ->
     page = client.get("/runs/r2").text
     assert '<span class="del">-replicas: 1</span>' in page and '<span class="add">+replicas: 3</span>' in page
     assert '<span class="hunk">@@ -1 +1 @@</span>' in page
+
+
+def test_approve_buttons_follow_roles_and_four_eyes(app_db: tuple[TestClient, object]) -> None:
+    """Who sees Approve / Deny on a pending destructive call: approvers and admins, never the run's requester."""
+    client, db = app_db
+    tokens = {name: users.add(db, name, role) for name, role in  # type: ignore[arg-type]
+              [("ada", "admin"), ("bob", "approver"), ("otto", "operator"), ("vera", "viewer")]}
+    db.create_run("r3", "delete a pod", "ada", provider=None, model=None, max_steps=None, cassette=None)  # type: ignore[attr-defined]
+    db.open_approval("r3", "d" * 64, 600, call_id="c1", tool="kubectl_delete", args='{"name": "web-0"}',  # type: ignore[attr-defined]
+                     effect="destructive", rule="k8s-delete", reason="deletes a pod", preview="-pod web-0")
+    seen = {}
+    for name, token in tokens.items():
+        client.cookies.clear()
+        _sign_in(client, token)
+        seen[name] = "Approve</button>" in client.get(f"/runs/r3?approve={'d' * 64}").text
+    assert seen == {"ada": False, "bob": True, "otto": False, "vera": False}
+    client.cookies.clear()
+    csrf = _sign_in(client, tokens["otto"])  # an operator posting the form anyway is refused by the API's rule
+    refused = client.post(f"/runs/r3/approvals/{'d' * 64}", data={"verdict": "approve", "csrf": csrf},
+                          headers={"Origin": ORIGIN})
+    assert refused.status_code == 403 and "may not decide approvals" in refused.text
