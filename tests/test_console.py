@@ -43,14 +43,24 @@ def _sign_in(client: TestClient, token: str) -> str:
 
 def test_pages_need_a_session_and_a_bad_token_is_refused(app_db: tuple[TestClient, object]) -> None:
     client, db = app_db
-    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login?next=%2F"
     assert client.get("/runs/x", follow_redirects=False).status_code == 303
     page = client.get("/login")
     nonce = re.search(r'name="nonce" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     bad = client.post("/login", data={"token": "rgn_nope", "nonce": nonce}, headers={"Origin": ORIGIN})
     assert bad.status_code == 401 and "not valid" in bad.text
-    users.add(db, "otto", "operator")  # type: ignore[arg-type]
+    token = users.add(db, "otto", "operator")  # type: ignore[arg-type]
     assert client.get("/api/runs").status_code == 401
+    # the webhook's link survives signing in; another site never becomes the destination
+    link = client.get("/runs/r9?approve=abc", follow_redirects=False).headers["location"]
+    assert link == "/login?next=%2Fruns%2Fr9%3Fapprove%3Dabc"
+    for target, expected in [("/runs/r9?approve=abc", "/runs/r9?approve=abc"), ("//evil.example/", "/"),
+                             ("https://evil.example/", "/"), ("/\\evil.example", "/")]:
+        form = client.get("/login", params={"next": target}).text
+        nonce = re.search(r'name="nonce" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        done = client.post("/login", data={"token": token, "nonce": nonce, "next": target},
+                           headers={"Origin": ORIGIN}, follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == expected, target
 
 
 def test_security_headers_on_pages_and_api(app_db: tuple[TestClient, object]) -> None:

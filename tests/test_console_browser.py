@@ -46,7 +46,7 @@ def _page(browser: Any, server: Server, token: str, dialogs: list[str]) -> Any:
     page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(server.url + "/")
-    assert page.url.endswith("/login")
+    assert "/login?next=" in page.url
     page.get_by_label("Token").fill(token)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(server.url + "/")

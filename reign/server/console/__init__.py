@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
@@ -21,7 +22,8 @@ def install(app: FastAPI, settings: Settings | None = None) -> None:
 
     @app.exception_handler(NeedsSignIn)
     async def sign_in(request: Request, exc: NeedsSignIn) -> RedirectResponse:
-        return RedirectResponse("/login", status_code=303)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
 
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="console-static")
     app.include_router(router)

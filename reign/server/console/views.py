@@ -75,26 +75,28 @@ def _refuse(request: Request, submitted: str) -> None:
 
 # -- sign in and out -----------------------------------------------------------------------------------------
 @router.get("/login")
-def login_form(request: Request) -> Response:
+def login_form(request: Request, next: str = "/") -> Response:
     nonce = new_login_nonce()
-    response = page(request, "login.html", None, nonce=nonce, error="")
+    response = page(request, "login.html", None, nonce=nonce, error="", next=_local(next))
     response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict", secure=_https(request), max_age=900)
     return response
 
 
 @router.post("/login")
 def login(request: Request, token: Annotated[str, Form(max_length=200)] = "",
-          nonce: Annotated[str, Form(max_length=100)] = "") -> Response:
+          nonce: Annotated[str, Form(max_length=100)] = "",
+          next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     if not login_csrf_ok(request, nonce):
         raise HTTPException(403, "CSRF check failed: reload the sign-in page and try again")
     token = token.strip()
     if authenticate(_db(request), token) is None:
         fresh = new_login_nonce()
-        response = page(request, "login.html", None, 401, nonce=fresh, error="That token is not valid (or revoked).")
+        response = page(request, "login.html", None, 401, nonce=fresh, error="That token is not valid (or revoked).",
+                        next=_local(next))
         response.set_cookie(LOGIN_COOKIE, fresh, httponly=True, samesite="strict", secure=_https(request),
                             max_age=900)
         return response
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(_local(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", secure=_https(request),
                         max_age=SESSION_SECONDS, path="/")
     response.delete_cookie(LOGIN_COOKIE)
@@ -107,6 +109,12 @@ def logout(request: Request, user: PageUser, csrf: Annotated[str, Form(max_lengt
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+def _local(target: str) -> str:
+    """Where to go after signing in: a path on this server only (no open redirect to another site)."""
+    ok = target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target
+    return target if ok and not any(ord(c) < 32 for c in target) else "/"
 
 
 def _https(request: Request) -> bool:
