@@ -367,8 +367,8 @@ def test_policy_check_prints_effect_and_unattended() -> None:
 @pytest.mark.terraform
 def test_read_only_terraform_plan_takes_no_lock_and_writes_nothing(tf_engine: str, tf_cli_config: Any,
                                                                    tf_workspace: Path) -> None:
-    from reign.context import ToolContext
     from reign.managers.terraform import tools as tfm
+    from reign.toolcontext import ToolContext
 
     write_ctx = ToolContext(settings=Settings(workspace_root=tf_workspace), cwd=tf_workspace)
     tfm.init(dir="basic", ctx=write_ctx)
@@ -489,3 +489,20 @@ def test_every_cut_redacts_first() -> None:
         assert not any(TOKEN[i:i + 16] in kept for i in range(len(TOKEN) - 15)), pad
     one_line = "z" * 5000 + " " + TOKEN
     assert TOKEN[-16:] not in cut(one_line, 1000)
+
+
+def test_redirect_rules_see_the_target_resolved_against_the_tracked_directory(tmp_path: Path) -> None:
+    user = tmp_path / "notes.yaml"
+    user.write_text("""\
+rules:
+  - id: notes-are-read-only
+    decision: deny
+    reason: the notes folder is kept by hand
+    match:
+      redirect: {any_glob: ["~/notes/*"]}
+""")
+    policy = load_checked_policy([user])
+    ctx = GateContext(home="/home/ana")
+    assert decide(_bash("echo x > ~/notes/a.txt"), policy, ctx).rule == "notes-are-read-only"
+    assert decide(_bash("cd ~/notes && echo x > a.txt"), policy, ctx).rule == "notes-are-read-only"
+    assert decide(_bash("cd /srv && echo x > a.txt"), policy, ctx).rule != "notes-are-read-only"

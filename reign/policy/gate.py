@@ -415,8 +415,10 @@ def segment_view(seg: Segment, ctx: GateContext) -> dict[str, Any]:
         values.append(word)
         if (word.startswith("-") and "=" in word) or ("=" in word and not word.startswith("-")):
             values.append(word.split("=", 1)[1])
-    redirects = [normal_path(r.target, ctx) for r in seg.redirects]
-    writes = [normal_path(r.target, ctx) for r in seg.redirects if ">" in r.op]
+    # as written and resolved against the tracked directory (`cd ~ && echo x > .bashrc` writes ~/.bashrc)
+    redirects = list(dict.fromkeys(normal_path(p, ctx) for r in seg.redirects for p in (r.target, r.resolved)))
+    writes = list(dict.fromkeys(normal_path(p, ctx) for r in seg.redirects if ">" in r.op
+                                for p in (r.target, r.resolved)))
     return {
         "program": seg.program,
         "subcommand": subcommand(seg.program, args),
