@@ -160,3 +160,18 @@ def test_policy_sessions_and_audit_pages(app_db: tuple[TestClient, object], tmp_
     assert sessions.status_code == 200 and "No sessions match." in sessions.text
     audit = client.get("/audit?q=%3Cscript%3E")
     assert audit.status_code == 200 and "0 records match" in audit.text and 'value="&lt;script&gt;"' in audit.text
+
+
+def test_runs_list_estimates_cost_from_the_price_table(app_db: tuple[TestClient, object]) -> None:
+    client, db = app_db
+    token = users.add(db, "olga", "operator")  # type: ignore[arg-type]
+    db.create_run("priced", "a goal", "olga", provider="anthropic", model="claude-sonnet-x", max_steps=None,  # type: ignore[attr-defined]
+                  cassette=None)
+    db.add_event("priced", "step:1:", "step", {"step": 1, "usage": {"input_tokens": 1_000_000, "output_tokens": 0}})  # type: ignore[attr-defined]
+    db.create_run("unpriced", "a goal", "olga", provider="openai", model="my-local-llama", max_steps=None,  # type: ignore[attr-defined]
+                  cassette=None)
+    db.add_event("unpriced", "step:1:", "step", {"step": 1, "usage": {"input_tokens": 10, "output_tokens": 1}})  # type: ignore[attr-defined]
+    _sign_in(client, token)
+    listing = client.get("/").text
+    assert "~$3.0000" in listing  # claude-sonnet: US$3 per million input tokens
+    assert ">n/a<" in listing  # a model with no price gets no cost rather than a wrong one

@@ -132,3 +132,12 @@ def charts(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if calls:
         out.append(bars("Time per call", "ms", calls))
     return out
+
+
+def cost_text(tot: dict[str, int], model: str, prices: dict[str, tuple[float, float]]) -> str:
+    """An estimate from the price table (reign/pricing.py, overridable in config), or `n/a` without a price."""
+    from reign.pricing import cost
+    from reign.types import Usage
+
+    dollars = cost(Usage(input_tokens=tot["input_tokens"], output_tokens=tot["output_tokens"]), model, prices)
+    return "n/a" if dollars is None else f"~${dollars:.4f}"

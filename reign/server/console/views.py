@@ -121,16 +121,30 @@ def _https(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
+def _default_model(provider: str) -> str:
+    """The model a run without one uses: the provider adapter's default (what `reign run` would send)."""
+    if provider == "openai":
+        from reign.providers.openai import DEFAULT_MODEL as OPENAI_MODEL
+
+        return OPENAI_MODEL
+    from reign.providers.anthropic import DEFAULT_MODEL
+
+    return DEFAULT_MODEL
+
+
 # -- runs ------------------------------------------------------------------------------------------------------
 @router.get("/", response_class=HTMLResponse)
 def runs_list(request: Request, user: PageUser, status: str = "", who: str = "", q: str = "") -> Response:
     db = _db(request)
     rows = []
+    settings = _settings(request)
     for row in db.list_runs(limit=200):
         if (status and row["status"] != status) or (who and who.lower() not in row["requested_by"].lower()) or \
                 (q and q.lower() not in row["goal"].lower()):
             continue
-        rows.append(row | render.totals(db.events_after(row["id"], 0, limit=5000)))
+        tot = render.totals(db.events_after(row["id"], 0, limit=5000))
+        model = row.get("model") or settings.model or _default_model(row.get("provider") or settings.provider)
+        rows.append(row | tot | {"model": model, "cost": render.cost_text(tot, model, settings.prices)})
     return page(request, "runs.html", user, rows=rows, statuses=runs.STATUSES, status=status, who=who, q=q,
                 error="", may_start=RANK[user["role"]] >= RANK["operator"])
 
