@@ -79,6 +79,14 @@ class _TomlSource(PydanticBaseSettingsSource):
         return {k: v for k, v in section.items() if k in Settings.model_fields}
 
 
+class McpSandbox(BaseModel):
+    """What an MCP server may see in the OS sandbox besides the workspace (as a tool declares it in YAML)."""
+
+    needs: list[str] = Field(default_factory=list)  # hidden paths it must read (e.g. "~/.config/gh")
+    writable: list[str] = Field(default_factory=list)  # state folders it writes
+    network: bool = True
+
+
 class McpServer(BaseModel):
     """An MCP server Reign starts (stdio) whose tools join the catalogue as `<prefix>_<tool>`."""
 
@@ -88,6 +96,7 @@ class McpServer(BaseModel):
     env: dict[str, str] = Field(default_factory=dict)  # over a minimal inherited environment (no secrets)
     prefix: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,31}$")  # default: the name
     effect: Literal["read", "write", "destructive"] = "write"  # for the gate: write -> ask by default
+    sandbox: McpSandbox = Field(default_factory=McpSandbox)  # the server runs under bubblewrap like a tool
 
 
 # A `.env` sits in the directory Reign works in, which a cloned repository (or the agent, with
