@@ -599,7 +599,7 @@ def transcript_text(store: SessionStore, ref: str, *, max_lines: int = 20) -> st
                 continue
             state = {"finished": "ok" if c["ok"] else "error", "interrupted": "outcome unknown",
                      "not_run": "not run"}.get(c["state"], c["state"])
-            by = f" by {c['approved_by']}" if "approved_by" in c.keys() and c["approved_by"] else ""
+            by = f" by {c['approved_by']}" if c["approved_by"] else ""  # the column is ensured on open
             verdict = f"{c['decision']} ({c['rule']}){' approved' + by if c['approved'] else ''} · " \
                 if c["decision"] else ""
             body.append(f"     {verdict}{state}")
