@@ -146,7 +146,7 @@ def _cluster_scoped_kinds(settings: Settings | None) -> tuple[str, ...]:
         from reign.managers.kubernetes.client import api_session
         from reign.managers.kubernetes.discovery import all_resources
 
-        resources = all_resources(api_session(settings))
+        resources = all_resources(api_session(settings), refresh=True)  # the gate keeps its own 5-minute cache
     except Exception:  # no kubeconfig, no client, no cluster: nothing discovered
         return ()
     names: set[str] = set()
