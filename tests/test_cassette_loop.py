@@ -185,7 +185,9 @@ def test_a_loop_that_drops_tool_results_misses_its_cassette(provider: str, workd
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_a_loop_that_forgets_loaded_tools_misses_its_cassette(provider: str, workdir: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """After use_tools the recorded request offers the manager's tools: a loop that does not load them misses."""
+    """After use_tools the recorded request offers the manager's tools: a loop that does not load them misses.
+    (Lazy loading is what is tested, whatever REIGN_TOOL_LOADING the suite runs under.)"""
+    monkeypatch.setenv("REIGN_TOOL_LOADING", "lazy")
     synth = _synth()
     turns = [{"calls": [synth.call("use_tools", {"managers": ["cicd"]})]},
              {"calls": [synth.call("cicd_detect", {})]}, {"text": "A project with no CI yet."}]
