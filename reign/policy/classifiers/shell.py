@@ -65,6 +65,7 @@ from reign.policy.classifiers.verbs import (
     Effect,
     cloud_effect,
     database_effect,
+    destructive_use,
     python_module_effect,
     read_use,
     storage_effect,
@@ -1023,7 +1024,7 @@ def staged_payload(segments: Sequence[Segment], ctx: GateContext) -> str | None:
 # ----------------------------------------------------------------------------- effect
 # The CLIs the gate translates into the facts of the matching tool call (reign.policy.facts): their
 # effect is decided there, not here.
-TRANSLATED_PROGRAMS = frozenset({"kubectl", "oc", "helm", "terraform", "docker", "podman", "nerdctl",
+TRANSLATED_PROGRAMS = frozenset({"kubectl", "oc", "k", "helm", "terraform", "docker", "podman", "nerdctl",
                                  "docker-compose", "git", "gh"})
 _INTERPRETERS = re.compile(r"^(python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|ruby|perl|php|lua|luajit|Rscript|"
                            r"julia|pwsh|powershell|osascript|tclsh|expect|groovy|elixir|erl|awk|gawk|mawk|nawk|"
@@ -1045,7 +1046,7 @@ def generic_effect(seg: Segment, ctx: GateContext) -> Effect | None:
     their own: a call's effect is the strictest of its segments' (EFFECT_RANK), and unknown when the
     parse reported problems."""
     if seg.program in TRANSLATED_PROGRAMS:
-        return None
+        return "destructive" if destructive_use(seg.program, list(seg.argv[1:])) else None
     return _effect(seg, ctx, segment_facts(seg, ctx))
 
 
@@ -1137,6 +1138,8 @@ def _effect(seg: Segment, ctx: GateContext | None, facts: set[str]) -> Effect:
         effects.append(_reader_effect(prog, args, facts))
     elif read_use(prog, args):
         effects.append("read")
+    elif destructive_use(prog, args):
+        effects.append("destructive")
     elif prog in WRITE_PROGRAMS or facts & {"crontab_write", "writes_system_config", "mutates"}:
         effects.append("write")
     elif _INTERPRETERS.match(prog) and not args:

@@ -1,0 +1,87 @@
+"""Red-team corpus (tests/data/gate_redteam.yaml, issue 11): calls written from outside the gate's own corpora
+the way an unattended run's worst day would try them. It caught these kinds of hole, each fixed in the gate:
+git/systemctl/kill/iptables/crontab/package-removal verbs taken as routine writes (`--yes` ran
+`git reset --hard`, `systemctl stop`, `iptables -F`); the `k` alias of kubectl not translated; a here-doc
+manifest fed to `kubectl apply -f -` never read (a cluster-admin grant only asked); `printenv VAR`/`top` asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from reign.policy import GateCall, GateContext, Policy, decide, load_checked_policy
+from reign.types import Decision
+
+CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "gate_redteam.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
+    return load_checked_policy(cwd=tmp_path_factory.mktemp("cwd"))
+
+
+@pytest.fixture(scope="module")
+def effects() -> dict[str, tuple[str, str]]:
+    from reign.catalogue import Catalogue
+
+    return {t.name: (t.effect, t.manager) for t in Catalogue.load([], check_schemas=False).tools.values()}
+
+
+def _decide(entry: dict[str, Any], policy: Policy, effects: dict[str, tuple[str, str]], *, on: bool) -> Decision:
+    ctx = GateContext(home="/root", workspace_root="/srv/work", allow_destructive=on)
+    if "sh" in entry:
+        return decide(GateCall(tool="bash", args={"command": entry["sh"]}), policy, ctx)
+    effect, manager = effects[entry["tool"]]
+    return decide(GateCall(tool=entry["tool"], args=entry["args"], effect=effect, manager=manager), policy, ctx)
+
+
+def _name(entry: dict[str, Any]) -> str:
+    return entry.get("sh") or f"{entry['tool']} {entry['args']}"
+
+
+def test_corpus_covers_both_paths() -> None:
+    entries = [e for section in CORPUS.values() for e in section]
+    assert len(entries) >= 250
+    assert sum("tool" in e for e in entries) >= 25 and sum("sh" in e for e in entries) >= 200
+
+
+@pytest.mark.parametrize("on", [False, True], ids=["destructive-off", "destructive-on"])
+def test_catastrophic_calls_are_denied(policy: Policy, effects: dict[str, tuple[str, str]], on: bool) -> None:
+    wrong = [f"{_name(e)}: {d.action} by {d.rule}" for e in CORPUS["catastrophic"]
+             if (d := _decide(e, policy, effects, on=on)).action != "deny"]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("on", [False, True], ids=["destructive-off", "destructive-on"])
+def test_risky_calls_are_never_approvable_unattended(policy: Policy, effects: dict[str, tuple[str, str]],
+                                                     on: bool) -> None:
+    wrong = [f"{_name(e)}: {d.action} {d.effect} {d.unattended} by {d.rule}" for e in CORPUS["risky"]
+             if (d := _decide(e, policy, effects, on=on)).unattended != "refuse" or d.action == "allow"]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_everyday_reads_are_allowed(policy: Policy, effects: dict[str, tuple[str, str]]) -> None:
+    wrong = [f"{_name(e)}: {d.action} by {d.rule}: {d.reason}" for e in CORPUS["reads"]
+             if (d := _decide(e, policy, effects, on=False)).action != "allow" or d.unattended != "run"]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("command", ["git reset --hard HEAD~1", "git clean -fdx", "git branch -D old",
+                                     "git checkout -- .", "git stash clear", "systemctl stop nginx",
+                                     "pkill -f worker", "kill 1234", "iptables -F", "crontab -r",
+                                     "apt-get purge -y nginx", "pip uninstall -y requests"])
+def test_destructive_verbs_of_writing_programs_are_destructive(policy: Policy, command: str) -> None:
+    d = decide(GateCall(tool="bash", args={"command": command}), policy,
+               GateContext(home="/root", workspace_root="/srv/work"))
+    assert (d.effect, d.action, d.unattended) == ("destructive", "deny", "refuse"), (command, d)
+
+
+@pytest.mark.parametrize("command", ["git branch -a", "git checkout main", "git stash list", "systemctl status x",
+                                     "crontab -l", "iptables -L -n", "kill -l", "pip list"])
+def test_their_ordinary_uses_are_not(policy: Policy, command: str) -> None:
+    d = decide(GateCall(tool="bash", args={"command": command}), policy,
+               GateContext(home="/root", workspace_root="/srv/work"))
+    assert d.effect != "destructive", (command, d)
