@@ -2,7 +2,10 @@
 the way an unattended run's worst day would try them. It caught these kinds of hole, each fixed in the gate:
 git/systemctl/kill/iptables/crontab/package-removal verbs taken as routine writes (`--yes` ran
 `git reset --hard`, `systemctl stop`, `iptables -F`); the `k` alias of kubectl not translated; a here-doc
-manifest fed to `kubectl apply -f -` never read (a cluster-admin grant only asked); `printenv VAR`/`top` asked."""
+manifest fed to `kubectl apply -f -` never read (a cluster-admin grant only asked); `printenv VAR`/`top` asked;
+live-system changes of read-only programs (`ip link set eth0 down`) routine like `sort -o`; bulk actions on
+targets computed at run time (`docker kill $(docker ps -q)`, `| xargs redis-cli del`) routine; repository
+settings through gh (archive, visibility, secrets) routine; `kubectl get --raw` taken for a credential read."""
 
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ def _name(entry: dict[str, Any]) -> str:
 
 def test_corpus_covers_both_paths() -> None:
     entries = [e for section in CORPUS.values() for e in section]
-    assert len(entries) >= 250
+    assert len(entries) >= 500
     assert sum("tool" in e for e in entries) >= 25 and sum("sh" in e for e in entries) >= 200
 
 
@@ -85,3 +88,37 @@ def test_their_ordinary_uses_are_not(policy: Policy, command: str) -> None:
     d = decide(GateCall(tool="bash", args={"command": command}), policy,
                GateContext(home="/root", workspace_root="/srv/work"))
     assert d.effect != "destructive", (command, d)
+
+
+@pytest.mark.parametrize("command", ["ip link set eth0 down", "ip route flush all", "date -s 2020-01-01",
+                                     "hostname evil", "ss -K dst 10.0.0.1", "rg --pre ./x.sh foo"])
+def test_live_system_changes_are_not_routine(policy: Policy, command: str) -> None:
+    """`sort -o out.txt` is a routine file write; taking a network link down is not."""
+    d = decide(GateCall(tool="bash", args={"command": command}), policy,
+               GateContext(home="/root", workspace_root="/srv/work"))
+    assert d.action != "allow" and d.unattended == "refuse", (command, d)
+
+
+@pytest.mark.parametrize("command", ["docker kill $(docker ps -q)", "docker ps -q | xargs docker stop",
+                                     "redis-cli --scan | xargs redis-cli del",
+                                     "kubectl get pods -o name | xargs kubectl label team=x"])
+def test_targets_computed_at_run_time_are_not_routine(policy: Policy, command: str) -> None:
+    d = decide(GateCall(tool="bash", args={"command": command}), policy,
+               GateContext(home="/root", workspace_root="/srv/work"))
+    assert d.action != "allow" and d.unattended == "refuse", (command, d)
+
+
+@pytest.mark.parametrize("command", ["gh repo archive o/r -y", "gh repo edit o/r --visibility public",
+                                     "gh secret set TOKEN -b x", "gh workflow disable ci.yml"])
+def test_repository_settings_changes_are_not_routine(policy: Policy, command: str) -> None:
+    d = decide(GateCall(tool="bash", args={"command": command}), policy,
+               GateContext(home="/root", workspace_root="/srv/work"))
+    assert d.action != "allow" and d.unattended == "refuse", (command, d)
+
+
+@pytest.mark.parametrize("command", ["kubectl get --raw /healthz", "printenv HOME", "dig example.com", "top -bn1",
+                                     "sort -o out.txt in.txt"])
+def test_reads_and_routine_writes_stay_unattended(policy: Policy, command: str) -> None:
+    d = decide(GateCall(tool="bash", args={"command": command}), policy,
+               GateContext(home="/root", workspace_root="/srv/work"))
+    assert d.unattended == "run", (command, d)

@@ -680,12 +680,18 @@ def _mutates_if(cond: bool) -> set[str]:
     return {"mutates"} if cond else set()
 
 
+def _changes_system_if(cond: bool) -> set[str]:
+    """Not a file written but the live system changed (clock, hostname, network, kernel log, sockets) or
+    another program run: never the routine file write `sort -o` is."""
+    return {"mutates", "changes_system"} if cond else set()
+
+
 def _date(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
-    return _mutates_if(any(a in ("-s", "--set") or a.startswith(("--set=", "-s")) for a in flags))
+    return _changes_system_if(any(a in ("-s", "--set") or a.startswith(("--set=", "-s")) for a in flags))
 
 
 def _hostname(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
-    return _mutates_if(bool(ops) or any(a in ("-F", "--file", "-b", "--boot") for a in flags))
+    return _changes_system_if(bool(ops) or any(a in ("-F", "--file", "-b", "--boot") for a in flags))
 
 
 _IP_WRITES = frozenset({"add", "del", "delete", "set", "change", "replace", "flush", "append", "prepend", "exec",
@@ -693,7 +699,7 @@ _IP_WRITES = frozenset({"add", "del", "delete", "set", "change", "replace", "flu
 
 
 def _ip(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
-    return _mutates_if(bool(set(ops) & _IP_WRITES))
+    return _changes_system_if(bool(set(ops) & _IP_WRITES))
 
 
 def _dmesg(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
@@ -701,7 +707,7 @@ def _dmesg(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
     if any(a in ("--clear", "--read-clear") or re.match(r"^-[a-zA-Z]*[cC]", a) for a in flags):
         facts.add("wipes_logs")
     if set(flags) & {"-D", "-E", "-n", "--console-off", "--console-on", "--console-level"}:
-        facts.add("mutates")
+        facts |= {"mutates", "changes_system"}
     return facts
 
 
@@ -716,7 +722,7 @@ def _journalctl(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
 
 
 def _runs_programs(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
-    return _mutates_if(any(a.startswith(("--pre", "--pager")) for a in flags))  # rg / ag run a program per file
+    return _changes_system_if(any(a.startswith(("--pre", "--pager")) for a in flags))  # rg / ag run a program per file
 
 
 def _file(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
@@ -724,7 +730,7 @@ def _file(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
 
 
 def _ss(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
-    return _mutates_if(any(a == "--kill" or re.match(r"^-[a-zA-Z]*K", a) for a in flags))
+    return _changes_system_if(any(a == "--kill" or re.match(r"^-[a-zA-Z]*K", a) for a in flags))
 
 
 def _history(args: list[str], flags: list[str], ops: list[str]) -> set[str]:

@@ -91,7 +91,7 @@ def gh_calls(argv: tuple[str, ...]) -> list[GateCall]:
         ("extension", "install"): ("github_extension_install", "unknown"),
         ("cache", "delete"): ("github_delete_cache", "destructive"), ("gist", "delete"): ("github_delete_gist",
                                                                                           "destructive"),
-        ("ruleset", "delete"): ("github_update_ruleset", "write"), ("label", "delete"): ("github_delete_label",
+        ("ruleset", "delete"): ("github_update_ruleset", "destructive"), ("label", "delete"): ("github_delete_label",
                                                                                          "destructive"),
     }
     reads = {"view", "list", "status", "diff", "checks", "watch", "download", "search", "browse", "ls", "check"}
