@@ -69,6 +69,7 @@ from reign.policy.classifiers.verbs import (
     python_module_effect,
     read_use,
     storage_effect,
+    unseen_effect_use,
     version_query,
 )
 from reign.policy.facts.cli_options import VALUE_OPTIONS
@@ -1146,6 +1147,8 @@ def _effect(seg: Segment, ctx: GateContext | None, facts: set[str]) -> Effect:
         effects.append("read")
     elif destructive_use(prog, args):
         effects.append("destructive")
+    elif unseen_effect_use(prog, args):
+        effects.append("unknown")
     elif prog in WRITE_PROGRAMS or facts & {"crontab_write", "writes_system_config", "mutates"}:
         effects.append("write")
     elif _INTERPRETERS.match(prog) and not args:

@@ -103,6 +103,26 @@ _GIT_DESTRUCTIVE = {
 }
 
 
+# Verbs that run the project's own scripts or code (package.json scripts, a Makefile-like task, `go run`):
+# what they do is not visible in the command.
+_RUNS_PROJECT_CODE = {
+    "npm": {"run", "run-script", "exec", "start", "test", "t", "x", "restart", "stop", "install-test", "it"},
+    "yarn": {"run", "exec", "dlx", "start", "test", "node"}, "pnpm": {"run", "exec", "dlx", "start", "test"},
+    "cargo": {"run", "test", "bench", "script"}, "go": {"run", "test", "generate", "tool"},
+}
+_REMOTE_COPIERS = frozenset({"scp", "rsync", "sftp"})
+_REMOTE_OPERAND = re.compile(r"^(?:[\w.@-]+:|rsync://)(?!//)")
+
+
+def unseen_effect_use(program: str, args: list[str]) -> bool:
+    """`npm run deploy`, `go run .`, `scp f host:/x`: code the gate cannot see, or a change on another machine."""
+    if program in _REMOTE_COPIERS:
+        return any(_REMOTE_OPERAND.match(a) for a in args if not a.startswith("-"))
+    verbs = _RUNS_PROJECT_CODE.get(program)
+    first = next((a for a in args if not a.startswith("-")), "")
+    return verbs is not None and first in verbs
+
+
 def destructive_use(program: str, args: list[str]) -> bool:
     """`git reset --hard`, `systemctl stop x`, `iptables -F`, `kill PID`: a writer used to destroy."""
     if program == "git":
