@@ -75,7 +75,7 @@ def no_redaction() -> Any:
 
     saved = ex.redact, ex.cut
     ex.redact = lambda text, values=(): text  # type: ignore[assignment]
-    ex.cut = lambda text, limit: text  # type: ignore[assignment]
+    ex.cut = lambda text, limit, **kw: text  # type: ignore[assignment]
     try:
         yield
     finally:

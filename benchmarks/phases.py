@@ -23,8 +23,8 @@ def main() -> None:
 
     import reign.cli  # noqa: F401
     mark("import reign.cli (click)")
-    import reign.commands as commands
-    mark("import reign.commands (pydantic, pydantic-settings)")
+    import reign.cli_actions as commands
+    mark("import reign.cli_actions (pydantic, pydantic-settings)")
     settings = commands.load_settings({})
     mark("Settings()")
     from reign.policy import decide, gate_context

@@ -124,6 +124,27 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def check_shape(path: Path) -> None:
+    """A cassette that is not YAML, or not a vcrpy cassette, is named with the fix, before vcrpy sees it."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReignError(f"cannot read cassette {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ReignError(f"cassette {path} is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}; "
+                         "re-record it with --record or fix the file") from None
+    interactions = data.get("interactions") if isinstance(data, dict) else None
+    if not isinstance(interactions, list) or not all(
+            isinstance(i, dict) and isinstance(i.get("request"), dict) and isinstance(i.get("response"), dict)
+            for i in interactions):
+        raise ReignError(f"cassette {path} is not a vcrpy cassette (expected `interactions:` with a request and a "
+                         "response each); see cassettes/ for examples")
+
+
 @contextmanager
 def cassette(path: Path, *, record: bool = False, provider: str = "") -> Iterator[None]:
     """Replay `path` (record mode none) or, with record=True, record a live session into it."""
@@ -131,6 +152,8 @@ def cassette(path: Path, *, record: bool = False, provider: str = "") -> Iterato
 
     if not record and not path.is_file():
         raise ReignError(f"cassette not found: {path}")
+    if not record:
+        check_shape(path)
     recorder = vcr.VCR(
         record_mode="all" if record else "none",
         match_on=["method", "path"] if record else ["method", "path", "reign_body"],

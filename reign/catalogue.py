@@ -7,6 +7,7 @@ A user file may also define command-template tools (`command: [argv template]`) 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import os
@@ -22,6 +23,7 @@ from reign.config import Settings
 from reign.errors import ReignError
 from reign.sandbox import ToolSandbox, parse_spec
 from reign.types import Effect, ToolSpec
+from reign.yamlcache import cache_dir, load_text
 
 Loading = Literal["always", "manager", "loader"]
 
@@ -158,11 +160,24 @@ def _env_dirs() -> list[Path]:
     return [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]
 
 
+def _checked_marker(text: str) -> Path:
+    """Where a file whose schemas passed the meta-check is remembered, by content hash: the check costs
+    more than everything else a start does, and catalogue files rarely change."""
+    import hashlib
+
+    digest = hashlib.sha256(f"Draft202012\0{text}".encode()).hexdigest()
+    return cache_dir() / "catalogue-checked" / digest
+
+
 def _load_file(path: Path, check_schemas: bool = True) -> list[Tool]:
     try:
-        data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        text = path.read_text()
+        data = load_text(text)
     except (OSError, yaml.YAMLError) as exc:
         raise ReignError(f"{path}: cannot read tool catalogue: {exc}") from exc
+    marker = _checked_marker(text) if check_schemas else None
+    if marker is not None and marker.exists():
+        check_schemas = False
     if not isinstance(data, dict) or not isinstance(data.get("tools"), list):
         raise ReignError(f"{path}: a catalogue file needs a `tools:` list")
     manager = str(data.get("manager") or path.stem)
@@ -208,6 +223,10 @@ def _load_file(path: Path, check_schemas: bool = True) -> list[Tool]:
             loading=loading,
             sandbox=parse_spec(entry.get("sandbox", file_sandbox), f"{where} ({name})"),
         ))
+    if check_schemas and marker is not None:
+        with contextlib.suppress(OSError):
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
     return tools
 
 

@@ -1,6 +1,9 @@
 """The `reign` command line. No logic lives here: it parses options and calls into the package.
 
-Imports are kept inside the commands so that `reign --help` does not pay for the SDKs.
+Imports are kept inside the commands so that `reign --help` does not pay for the SDKs. Every command's
+errors go through one handler (`ReignGroup.invoke`): a mistake is one line and exit 1 (2 for usage),
+a signal exits 128+N, and only a bug says `internal error`. Command groups that live in other modules
+are registered in `EXTRA_COMMANDS` (name -> "module:attribute"), loaded only when used or listed.
 """
 
 from __future__ import annotations
@@ -12,7 +15,12 @@ from typing import Any
 
 import click
 
-from reign.errors import ReignError
+# One place to add a command group kept in another module: name -> "module:attribute".
+EXTRA_COMMANDS: dict[str, str] = {
+    "eval": "reign.evals.cli:eval_group",  # the eval harness and its reports
+    "serve": "reign.server.cli:serve",  # the HTTP server and web console
+    "users": "reign.server.cli:users",
+}
 
 _RUN_OPTIONS: list[Callable[[Any], Any]] = [
     click.option("--provider", type=click.Choice(["anthropic", "openai"]), help="Model provider API."),
@@ -28,7 +36,7 @@ _RUN_OPTIONS: list[Callable[[Any], Any]] = [
                  help="Extra policy file (repeatable); layered over the defaults."),
     click.option("--tools-path", "tools_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
                  help="Extra tool catalogue folder (repeatable)."),
-    click.option("-v", "--verbose", is_flag=True, help="Log every step to stderr."),
+    click.option("-v", "--verbose", is_flag=True, help="Log every step to stderr (JSON; see REIGN_LOG_LEVEL)."),
     click.option("--resume", metavar="ID", help="Continue a stored session (its scope is kept; see `reign sessions`)."),
 ]
 
@@ -39,15 +47,64 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"reign: {message}", err=True)
-    sys.exit(code)
+def one_line_error(exc: BaseException) -> str | None:
+    """The line a person reads for an expected failure, or None for a bug."""
+    from reign.errors import ReignError
+
+    if isinstance(exc, ReignError):
+        return str(exc)
+    if type(exc).__name__ == "ValidationError" and type(exc).__module__.startswith("pydantic"):
+        from reign.cli_actions import settings_error
+
+        return settings_error(exc)
+    if isinstance(exc, PermissionError | IsADirectoryError | NotADirectoryError | FileNotFoundError) and exc.filename:
+        return f"cannot use {exc.filename}: {exc.strerror}"
+    return None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ReignGroup(click.Group):
+    """The one error handler for every command, and lazy command groups from other modules."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from reign.signals import Stopped, exit_code
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Stopped as stop:
+            click.echo(f"reign: stopped by {stop}", err=True)
+            sys.exit(exit_code(stop.signum))
+        except KeyboardInterrupt:
+            click.echo("reign: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            line = one_line_error(exc)
+            if line is None:
+                raise
+            click.echo(f"reign: {line}", err=True)
+            sys.exit(1)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *EXTRA_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in EXTRA_COMMANDS and name not in self.commands:
+            import importlib
+
+            module, _, attr = EXTRA_COMMANDS[name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=ReignGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="reign")
 def main() -> None:
-    """Reign: an infrastructure agent behind a safety-policy gate."""
+    """Reign: an infrastructure agent behind a safety-policy gate.
+
+    Shell completion: eval "$(_REIGN_COMPLETE=bash_source reign)" (zsh_source, fish_source).
+    """
 
 
 @main.command()
@@ -55,42 +112,33 @@ def main() -> None:
 @_run_options
 @click.option("--yes", "-y", is_flag=True, help="Approve `ask` decisions (never overrides a deny).")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def run(goal: str | None, output: str, yes: bool, **opts: Any) -> None:
-    """Work on one GOAL and stop. Exit code 0 only when the run completed."""
-    from reign.commands import run_once
+@click.option("--quiet", "-q", is_flag=True, help="Print only the final answer (text output).")
+def run(goal: str | None, output: str, yes: bool, quiet: bool, **opts: Any) -> None:
+    """Work on one GOAL and stop. Exit 0 when it completed, 1 when not, 130/143/129 when a signal stopped it."""
+    from reign.cli_actions import run_once
 
-    if not goal and not opts.get("resume"):
-        _fail("give a GOAL (or --resume ID \"<follow-up>\" to continue a session)")
-    try:
-        code = run_once(goal, output=output, yes=yes, **opts)
-    except ReignError as exc:
-        _fail(str(exc), 1)
-    sys.exit(code)
+    if goal is None and not opts.get("resume"):
+        raise click.UsageError("give a GOAL (or --resume ID \"<follow-up>\" to continue a session)")
+    sys.exit(run_once(goal, output=output, yes=yes, quiet=quiet, **opts))
 
 
 @main.command()
 @_run_options
 def chat(**opts: Any) -> None:
     """Interactive session: approve asks as they come; /help lists the slash commands."""
-    from reign.commands import chat_loop
+    from reign.chat import chat_loop
 
-    try:
-        chat_loop(**opts)
-    except ReignError as exc:
-        _fail(str(exc), 1)
+    chat_loop(**opts)
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
 @click.option("--tools-path", "tools_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 def tools(as_json: bool, tools_dirs: tuple[Path, ...]) -> None:
-    """The tool catalogue: each tool's effect and whether this machine can serve it."""
-    from reign.commands import list_tools
+    """The tool catalogue: each tool's effect, and the managers this machine cannot serve (with why)."""
+    from reign.cli_actions import list_tools
 
-    try:
-        list_tools(as_json=as_json, tools_dirs=list(tools_dirs))
-    except ReignError as exc:
-        _fail(str(exc), 1)
+    list_tools(as_json=as_json, tools_dirs=list(tools_dirs))
 
 
 @main.group()
@@ -103,24 +151,18 @@ def policy() -> None:
 @click.option("--read-only", is_flag=True)
 def policy_check(policies: tuple[Path, ...], read_only: bool) -> None:
     """Read tool calls as JSON lines on stdin ({"tool": ..., "args": {...}}); print one decision per line."""
-    from reign.commands import check_calls
+    from reign.cli_actions import check_calls
 
-    try:
-        sys.exit(check_calls(sys.stdin, sys.stdout, list(policies), read_only=read_only))
-    except ReignError as exc:
-        _fail(str(exc), 1)
+    sys.exit(check_calls(sys.stdin, sys.stdout, list(policies), read_only=read_only))
 
 
 @policy.command("lint")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def policy_lint(files: tuple[Path, ...]) -> None:
     """Validate policy FILES over the defaults and run every rule's examples."""
-    from reign.commands import lint_policy
+    from reign.cli_actions import lint_policy
 
-    try:
-        lint_policy(list(files))
-    except ReignError as exc:
-        _fail(str(exc), 1)
+    lint_policy(list(files))
 
 
 @policy.command("explain")
@@ -128,12 +170,9 @@ def policy_lint(files: tuple[Path, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def policy_explain(policies: tuple[Path, ...], as_json: bool) -> None:
     """Show the effective layered policy: every rule, where it comes from, and what is disabled."""
-    from reign.commands import explain_policy
+    from reign.cli_actions import explain_policy
 
-    try:
-        explain_policy(list(policies), as_json=as_json)
-    except ReignError as exc:
-        _fail(str(exc), 1)
+    explain_policy(list(policies), as_json=as_json)
 
 
 @main.group()
@@ -143,16 +182,17 @@ def audit() -> None:
 
 @audit.command("show")
 @click.option("--session", help="Only this session.")
+@click.option("--tool", help="Only calls of this tool.")
+@click.option("--decision", type=click.Choice(["allow", "ask", "deny"]), help="Only calls the gate decided so.")
+@click.option("--tail", type=click.IntRange(1), metavar="N", help="Only the last N records (after the filters).")
 @click.option("--path", type=click.Path(dir_okay=False, path_type=Path), help="Audit file (default: configured).")
 @click.option("--json", "as_json", is_flag=True)
-def audit_show(session: str | None, path: Path | None, as_json: bool) -> None:
-    """List the records of the trail (or of one session)."""
-    from reign.commands import show_audit
+def audit_show(session: str | None, tool: str | None, decision: str | None, tail: int | None, path: Path | None,
+               as_json: bool) -> None:
+    """List the records of the trail: each call with its command or arguments, decision and result."""
+    from reign.cli_actions import show_audit
 
-    try:
-        show_audit(path, session, as_json=as_json)
-    except ReignError as exc:
-        _fail(str(exc), 1)
+    show_audit(path, session, as_json=as_json, tool=tool, decision=decision, tail=tail)
 
 
 @audit.command("verify")
@@ -160,12 +200,9 @@ def audit_show(session: str | None, path: Path | None, as_json: bool) -> None:
 @click.option("--expect", metavar="SEQ:HASH", help="A head printed earlier and kept elsewhere: the trail must hold it.")
 def audit_verify(path: Path | None, expect: str | None) -> None:
     """Check the hash chain and its head: any changed, removed, reordered or cut-off record fails."""
-    from reign.commands import verify_audit
+    from reign.cli_actions import verify_audit
 
-    try:
-        sys.exit(verify_audit(path, expect=expect))
-    except ReignError as exc:
-        _fail(str(exc), 1)
+    sys.exit(verify_audit(path, expect=expect))
 
 
 @main.group(invoke_without_command=True)
@@ -183,24 +220,18 @@ def sessions(ctx: click.Context, as_json: bool, limit: int) -> None:
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
 def sessions_list(as_json: bool, limit: int) -> None:
     """Id, goal, start, status, steps and tokens of the latest sessions."""
-    from reign.commands import list_sessions
+    from reign.cli_actions import list_sessions
 
-    try:
-        list_sessions(as_json=as_json, limit=limit)
-    except ReignError as exc:
-        _fail(str(exc), 1)
+    list_sessions(as_json=as_json, limit=limit)
 
 
 @sessions.command("show")
 @click.argument("session_id")
 def sessions_show(session_id: str) -> None:
     """Print the transcript of a session (an id prefix is enough)."""
-    from reign.commands import show_session
+    from reign.cli_actions import show_session
 
-    try:
-        show_session(session_id)
-    except ReignError as exc:
-        _fail(str(exc), 1)
+    show_session(session_id)
 
 
 @sessions.command("export")
@@ -208,12 +239,9 @@ def sessions_show(session_id: str) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
 def sessions_export(session_id: str, out: Path | None) -> None:
     """Write a session (messages, calls with decisions and results, scope) as JSON."""
-    from reign.commands import export_session
+    from reign.cli_actions import export_session
 
-    try:
-        export_session(session_id, out)
-    except ReignError as exc:
-        _fail(str(exc), 1)
+    export_session(session_id, out)
 
 
 @main.group()
@@ -229,18 +257,11 @@ def mcp() -> None:
 @click.option("--tools-path", "tools_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path))
 def mcp_serve(http: bool, port: int, read_only: bool, policies: tuple[Path, ...], tools_dirs: tuple[Path, ...]) -> None:
     """Offer the available tools over MCP; every call passes the gate and lands in the audit trail."""
-    from reign.commands import serve_mcp
+    from reign.cli_actions import serve_mcp
 
-    try:
-        serve_mcp(http=http, port=port, read_only=read_only, policies=list(policies), tools_dirs=list(tools_dirs))
-    except ReignError as exc:
-        _fail(str(exc), 1)
+    serve_mcp(http=http, port=port, read_only=read_only, policies=list(policies), tools_dirs=list(tools_dirs))
 
 
-from reign.server.cli import serve, users  # noqa: E402  (click only; the server imports wait for the command)
-
-main.add_command(serve)
-main.add_command(users)
 
 
 def entry() -> None:
@@ -249,14 +270,13 @@ def entry() -> None:
 
     try:
         main()
-    except KeyboardInterrupt:
-        click.echo("reign: interrupted", err=True)
-        sys.exit(130)
     except Exception as exc:
         if os.environ.get("REIGN_DEBUG"):
             raise
         click.echo(f"reign: internal error: {type(exc).__name__}: {exc} (REIGN_DEBUG=1 shows the traceback)",
                    err=True)
         sys.exit(70)
+
+
 if __name__ == "__main__":
     entry()

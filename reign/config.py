@@ -5,12 +5,13 @@ Precedence, highest first: command-line flags (applied by the CLI), environment,
 
 from __future__ import annotations
 
+import difflib
 import os
-import tomllib
+import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"]
@@ -27,18 +28,63 @@ def state_dir() -> Path:
     return Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "reign"
 
 
+_warned: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    """Settings are read several times per process; a warning about them is printed once."""
+    if message not in _warned:
+        _warned.add(message)
+        print(f"reign: warning: {message}", file=sys.stderr)
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+# REIGN_* names read outside Settings (os.environ), so that a .env naming them is not warned about
+OTHER_ENV_NAMES = frozenset({"REIGN_TOOLS_PATH", "REIGN_CONFIG", "REIGN_DEBUG", "REIGN_TERRAFORM_BACKEND",
+                             "REIGN_HELM_ENGINE", "REIGN_APPROVAL_TTL", "REIGN_DATABASE_URL", "REIGN_PUBLIC_URL",
+                             "REIGN_WEBHOOK_URL", "REIGN_WORKER_ID", "REIGN_FOUR_EYES"})
+
+
 class _TomlSource(PydanticBaseSettingsSource):
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
+        from reign.errors import ReignError
+
         path = config_file()
         if not path.is_file():
             return {}
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
+        import tomllib  # only when there is a config file: every start pays for what it imports
+
+        try:
+            with path.open("rb") as fh:
+                data: dict[str, Any] = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ReignError(f"{path}: not valid TOML: {exc}; fix that line (or set REIGN_CONFIG to "
+                             "another file)") from None
+        except OSError as exc:
+            raise ReignError(f"cannot read {path}: {exc.strerror or exc}") from None
         section = data.get("reign", data)
-        return section if isinstance(section, dict) else {}
+        if not isinstance(section, dict):
+            return {}
+        known = sorted(Settings.model_fields)
+        for key in section:
+            if key not in Settings.model_fields:
+                warn_once(f"{path}: unknown setting {key!r} ignored{_did_you_mean(key, known)}")
+        return {k: v for k, v in section.items() if k in Settings.model_fields}
+
+
+class McpSandbox(BaseModel):
+    """What an MCP server may see in the OS sandbox besides the workspace (as a tool declares it in YAML)."""
+
+    needs: list[str] = Field(default_factory=list)  # hidden paths it must read (e.g. "~/.config/gh")
+    writable: list[str] = Field(default_factory=list)  # state folders it writes
+    network: bool = True
 
 
 class McpServer(BaseModel):
@@ -50,6 +96,7 @@ class McpServer(BaseModel):
     env: dict[str, str] = Field(default_factory=dict)  # over a minimal inherited environment (no secrets)
     prefix: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,31}$")  # default: the name
     effect: Literal["read", "write", "destructive"] = "write"  # for the gate: write -> ask by default
+    sandbox: McpSandbox = Field(default_factory=McpSandbox)  # the server runs under bubblewrap like a tool
 
 
 # A `.env` sits in the directory Reign works in, which a cloned repository (or the agent, with
@@ -62,6 +109,7 @@ _PROJECT_MAY_NOT_SET = frozenset({
     "kube_secret_values", "github_base_url", "github_clone_url", "github_work_dir", "docker_host",
     "allow_destructive", "terraform_production", "provider", "model", "base_url",
     "sandbox", "sandbox_network", "sandbox_hidden", "unsandboxed_unattended", "audit_key",
+    "log_file",  # appends to any file it names
 })
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y", "t"})
 
@@ -76,15 +124,28 @@ class _ProjectDotenv(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         values = self.inner()
+        where = Path(".env").resolve()
         dropped = sorted(k for k in values if k in _PROJECT_MAY_NOT_SET)
         if "read_only" in values and str(values["read_only"]).strip().lower() not in _TRUE_WORDS:
             dropped.append("read_only")  # any false-like spelling (off, no, n, f, False...) would loosen
         if dropped:
-            import sys
-
-            print(f"reign: ignoring {', '.join(dropped)} from ./.env (a project file may only tighten; "
-                  "set them in the environment or ~/.config/reign/config.toml)", file=sys.stderr)
+            warn_once(f"ignoring {', '.join(dropped)} from {where} (a project file may only tighten; "
+                      "set them in the environment or ~/.config/reign/config.toml)")
+        _warn_unknown_env_names(where)
         return {k: v for k, v in values.items() if k not in dropped}
+
+
+def _warn_unknown_env_names(path: Path) -> None:
+    """A misspelt REIGN_* line in .env would silently do nothing: say so, with the likely name."""
+    if not path.is_file():
+        return
+    from dotenv import dotenv_values
+
+    known = sorted({f"REIGN_{name.upper()}" for name in Settings.model_fields} | OTHER_ENV_NAMES)
+    for key in dotenv_values(path):
+        name = key.upper().split("__", 1)[0]
+        if name.startswith("REIGN_") and name not in known:
+            warn_once(f"{path}: unknown setting {key}{_did_you_mean(name, known)}")
 
 
 class Settings(BaseSettings):
@@ -145,6 +206,22 @@ class Settings(BaseSettings):
     sandbox_hidden: list[str] = Field(default_factory=list)  # more paths hidden from every process
     unsandboxed_unattended: bool = False
     audit_key: SecretStr | None = None  # HMAC key for the audit chain: a rewritten chain fails verify
+
+    log_level: Literal["debug", "info", "warning", "error"] | None = None  # JSON step logs, off when unset
+    log_file: Path | None = None  # logs go here instead of stderr
+    prices: dict[str, tuple[float, float]] = Field(default_factory=dict)  # model -> US$ per Mtok (in, out)
+
+    @field_validator("request_timeout", "time_limit", "tool_timeout")
+    @classmethod
+    def _positive_seconds(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be a number of seconds greater than 0")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_level(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
 
     @classmethod
     def settings_customise_sources(

@@ -169,7 +169,7 @@ class Executor:
 
     def _finish(self, call: ToolCall, record: CallRecord, step: int, output: str,
                 *, error: bool) -> tuple[ToolResult, CallRecord]:
-        safe = cut(redact(output, self._secrets), self.settings.output_cap)
+        safe = cut(redact(output, self._secrets), self.settings.output_cap, keep_whole=True)
         record.ok, record.output = not error, safe
         self.audit.record("result", step=step, call_id=call.id, tool=call.name, ok=record.ok,
                           duration_ms=record.duration_ms, output_digest=_sha(safe), output_chars=len(safe))

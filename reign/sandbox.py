@@ -178,7 +178,8 @@ def expand(entry: str, env: dict[str, str] | None = None) -> list[Path]:
     return out
 
 
-def _inside(path: Path, parent: Path) -> bool:
+def _within(path: Path, parent: Path) -> bool:
+    """The path is the folder itself or lies under it (paths as given: the profile resolved them)."""
     return path == parent or path.is_relative_to(parent)
 
 
@@ -241,7 +242,7 @@ def bwrap_argv(argv: Sequence[str], profile: Profile, *, cwd: Path | None = None
     tmp = Path(_TMP)
     here = Path(os.path.realpath(cwd)) if cwd is not None else None
     for path in (Path(os.path.realpath(profile.home)), here):
-        if path is not None and path.is_relative_to(tmp) and path.exists() and not _inside(path, profile.workspace):
+        if path is not None and path.is_relative_to(tmp) and path.exists() and not _within(path, profile.workspace):
             out += ["--ro-bind", str(path), str(path)]
     extra_rw = [Path(os.path.realpath(p)) for p in extra_writable]
     extra_ro = [Path(os.path.realpath(p)) for p in extra_readable]
@@ -257,11 +258,11 @@ def bwrap_argv(argv: Sequence[str], profile: Profile, *, cwd: Path | None = None
             return ["--ro-bind", "/dev/null", str(path)]  # nodev: reading it fails with EACCES
         return []
 
-    hidden = [h for h in profile.hidden if not any(_inside(h, d) for d in declared)]
+    hidden = [h for h in profile.hidden if not any(_within(h, d) for d in declared)]
     for path in hidden:
         out += hide(path)
     for path in [*profile.needs, *extra_ro]:
-        if path.exists() and not any(_inside(path, w) for w in (workspace, *profile.writable, *extra_rw)):
+        if path.exists() and not any(_within(path, w) for w in (workspace, *profile.writable, *extra_rw)):
             out += ["--ro-bind", str(path), str(path)]
     for path in [*profile.writable, *extra_rw]:
         if path.exists():
@@ -269,7 +270,7 @@ def bwrap_argv(argv: Sequence[str], profile: Profile, *, cwd: Path | None = None
     # a declaration of a parent (say ~/.config) does not uncover the stores inside it (~/.config/gcloud),
     # unless the store itself (or something in it) is declared too
     for path in profile.hidden:
-        if any(d != path and _inside(path, d) for d in declared) and not any(_inside(d, path) for d in declared):
+        if any(d != path and _within(path, d) for d in declared) and not any(_within(d, path) for d in declared):
             out += hide(path)
     out += ["--setenv", "TMPDIR", _TMP]
     if here is not None:

@@ -33,15 +33,28 @@ class Toolset:
         return groups
 
     def specs(self) -> list[ToolSpec]:
-        tools = self.available()
         if not self.lazy:
-            return [t.spec() for t in tools if t.loading != "loader"]
-        chosen = [t for t in tools if t.loading != "manager" or t.manager in self.loaded]
+            return [t.spec() for t in self.available() if t.loading != "loader"]
+        # Only the tools sent are probed: a manager the run has not loaded costs nothing at start-up.
+        chosen = [t for t in self._menu_tools() if (t.loading != "manager" or t.manager in self.loaded)
+                  and self.catalogue.unavailable_reason(t) is None]
         return [self._loader_spec(t.spec()) if t.loading == "loader" else t.spec() for t in chosen]
+
+    def _menu_tools(self) -> list[Tool]:
+        return [t for t in self.catalogue.tools.values() if not self.read_only or t.effect == "read"]
+
+    def menu(self) -> dict[str, list[Tool]]:
+        """Managers by name with their tools, without asking whether this machine can serve them: a
+        manager is probed when the model loads it (an unavailable one answers why)."""
+        groups: dict[str, list[Tool]] = {}
+        for tool in self._menu_tools():
+            if tool.loading == "manager":
+                groups.setdefault(tool.manager, []).append(tool)
+        return groups
 
     def _loader_spec(self, base: ToolSpec) -> ToolSpec:
         """The loader's schema lists the managers not loaded yet (an enum, so the model cannot guess)."""
-        groups = self.managers()
+        groups = self.menu()
         menu = "; ".join(f"{m} ({len(ts)} tools)" for m, ts in sorted(groups.items()) if m not in self.loaded)
         schema = dict(base.input_schema)
         schema["properties"] = {"managers": {"type": "array", "minItems": 1,
@@ -50,11 +63,17 @@ class Toolset:
                         input_schema=schema)
 
     def load(self, managers: list[str]) -> dict[str, Any]:
-        groups = self.managers()
-        unknown = [m for m in managers if m not in groups]
+        menu = self.menu()
+        unknown = [m for m in managers if m not in menu]
         if unknown:
-            raise ToolError(f"no such manager (or unavailable here): {', '.join(unknown)}; "
-                            f"available: {', '.join(sorted(groups))}")
+            raise ToolError(f"no such manager: {', '.join(unknown)}; managers: {', '.join(sorted(menu))}")
+        groups: dict[str, list[Tool]] = {}
+        for manager in managers:  # probed now, when the model first asks for the manager
+            served = [t for t in menu[manager] if self.catalogue.unavailable_reason(t) is None]
+            if not served:
+                reason = self.catalogue.unavailable_reason(menu[manager][0])
+                raise ToolError(f"{manager} is unavailable on this machine: {reason}")
+            groups[manager] = served
         self.loaded.update(managers)
         return {m: [f"{t.name}: {t.description.split('. ')[0]}" for t in groups[m]] for m in managers}
 

@@ -302,14 +302,35 @@ def all_cassettes() -> list[tuple[Path, str, str, list[dict[str, Any]]]]:
 
 
 EXTRA: list[tuple[Path, str, str, list[dict[str, Any]]]] = [
-    (Path("examples/machine-report/cassette.yaml"), "anthropic", "inspect the machine with read-only commands", [
+    (Path("examples/machine-report/cassette.yaml"), "anthropic",
+     "inspect the machine with read-only commands, then ask to save a report in the working directory", [
         {"text": "I'll look at the kernel, the disk and the biggest folders here.",
          "calls": [call("bash", {"command": "uname -sr"}), call("bash", {"command": "df -h / | tail -1"}),
                    call("bash", {"command": "du -sh ./* 2>/dev/null | sort -h | tail -3"})]},
-        {"calls": [call("bash", {"command": "rm -rf ~/.cache"})]},
+        {"text": "I'll save that as machine-report.txt in this folder.",
+         "calls": [call("bash", {"command": "uname -sr > machine-report.txt"})]},
         {"text": "Kernel, root disk usage and the three largest entries here are in the tool output above. "
-                 "I also tried to clear ~/.cache to free space, but destructive operations are off "
-                 "(REIGN_ALLOW_DESTRUCTIVE), so nothing was deleted."},
+                 "Saving them to machine-report.txt in this folder needs your approval (re-run with --yes, "
+                 "or use `reign chat` to approve it), so nothing was written."},
+    ]),
+    # cassettes/cli: what the CLI tests (golden output, the pseudo-terminal chat, signals) replay
+    (Path("cassettes/cli/failing.yaml"), "anthropic", "two calls in one step: one fails with exit code 2", [
+        {"text": "I'll check both.", "calls": [call("bash", {"command": "ls /nonexistent-reign-path"}),
+                                                call("bash", {"command": "echo fine"})]},
+        {"text": "The first check failed with exit code 2; the second printed fine."},
+    ]),
+    (Path("cassettes/cli/refused.yaml"), "anthropic", "a write that needs approval, refused without --yes", [
+        {"text": "I'll write the note.", "calls": [call("bash", {"command": "echo hello > note.txt"})]},
+        {"text": "Writing note.txt needs your approval, so nothing was written."},
+    ]),
+    (Path("cassettes/cli/chat.yaml"), "anthropic", "a chat: a write to approve, then a long step to interrupt", [
+        {"text": "I'll write the note.", "calls": [call("bash", {"command": "echo hello > note.txt"})]},
+        {"text": "Wrote note.txt."},
+        {"text": "Waiting, as asked.", "calls": [call("bash", {"command": "sleep 987.25"})]},
+    ]),
+    (Path("cassettes/cli/long_step.yaml"), "anthropic", "a long command, for the signal tests", [
+        {"calls": [call("bash", {"command": "sleep 987.5; echo never"})]},
+        {"text": "done"},
     ]),
     (Path("examples/docker-web/cassette.yaml"), "anthropic",
      "start a web container on 127.0.0.1:18080 and check that it answers", [

@@ -26,9 +26,9 @@ def test_run_with_a_cassette_emits_typed_events_and_keeps_a_session(settings: Se
     kinds = [e.kind for e in events]
     assert kinds[0] == "step" and kinds[-1] == "final"
     assert kinds.count("result") == 4 and kinds.count("call") == 4 and kinds.count("decision") == 4
-    # the `rm -rf ~/.cache` ask reaches the (default) approver, which refuses: nothing is approved unattended
+    # the ask (a write of machine-report.txt) reaches the (default) approver, which refuses it
     [required] = [e for e in events if e.kind == "approval_required"]
-    assert required.data["args"] == {"command": "rm -rf ~/.cache"} and len(required.data["digest"]) == 64
+    assert required.data["args"] == {"command": "uname -sr > machine-report.txt"} and len(required.data["digest"]) == 64
     [answer] = [e for e in events if e.kind == "approval"]
     assert answer.data["approved"] is False
     assert [e.seq for e in events] == list(range(1, len(events) + 1))

@@ -7,6 +7,7 @@ here); the SDKs parse them exactly as they would parse live responses.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -151,7 +152,12 @@ def test_the_machine_report_example_runs_offline_in_text_mode(workdir: Path) -> 
     result = CliRunner().invoke(main, ["run", "--cassette", "examples/machine-report/cassette.yaml",
                                        "Report on this machine"])
     assert result.exit_code == 0, result.output
-    assert "uname -sr" in result.output and "completed" in result.output and "ask" in result.output
+    assert "uname -sr" in result.output and "completed" in result.output
+    assert "not approved: write, asked by rule shell-write-redirect" in result.output
+    assert not (workdir / "machine-report.txt").exists()  # the first demo's ask is a harmless write, refused
+    approved = CliRunner().invoke(main, ["run", "--yes", "--cassette", "examples/machine-report/cassette.yaml",
+                                         "Report on this machine"])
+    assert approved.exit_code == 0 and (workdir / "machine-report.txt").read_text().startswith(os.uname().sysname)
 
 
 # --------------------------------------------------------------------------- replay checks the loop, not the words

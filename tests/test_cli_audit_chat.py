@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from reign.approval import ApprovalRequest
+from reign.approval_prompt import ConsoleApprover
 from reign.cli import main
-from reign.console import Console, ConsoleApprover
+from reign.console import Console
 from reign.types import Decision, ToolCall
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,15 +63,19 @@ def test_tools_lists_effects_and_availability(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_chat_session_with_slash_commands(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The interactive loop, fed from stdin: a goal is worked on, then /tools, /reset, /exit."""
-    script = "/help\nhow many files?\n/tools\n/reset\n/bogus\n/exit\n"
+    """The loop fed from a pipe (no terminal: plain lines): a goal is worked on, then each slash command."""
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    script = "/help\nhow many files?\n/cost\n/session\n/model\n/policy\n/tools\n/clear\n/bogus\n/exit\n"
     result = CliRunner().invoke(main, ["chat", "--cassette", str(ROOT / "cassettes/openai/basic.yaml"),
                                        "--provider", "openai"], input=script)
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "/tools  list tools" in out and "ls -1 | wc -l" in out
+    assert "/tools    the tools" in out and "bash: ls -1 | wc -l" in out and "ok," in out
     assert "as many files" in out and "conversation and session approvals cleared" in out
-    assert "unknown command /bogus" in out and "docker_ps" in out
+    assert "unknown command /bogus" in out and "unavailable: docker" in out
+    usage = [line for line in out.splitlines() if " out tokens" in line]
+    assert usage and "~$" in usage[0] and " in / " in usage[0]
+    assert "reign chat --resume" in out and "openai/gpt-5.5" in out and "rules:" in out and " deny" in out
 
 
 def _request(preview: str | None = None) -> ApprovalRequest:
@@ -78,14 +83,32 @@ def _request(preview: str | None = None) -> ApprovalRequest:
                            decision=Decision(action="ask", reason="writes", rule="shell-fallback"), preview=preview)
 
 
-@pytest.mark.parametrize("answer, approved, scope", [("y", True, "once"), ("a", True, "session"),
-                                                     ("n", False, "refused"), ("", False, "refused")])
-def test_console_approval_answers(monkeypatch: pytest.MonkeyPatch, answer: str, approved: bool, scope: str) -> None:
+@pytest.mark.parametrize("answers, approved, scope", [(["y"], True, "once"), (["a"], True, "session"),
+                                                      (["n"], False, "refused"), (["", "maybe", "YES"], True, "once"),
+                                                      (["x"] * 5, False, "refused")])
+def test_console_approval_answers(monkeypatch: pytest.MonkeyPatch, answers: list[str], approved: bool,
+                                  scope: str) -> None:
+    """An answer the prompt does not know asks again; five of them in a row refuse."""
     console = Console()
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
-    monkeypatch.setattr(console.out, "input", lambda prompt: answer)
+    queue = list(answers)
+    prompts: list[str] = []
+    monkeypatch.setattr(console.out, "input", lambda prompt: (prompts.append(prompt), queue.pop(0))[1])
     decision = ConsoleApprover(console).approve(_request())
     assert (decision.approved, decision.scope) == (approved, scope)
+    assert not queue and len(prompts) == len(answers)
+
+
+@pytest.mark.parametrize("error", [EOFError, KeyboardInterrupt])
+def test_console_approval_refuses_on_ctrl_c_or_eof(monkeypatch: pytest.MonkeyPatch, error: type) -> None:
+    console = Console()
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+
+    def interrupted(prompt: str) -> str:
+        raise error()
+
+    monkeypatch.setattr(console.out, "input", interrupted)
+    assert not ConsoleApprover(console).approve(_request()).approved
 
 
 def test_console_approval_refuses_without_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,3 +122,68 @@ def test_approval_is_bound_to_the_exact_call_and_preview() -> None:
     other = ApprovalRequest(call=ToolCall(id="2", name="bash", args={"command": "touch y"}), effect="write",
                             decision=a.decision)
     assert other.digest != _request().digest and _request().digest == _request().digest
+
+
+def test_tools_table_names_each_unavailable_manager_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    result = CliRunner().invoke(main, ["tools"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    docker = [line for line in result.output.splitlines() if "docker" in line]
+    assert len(docker) == 1 and docker[0].startswith("unavailable: docker (") and "unreachable" in docker[0]
+    assert "docker_ps" not in result.output and "bash" in result.output
+
+
+def test_audit_show_filters_and_shows_each_call(workdir: Path) -> None:
+    """Calls shown by their command; filters by session, tool and decision; --tail keeps the last N."""
+    for cassette in ("cassettes/cli/refused.yaml", "cassettes/anthropic/multi.yaml"):
+        assert CliRunner().invoke(main, ["run", "--cassette", str(ROOT / cassette), "goal"]).exit_code == 0
+    every = [json.loads(x) for x in CliRunner().invoke(main, ["audit", "show", "--json"]).output.splitlines()]
+    sessions = list(dict.fromkeys(r["session"] for r in every))
+    assert len(sessions) == 2
+
+    def show(*args: str) -> list[dict[str, object]]:
+        out = CliRunner().invoke(main, ["audit", "show", "--json", *args]).output
+        return [json.loads(x) for x in out.splitlines()]
+
+    asked = show("--decision", "ask")
+    assert {r["kind"] for r in asked} == {"decision", "approval", "result"}
+    assert all(r["session"] == sessions[0] for r in asked)
+    assert [r["args"] for r in asked if r["kind"] == "decision"] == [{"command": "echo hello > note.txt"}]
+    assert {r["session"] for r in show("--session", sessions[1])} == {sessions[1]}
+    assert show("--tool", "use_tools") == []
+    assert show("--tail", "2") == every[-2:] and every[-1]["kind"] == "end"
+    table = CliRunner().invoke(main, ["audit", "show", "--decision", "allow"], env={"COLUMNS": "200"}).output
+    assert "bash: echo alpha" in table and "bash: echo beta" in table and "note.txt" not in table
+
+
+def test_approval_prompt_shows_choices_call_rule_and_coloured_preview(monkeypatch: pytest.MonkeyPatch) -> None:
+    """rich markup must not eat `[y]`; the preview's added and removed lines are coloured."""
+    console = Console()
+    console.out.record = True
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    asked: list[str] = []
+    monkeypatch.setattr(console.out, "input", lambda prompt: (asked.append(prompt), "n")[1])
+    request = _request("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old line\n+new line\n")
+    assert not ConsoleApprover(console).approve(request).approved
+    shown = console.out.export_text()
+    assert "approval needed: write, asked by rule shell-fallback (writes)" in shown
+    assert "bash: touch x" in shown and "+new line" in shown
+    from rich.text import Text
+
+    assert Text.from_markup(asked[0]).plain == "run it? [y]es / [n]o / [a]lways for this session: "
+    from reign.console import preview_text
+
+    styles = {span.style for span in preview_text("-old\n+new\n@@ x @@\n").spans}
+    assert {"red", "green", "cyan"} <= styles
+
+
+def test_shell_completion_is_clicks(workdir: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COMP_WORDS": "reign au", "COMP_CWORD": "1",
+           "_REIGN_COMPLETE": "bash_complete"}
+    out = subprocess.run([sys.executable, "-c", "from reign.cli import main; main(prog_name='reign')"],
+                         env=env, capture_output=True, text=True, timeout=60).stdout
+    assert out.strip() == "plain,audit"

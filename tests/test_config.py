@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reign.commands import load_settings
+from reign.cli_actions import load_settings
 from reign.config import Settings
 from reign.errors import ReignError
 
@@ -35,7 +35,7 @@ def test_config_file_then_environment_then_flags(workdir: Path, isolated_home: P
 
 def test_bad_setting_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REIGN_MAX_STEPS", "many")
-    with pytest.raises(ReignError, match="bad configuration: max_steps"):
+    with pytest.raises(ReignError, match=r"bad setting max_steps .*REIGN_MAX_STEPS"):
         load_settings({})
 
 

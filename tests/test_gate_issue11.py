@@ -367,8 +367,8 @@ def test_policy_check_prints_effect_and_unattended() -> None:
 @pytest.mark.terraform
 def test_read_only_terraform_plan_takes_no_lock_and_writes_nothing(tf_engine: str, tf_cli_config: Any,
                                                                    tf_workspace: Path) -> None:
-    from reign.context import ToolContext
     from reign.managers.terraform import tools as tfm
+    from reign.toolcontext import ToolContext
 
     write_ctx = ToolContext(settings=Settings(workspace_root=tf_workspace), cwd=tf_workspace)
     tfm.init(dir="basic", ctx=write_ctx)

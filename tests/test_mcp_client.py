@@ -121,3 +121,23 @@ def test_unusable_server_tools_are_never_offered(servers: Any, monkeypatch: pyte
     out = run(monkeypatch, ("broken_x", {}), args=("--yes",))
     [call] = out["tool_calls"]
     assert call["decision"] == "deny" and "unknown tool" in call["output"]
+
+
+@pytest.mark.sandbox
+def test_a_started_server_runs_in_the_os_sandbox(monkeypatch: pytest.MonkeyPatch, workdir: Path,
+                                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A server is third-party code: like a tool's process it may write the workspace and nothing beside it
+    (real bubblewrap, real MCP server)."""
+    outside = tmp_path_factory.mktemp("beside-the-workspace") / "notes.txt"
+    inside = workdir / "inside.txt"
+    config = [{"name": "out", "command": sys.executable, "args": [str(ECHO)], "env": {"MCP_ECHO_NOTES": str(outside)}},
+              {"name": "in", "command": sys.executable, "args": [str(ECHO)], "env": {"MCP_ECHO_NOTES": str(inside)}}]
+    monkeypatch.setenv("REIGN_MCP_SERVERS", json.dumps(config))
+    try:
+        argv = mcp_client.server_argv(Settings().mcp_servers[0], Settings())
+        assert argv[0].endswith("bwrap") and argv[-2:] == [sys.executable, str(ECHO)]
+        out = run(monkeypatch, ("out_note", {"text": "escaped"}), ("in_note", {"text": "kept"}), args=("--yes",))
+    finally:
+        mcp_client.shutdown()
+    assert not outside.exists()  # the write landed in the sandbox's private /tmp, or failed: never on the host
+    assert out["tool_calls"][1]["ok"] and inside.read_text() == "kept\n"

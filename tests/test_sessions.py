@@ -124,7 +124,7 @@ def test_ctrl_c_in_the_provider_then_resume_finishes_the_goal(settings: Settings
     monkeypatch.setattr("reign.providers.make_provider", lambda *a, **k: next(providers))
     runner = CliRunner()
     out = runner.invoke(main, ["run", "--output", "json", "--yes", "write progress"])
-    assert out.exit_code == 1, out.output
+    assert out.exit_code == 130, out.output  # interrupted: 128 + SIGINT
     stopped = json.loads(out.stdout.strip().splitlines()[-1])
     assert stopped["stop_reason"] == "interrupted" and stopped["session"]
     listed = runner.invoke(main, ["sessions", "--json"])

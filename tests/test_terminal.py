@@ -19,13 +19,14 @@ from reign.terminal import inert
 ROOT = Path(__file__).resolve().parent.parent
 ESC = "\x1b"
 
-# What a hostile pod log or README might carry: clear screen, title, clipboard, cursor up + erase line, a CR
+# What a hostile pod log or README might carry: clear screen, title, clipboard, cursor up 3 + erase line, a CR
 # that overwrites the start of a line, DCS and APC strings, an 8-bit CSI, a backspace.
-PRINTF = ("printf 'log line\\033[2J\\033[H\\033]0;PWNED-TITLE\\007\\033]52;c;Y2xpcA==\\007\\033[1A\\033[2K"
+PRINTF = ("printf 'log line\\033[2J\\033[H\\033]0;PWNED-TITLE\\007\\033]52;c;Y2xpcA==\\007\\033[3A\\033[2K"
           "real line\\rFAKE-APPROVED\\n\\033Pq#0;2;0;0;0\\033\\\\\\033_apc\\033\\\\\\302\\2332Jbs\\bX\\n'")
 MODEL_TEXT = f"Done.{ESC}[2J{ESC}]0;MODEL-TITLE\x07 All clear."
 BAD_TOOL = f"evil{ESC}]0;TOOL-TITLE\x07{ESC}[2J"
-FORBIDDEN = [b"\x1b[2J", b"\x1b[H", b"\x1b]0;", b"\x1b]52;", b"\x1b[1A", b"\x1b[2K", b"\x1bP", b"\x1b_",
+# (cursor-up 3: the live spinner itself moves up one line and erases it, so the payload's own moves are distinct)
+FORBIDDEN = [b"\x1b[2J", b"\x1b[H", b"\x1b]0;", b"\x1b]52;", b"\x1b[3A", b"\x1bP", b"\x1b_",
              b"\xc2\x9b", b"\rFAKE", b"s\x08X"]
 
 

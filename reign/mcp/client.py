@@ -41,6 +41,7 @@ class _Connection:
 
     config: McpServer
     log: Path
+    argv: list[str]
     timeout: float
     tools: list[Any] = field(default_factory=list)
     error: str | None = None
@@ -53,8 +54,7 @@ class _Connection:
         from mcp.client.stdio import stdio_client
 
         self.queue = asyncio.Queue()
-        params = StdioServerParameters(command=self.config.command, args=list(self.config.args),
-                                       env=dict(self.config.env) or None)
+        params = StdioServerParameters(command=self.argv[0], args=self.argv[1:], env=dict(self.config.env) or None)
         self.log.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self.log.open("w") as errlog:
@@ -109,12 +109,13 @@ class Hub:
             self._loop = loop
         return self._loop
 
-    def start(self, config: McpServer, *, log: Path, timeout: float) -> str:
+    def start(self, config: McpServer, *, log: Path, timeout: float, argv: list[str] | None = None) -> str:
         """Start the server unless this process already has it; returns its key (see `wait`)."""
         key = _key(config)
         with self._lock:
             if key not in self._connections:
-                conn = _Connection(config=config, log=log, timeout=timeout)
+                conn = _Connection(config=config, log=log, argv=argv or [config.command, *config.args],
+                                   timeout=timeout)
                 conn.task = asyncio.run_coroutine_threadsafe(conn.run(), self._event_loop())
                 self._connections[key] = conn
         return key
@@ -177,7 +178,8 @@ def attach(catalogue: Catalogue, settings: Settings) -> None:
     """Start the configured servers and add their tools to `catalogue` (unavailable ones with why)."""
     from reign.config import state_dir
 
-    keys = [_HUB.start(config, log=state_dir() / "mcp" / f"{config.name}.log", timeout=settings.tool_timeout)
+    keys = [_HUB.start(config, log=state_dir() / "mcp" / f"{config.name}.log", timeout=settings.tool_timeout,
+                       argv=server_argv(config, settings))
             for config in settings.mcp_servers]  # all start at once; then each is waited for
     for config, key in zip(settings.mcp_servers, keys, strict=True):
         conn = _HUB.wait(key)
@@ -193,6 +195,19 @@ def attach(catalogue: Catalogue, settings: Settings) -> None:
                                description=" ".join((remote.description or remote.name).split())[:600],
                                input_schema=_schema(remote.input_schema),
                                bound=(("__mcp_server__", key), ("__mcp_tool__", remote.name)), **common))
+
+
+def server_argv(config: McpServer, settings: Settings) -> list[str]:
+    """The server's command line under the OS sandbox, with the profile a tool call gets (workspace writable,
+    credential stores and Reign's own state hidden, plus what the server's `sandbox` declares): a server is
+    third-party code that lives as long as the session. Unchanged when the sandbox is off or missing (said
+    once on stderr); a server starts before any call, so there is no unattended refusal here."""
+    from reign import sandbox
+
+    spec = sandbox.ToolSandbox(needs=tuple(config.sandbox.needs), writable=tuple(config.sandbox.writable),
+                               network=config.sandbox.network)
+    with sandbox.confined(sandbox.profile_for(settings, spec, unattended=False)):
+        return sandbox.wrap([config.command, *config.args])
 
 
 def call(*, __mcp_server__: str, __mcp_tool__: str, **args: Any) -> Any:

@@ -91,8 +91,10 @@ def load_policy(extra: list[Path] | None = None, *, cwd: Path | None = None, use
 def _add_layer(policy: Policy, path: Path, layer: str) -> None:
     import yaml
 
+    from reign.yamlcache import load_text
+
     try:
-        data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # noqa: S506
+        data = load_text(path.read_text()) or {}  # yaml.safe_load, cached by content
     except (OSError, yaml.YAMLError) as exc:
         raise PolicyError(f"{path}: cannot read policy: {exc}") from exc
     if not isinstance(data, dict) or set(data) - {"rules", "disable", "severity"}:

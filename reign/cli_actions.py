@@ -1,16 +1,21 @@
-"""What each CLI command does, kept out of cli.py so it can be tested without click."""
+"""What each CLI command does, kept out of cli.py (which only parses options) so it can be tested
+without click. `reign chat` lives in reign/chat.py."""
 
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from reign.config import Settings
 from reign.errors import ReignError
 from reign.types import RunResult
+
+if TYPE_CHECKING:
+    from reign.agent import Agent
 
 _SETTING_FLAGS = ("provider", "model", "base_url", "max_steps", "token_budget", "time_limit", "read_only")
 
@@ -24,17 +29,49 @@ def load_settings(opts: dict[str, Any]) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ReignError(f"bad configuration: {where}: {first['msg']}") from None
+        raise ReignError(settings_error(exc)) from None
+
+
+def settings_error(exc: Any) -> str:
+    """A pydantic ValidationError of Settings as one line naming the setting and where it can be set."""
+    first = exc.errors()[0]
+    name = ".".join(str(p) for p in first["loc"])
+    value = first.get("input")
+    shown = f" (got {value!r})" if isinstance(value, str | int | float) else ""
+    return (f"bad setting {name}{shown}: {first['msg']}; set it with REIGN_{name.split('.')[0].upper()} "
+            "(environment or .env) or in ~/.config/reign/config.toml")
+
+
+def check_writable(settings: Settings) -> None:
+    """The state Reign must write (audit trail, sessions) fails here with the setting to change, not later."""
+    import tempfile
+
+    state = ((settings.audit_dir, "REIGN_AUDIT_DIR"), (settings.sessions_db.parent, "REIGN_SESSIONS_DB"))
+    for folder, setting in state:
+        target = Path(folder).expanduser()
+        try:
+            target.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with tempfile.TemporaryFile(dir=target):
+                pass
+        except OSError as exc:
+            raise ReignError(f"cannot write to {target} ({exc.strerror or exc}); "
+                             f"set {setting} to a folder you can write") from None
+
+
+def env_cassette() -> Path | None:
+    """REIGN_CASSETTE works as --cassette, so a harness can replay any entry point."""
+    import os
+
+    value = os.environ.get("REIGN_CASSETTE", "").strip()
+    return Path(value) if value else None
 
 
 @contextmanager
-def _provider_session(settings: Settings, opts: dict[str, Any]) -> Iterator[Any]:
+def provider_session(settings: Settings, opts: dict[str, Any]) -> Iterator[Any]:
     from reign.cassettes import cassette
     from reign.providers import make_provider
 
-    path: Path | None = opts.get("cassette")
+    path: Path | None = opts.get("cassette") or env_cassette()
     if opts.get("record") and path is None:
         raise ReignError("--record needs --cassette FILE to record into")
     replaying = path is not None and not opts.get("record")
@@ -43,32 +80,60 @@ def _provider_session(settings: Settings, opts: dict[str, Any]) -> Iterator[Any]
         yield make_provider(settings, replaying=replaying)
 
 
-def run_once(goal: str | None, *, output: str, yes: bool, **opts: Any) -> int:
-    from reign import sessions
+def logger(settings: Settings, opts: dict[str, Any]) -> Any:
+    from reign.log import configure_later
+
+    return configure_later(verbose=bool(opts.get("verbose")), level=settings.log_level, file=settings.log_file)
+
+
+def close_audit(agent: Agent, result: RunResult) -> None:
+    """The run's last audit record: how it ended, so an interrupted run is visibly closed in the trail."""
+    agent.executor.audit.record("end", stop_reason=result.stop_reason, steps=result.steps,
+                                error=result.error[:500])
+
+
+def run_once(goal: str | None, *, output: str, yes: bool, quiet: bool = False, **opts: Any) -> int:
+    """`reign run`: 0 when the run completed, 1 when it stopped otherwise, 128+N when signal N stopped it."""
+    from reign import sessions, signals
     from reign.approval import NonInteractive
-    from reign.log import configure
     from reign.wiring import Options, build_agent
 
-    session = sessions.plan(load_settings(opts), opts)  # on --resume: the stored scope, flags checked
+    if goal is not None and not goal.strip():
+        raise ReignError("the GOAL is blank: say what to do, e.g. reign run \"list the running containers\"")
+    settings = load_settings(opts)
+    check_writable(settings)
+    session = sessions.plan(settings, opts)  # on --resume: the stored scope, flags checked
     settings = session.settings
-    log = configure(verbose=bool(opts.get("verbose")))
     approver = NonInteractive(yes=yes)
-    with _provider_session(settings, opts) as provider:
-        agent = build_agent(settings, provider, Options(plan=session, approver=approver, log=log))
+    with signals.stop_on_signals(), provider_session(settings, opts) as provider:
+        agent = build_agent(settings, provider, Options(plan=session, approver=approver, log=logger(settings, opts)))
         goal = goal or sessions.DEFAULT_FOLLOW_UP
         if output == "text":
             from reign.console import Console
 
-            console = Console()
-            agent.on_step = console.show_calls
+            console = Console(quiet=quiet, model=provider.model, prices=settings.prices)
+            agent.on_step = lambda step, calls: console.show_step(step, agent.messages[-1].text, calls)
             agent.on_result = console.show_outcome
-            approver.notify = console.show_approval
-            result = session.run(agent, goal)
-            console.show_result(result)
+            approver.notify = console.remember_request
+            console.busy("waiting for the model")
+            try:
+                result = session.run(agent, goal)
+            finally:
+                console.idle()
+            close_audit(agent, result)
+            signum = signals.received()
+            console.show_result(result, stopped_by=signal.Signals(signum).name if signum else "")
             console.note(f"session {session.id} (`reign run --resume {session.id} \"...\"` continues it)")
         else:
             result = session.run(agent, goal)
-            print(json.dumps(result_json(result), ensure_ascii=False))
+            close_audit(agent, result)
+            from reign.pricing import cost
+
+            dollars = cost(result.usage, provider.model, settings.prices)
+            out = {**result_json(result), "estimated_cost_usd": None if dollars is None else round(dollars, 6)}
+            print(json.dumps(out, ensure_ascii=False))
+    if result.stop_reason == "interrupted":
+        return signals.exit_code()
     return 0 if result.stop_reason == "completed" else 1
 
 
@@ -86,58 +151,7 @@ def result_json(result: RunResult) -> dict[str, Any]:
     }
 
 
-def chat_loop(**opts: Any) -> None:
-    from dataclasses import replace
-
-    from reign import sessions
-    from reign.agent import Agent
-    from reign.console import Console, ConsoleApprover
-    from reign.log import configure
-    from reign.wiring import Options, build_agent
-
-    session = sessions.plan(load_settings(opts), opts)  # on --resume: the stored scope, flags checked
-    settings = session.settings
-    console = Console()
-    with _provider_session(settings, opts) as provider:
-        options = Options(plan=session, approver=ConsoleApprover(console),
-                          log=configure(verbose=bool(opts.get("verbose"))))
-
-        def fresh(plan: sessions.Plan) -> Agent:
-            agent = build_agent(settings, provider, replace(options, plan=plan))
-            agent.on_step = console.show_calls
-            agent.on_result = console.show_outcome
-            # A cassette holds whole JSON responses, not event streams: replays are not streamed.
-            agent.on_text = None if opts.get("cassette") and not opts.get("record") else console.stream_text
-            return agent
-
-        agent = fresh(session)
-        if agent.messages:
-            console.note(f"resumed session {session.id} ({len(agent.messages)} messages of context)")
-        offered = agent.executor.catalogue.offered(read_only=settings.read_only)
-        console.banner(provider.name, provider.model, len(offered))
-        while True:
-            line = console.prompt()
-            if line is None or line.strip() in ("/exit", "/quit"):
-                return
-            command = line.strip()
-            if not command:
-                continue
-            if command == "/help":
-                console.note("/tools  list tools   /reset  forget the conversation   /exit  leave")
-            elif command == "/tools":
-                console.tools_table(_tool_rows(settings))
-            elif command == "/reset":
-                session = sessions.start(settings, resume=None, read_only=None, policies=session.policies)
-                agent = fresh(session)  # a new session: no history, fresh approvals too
-                console.note(f"conversation and session approvals cleared; new session {session.id}")
-            elif command.startswith("/"):
-                console.note(f"unknown command {command}; /help lists them")
-            else:
-                result = session.run(agent, command)
-                console.end_turn(result)
-
-
-def _tool_rows(settings: Settings) -> list[dict[str, Any]]:
+def tool_rows(settings: Settings) -> list[dict[str, Any]]:
     from reign.wiring import load_catalogue
 
     catalogue = load_catalogue(settings)
@@ -151,14 +165,15 @@ def _tool_rows(settings: Settings) -> list[dict[str, Any]]:
 
 def list_tools(*, as_json: bool, tools_dirs: list[Path]) -> None:
     settings = load_settings({"tools_dirs": tools_dirs})
-    rows = _tool_rows(settings)
+    rows = tool_rows(settings)
     if as_json:
         for row in rows:
             print(json.dumps(row))
         return
     from reign.console import Console
+    from reign.tables import tools_table
 
-    Console().tools_table(rows)
+    tools_table(Console().out, rows)
 
 
 def check_calls(stdin: IO[str], stdout: IO[str], policies: list[Path], *, read_only: bool) -> int:
@@ -224,19 +239,25 @@ def lint_policy(files: list[Path]) -> None:
     print(f"ok: {len(rules)} rules, {examples} examples pass (over {len(policy.rules) - len(rules)} default rules)")
 
 
-def explain_policy(policies: list[Path], *, as_json: bool) -> None:
+def policy_rows(policies: list[Path], settings: Settings | None = None) -> tuple[list[str], list[dict[str, Any]]]:
     from reign.policy import load_checked_policy
 
-    settings = load_settings({})
+    settings = settings or load_settings({})
     policy = load_checked_policy([*settings.policy_files, *policies])
     rows = [{"id": r.id, "decision": r.decision, "layer": r.layer, "disabled_by": policy.disabled.get(r.id, ""),
              "reason": r.reason, "match": r.match} for r in policy.rules]
+    return policy.layers, rows
+
+
+def explain_policy(policies: list[Path], *, as_json: bool) -> None:
+    layers, rows = policy_rows(policies)
     if as_json:
-        print(json.dumps({"layers": policy.layers, "rules": rows}, indent=2))
+        print(json.dumps({"layers": layers, "rules": rows}, indent=2))
         return
     from reign.console import Console
+    from reign.tables import policy_table
 
-    Console().policy_table(policy.layers, rows)
+    policy_table(Console().out, layers, rows)
 
 
 def _audit_path(path: Path | None) -> Path:
@@ -245,20 +266,34 @@ def _audit_path(path: Path | None) -> Path:
     return path or default_path(load_settings({}).audit_dir)
 
 
-def show_audit(path: Path | None, session: str | None, *, as_json: bool) -> None:
+def filter_audit(records: list[dict[str, Any]], *, tool: str | None = None, decision: str | None = None,
+                 tail: int | None = None) -> list[dict[str, Any]]:
+    """Records of one tool and/or of calls with one decision (with their approval and result), the last N."""
+    if tool:
+        records = [r for r in records if r.get("tool") == tool]
+    if decision:
+        calls = {(r.get("session"), r.get("call_id")) for r in records
+                 if r.get("kind") == "decision" and r.get("decision") == decision}
+        records = [r for r in records if (r.get("session"), r.get("call_id")) in calls]
+    return records[-tail:] if tail else records
+
+
+def show_audit(path: Path | None, session: str | None, *, as_json: bool, tool: str | None = None,
+               decision: str | None = None, tail: int | None = None) -> None:
     from reign.audit import read
 
     target = _audit_path(path)
     if not target.is_file():
         raise ReignError(f"no audit trail at {target}")
-    records = read(target, session)
+    records = filter_audit(read(target, session), tool=tool, decision=decision, tail=tail)
     if as_json:
         for rec in records:
             print(json.dumps(rec))
         return
     from reign.console import Console
+    from reign.tables import audit_table
 
-    Console().audit_table(records)
+    audit_table(Console().out, records)
 
 
 def verify_audit(path: Path | None, *, expect: str | None = None) -> int:

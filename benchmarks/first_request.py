@@ -1,0 +1,176 @@
+"""Time to first request: from starting `reign run` to the provider API receiving its first request.
+
+A loopback server speaks the Anthropic Messages API (one `end_turn` answer), and `reign run --base-url`
+points at it, so the clock stops at the moment the request arrives, as it would at the real API. The
+reference, interleaved run by run, is `python -c "import anthropic"`: the SDK import every run pays.
+Reign's own start-up work is the difference (target: at most 200 ms).
+
+Run alone: python -m benchmarks.first_request [RUNS]      (phases: python -m benchmarks.first_request --phases)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+OWN_BUDGET_MS = 200.0
+ANSWER = {"id": "msg_bench", "type": "message", "role": "assistant", "model": "claude-bench",
+          "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn", "stop_sequence": None,
+          "usage": {"input_tokens": 10, "output_tokens": 1}}
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system) a running process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+class FakeAnthropic:
+    """127.0.0.1 only; records the wall-clock arrival of each request and the CPU time its sender had
+    used by then (CPU time does not grow with the machine's load; wall time does)."""
+
+    def __init__(self) -> None:
+        arrivals = self.arrivals = []  # type: list[float]
+        cpu = self.cpu = []  # type: list[float]
+        self.pid = 0
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                arrivals.append(time.time())
+                try:
+                    cpu.append(cpu_ms(api.pid))
+                except (OSError, IndexError, ValueError):
+                    cpu.append(float("nan"))
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                body = json.dumps(ANSWER).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def measure(reign: list[str], env: dict[str, str], cwd: Path, runs: int) -> dict[str, Any]:
+    api = FakeAnthropic()
+    env = {**env, "ANTHROPIC_API_KEY": "bench-not-a-key", "REIGN_PROVIDER": "anthropic"}
+    cmd = [*reign, "run", "--base-url", api.url, "say ok"]  # text output, as a person runs it
+    ref_cmd = [sys.executable, "-c", "import anthropic, sys; print('x', flush=True); sys.stdin.read()"]
+    first: list[float] = []  # sampled the same way for both: when the request (or the import) is done,
+    ref: list[float] = []    # before the interpreter's teardown
+    first_cpu: list[float] = []
+    ref_cpu: list[float] = []
+    errors: list[str] = []
+    try:
+        for i in range(runs + 1):  # the first round warms byte-code and page caches
+            t0 = time.time()
+            proc = subprocess.Popen(ref_cmd, env=env, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            assert proc.stdout is not None and proc.stdin is not None
+            ready = proc.stdout.read(1)  # the import is done: sample before the interpreter's teardown
+            ref_ms = (time.time() - t0) * 1000
+            ref_cpu_ms = cpu_ms(proc.pid) if ready else float("nan")
+            proc.stdin.close()
+            proc.wait()
+            before = len(api.arrivals)
+            t0 = time.time()
+            child = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            api.pid = child.pid
+            out_text, err_text = child.communicate(timeout=120)
+            if child.returncode != 0 or len(api.arrivals) == before or proc.returncode != 0:
+                errors.append((err_text or out_text).strip()[-300:])
+                continue
+            if i:
+                first.append((api.arrivals[before] - t0) * 1000)
+                first_cpu.append(api.cpu[before])
+                ref.append(ref_ms)
+                ref_cpu.append(ref_cpu_ms)
+    finally:
+        api.close()
+    out: dict[str, Any] = {"wall_ms": first, "import_anthropic_wall_ms": ref, "cpu_ms": first_cpu,
+                           "import_anthropic_cpu_ms": ref_cpu, "errors": errors[:3]}
+    if first and ref:
+        out["median_wall_ms"] = statistics.median(first)
+        out["import_anthropic_median_wall_ms"] = statistics.median(ref)
+        out["own_wall_ms"] = statistics.median(f - r for f, r in zip(first, ref, strict=True))
+        out["median_cpu_ms"] = statistics.median(first_cpu)
+        out["import_anthropic_median_cpu_ms"] = statistics.median(ref_cpu)
+        out["own_cpu_ms"] = out["median_cpu_ms"] - out["import_anthropic_median_cpu_ms"]
+    return out
+
+
+def phases() -> dict[str, float]:
+    """In one interpreter: what `reign run` does before its first request, after the SDK is imported."""
+    marks: dict[str, float] = {}
+    t = time.process_time()  # CPU time: what the machine's load does not inflate
+
+    def mark(name: str) -> None:
+        nonlocal t
+        now = time.process_time()
+        marks[name] = round((now - t) * 1000, 1)
+        t = now
+
+    import anthropic  # noqa: F401
+
+    mark("import anthropic (the reference)")
+    import reign.cli  # noqa: F401
+
+    mark("import reign.cli")
+    from reign import sessions
+    from reign.cli_actions import load_settings
+
+    mark("import reign.cli_actions, reign.sessions")
+    settings = load_settings({})
+    mark("Settings()")
+    from reign.approval import NonInteractive
+    from reign.log import configure
+    from reign.providers import make_provider
+    from reign.wiring import Options, build_agent
+
+    mark("import runtime, providers, log")
+    session = sessions.plan(settings, {})
+    mark("sessions.plan")
+    provider = make_provider(settings, replaying=True)
+    mark("provider client")
+    agent = build_agent(session.settings, provider, Options(policy_files=session.policies, session=session.id,
+                                                           approver=NonInteractive(), log=configure(verbose=False)))
+    mark("build_agent (catalogue, policy, audit)")
+    tools = agent.tools() if callable(agent.tools) else agent.tools
+    mark(f"tool specs of the first request ({len(tools)})")
+    from reign.console import Console
+
+    Console()
+    mark("text console")
+    marks["reign total"] = round(sum(v for k, v in marks.items() if not k.startswith("import anthropic")), 1)
+    return marks
+
+
+if __name__ == "__main__":
+    if "--phases" in sys.argv:
+        print(json.dumps(phases(), indent=1))
+    else:
+        import tempfile
+
+        from benchmarks.startup import reign_command
+
+        n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**os.environ, "HOME": tmp, "XDG_STATE_HOME": tmp, "XDG_CONFIG_HOME": tmp}
+            print(json.dumps(measure(reign_command()[0], env, Path(tmp), n), indent=1))

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+source ../lib/common.sh
+drop_ns ev-image

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+source ../lib/common.sh
+drop_container reign-eval-billing reign-eval-ledger

@@ -1,0 +1,5 @@
+resource "terraform_data" "pool" {
+  input = {
+    size = var.replica_count
+  }
+}
