@@ -137,3 +137,18 @@ def test_local_installs_and_copies_stay_writes(policy: Policy, command: str) -> 
     d = decide(GateCall(tool="bash", args={"command": command}), policy,
                GateContext(home="/root", workspace_root="/srv/work"))
     assert d.effect == "write", (command, d)
+
+
+@pytest.mark.parametrize(("command", "effect"), [
+    ("gh api graphql -f query='mutation { deleteRepository(input:{repositoryId:\"x\"}) { clientMutationId } }'",
+     "destructive"),
+    ("gh api graphql -f query='mutation { addStar(input:{starrableId:\"x\"}) { clientMutationId } }'", "unknown"),
+    ("gh api graphql -F query=@q.graphql", "unknown"),
+    ("gh api graphql -f query='query { viewer { login } }'", "read"),
+])
+def test_graphql_is_judged_by_its_text_not_its_post(policy: Policy, command: str, effect: str) -> None:
+    """Before: every GraphQL call was a routine write, `deleteRepository` included, and a query asked."""
+    d = decide(GateCall(tool="bash", args={"command": command}), policy,
+               GateContext(home="/root", workspace_root="/srv/work"))
+    assert d.effect == effect, (command, d)
+    assert (d.unattended == "run") == (effect == "read"), (command, d)
