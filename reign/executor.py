@@ -78,7 +78,7 @@ class Executor:
             request = None
             if decision.action == "ask":
                 approval, request = self._ask(call, tool, decision, step)
-                record.approved = approval.approved
+                record.approved, record.approved_by = approval.approved, approval.by
                 record.preview = None if request.preview is None else redact(request.preview, self._secrets)
                 if not approval.approved:
                     return self._finish(call, record, step, f"not run: {approval.note}", error=True)

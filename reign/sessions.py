@@ -186,6 +186,11 @@ class SessionStore:
                     self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                     self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.db.execute("SELECT count(*) FROM sessions").fetchone()  # a damaged table shows up here
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(calls)")}
+        if "approved_by" not in columns:  # added within schema version 1: who approved (server runs)
+            with self._tx():
+                if "approved_by" not in {row[1] for row in self.db.execute("PRAGMA table_info(calls)")}:
+                    self.db.execute("ALTER TABLE calls ADD COLUMN approved_by TEXT")
 
     def _version(self) -> tuple[int, int]:
         return (int(self.db.execute("PRAGMA user_version").fetchone()[0]),
@@ -379,9 +384,10 @@ class SessionJournal:
     def call_finished(self, step: int, result: ToolResult, record: CallRecord) -> None:
         with self.store._tx() as db:
             db.execute("UPDATE calls SET state = 'finished', decision = ?, rule = ?, reason = ?, approved = ?, "
-                       "ok = ?, output = ?, duration_ms = ?, finished = ? WHERE session = ? AND message = ? "
-                       "AND call_id = ? AND state = 'started'",
-                       (record.decision, record.rule, record.reason, record.approved, not result.is_error,
+                       "approved_by = ?, ok = ?, output = ?, duration_ms = ?, finished = ? WHERE session = ? "
+                       "AND message = ? AND call_id = ? AND state = 'started'",
+                       (record.decision, record.rule, record.reason, record.approved, record.approved_by or None,
+                        not result.is_error,
                         redact(result.content), record.duration_ms, _now(), self.session, self._message,
                         result.call_id))
 
@@ -593,7 +599,8 @@ def transcript_text(store: SessionStore, ref: str, *, max_lines: int = 20) -> st
                 continue
             state = {"finished": "ok" if c["ok"] else "error", "interrupted": "outcome unknown",
                      "not_run": "not run"}.get(c["state"], c["state"])
-            verdict = f"{c['decision']} ({c['rule']}){' approved' if c['approved'] else ''} · " \
+            by = f" by {c['approved_by']}" if c["approved_by"] else ""  # the column is ensured on open
+            verdict = f"{c['decision']} ({c['rule']}){' approved' + by if c['approved'] else ''} · " \
                 if c["decision"] else ""
             body.append(f"     {verdict}{state}")
             lines = str(c["output"] or _result_of(c).content).splitlines()

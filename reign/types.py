@@ -107,6 +107,7 @@ class CallRecord(BaseModel):
     rule: str = ""
     reason: str = ""
     approved: bool | None = None
+    approved_by: str = ""  # who approved or refused, when a person did (server runs: their user name)
     preview: str | None = None  # the plan or diff shown for approval (redacted)
     ok: bool = False
     output: str = ""

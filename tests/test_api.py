@@ -52,6 +52,13 @@ def test_approver_hook_runs_the_call_and_the_audit_names_the_approver(settings: 
     assert [r.call.args for r in seen] == [{"command": "echo hi >> side.txt"}]
     [approval] = [r for r in read(default_path(settings.audit_dir), result.session) if r["kind"] == "approval"]
     assert approval["approved"] is True and approval["approved_by"] == "alice" and approval["ts"]
+    # and in the session: the call record, the stored call and the transcript name her
+    assert result.tool_calls[0].approved_by == "alice"
+    from reign.sessions import SessionStore, transcript_text
+
+    store = SessionStore(settings.sessions_db)
+    assert [c["approved_by"] for c in store.calls(result.session)] == ["alice"]
+    assert "approved by alice" in transcript_text(store, result.session)
 
 
 def test_a_boolean_hook_refusing_leaves_the_world_alone(settings: Settings, workdir: Path) -> None:
