@@ -152,3 +152,12 @@ def test_graphql_is_judged_by_its_text_not_its_post(policy: Policy, command: str
                GateContext(home="/root", workspace_root="/srv/work"))
     assert d.effect == effect, (command, d)
     assert (d.unattended == "run") == (effect == "read"), (command, d)
+
+
+@pytest.mark.parametrize("command", ["tar -cf /dev/sda .", "tar cf /dev/nvme0n1 .", "tar --create --file=/dev/sda ."])
+def test_archivers_writing_a_disk_are_denied(policy: Policy, command: str) -> None:
+    """Like `dd of=/dev/sda`: the archive written is the disk. Before: a routine-looking write that asked."""
+    for on in (False, True):
+        d = decide(GateCall(tool="bash", args={"command": command}), policy,
+                   GateContext(home="/root", workspace_root="/srv/work", allow_destructive=on))
+        assert d.action == "deny", (command, on, d)

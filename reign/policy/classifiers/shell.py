@@ -610,6 +610,22 @@ _VALUE_OPTS: dict[str, frozenset[str]] = {
 }
 
 
+def _tar_archive_written(args: list[str]) -> list[str]:
+    """The archive `tar -cf X` / `tar --create --file=X` / `tar cf X` writes (`tar -cf /dev/sda .` wipes a disk)."""
+    clusters = [a.lstrip("-") for a in args[:1] if not a.startswith("--")] + \
+        [a[1:] for a in args[1:] if a.startswith("-") and not a.startswith("--")]
+    creating = any(set(c) & set("cruA") for c in clusters if c.isalpha()) or \
+        any(a in ("--create", "--append", "--update", "--concatenate") for a in args)
+    if not creating:
+        return []
+    out = [a.split("=", 1)[1] for a in args if a.startswith("--file=")]
+    for i, a in enumerate(args[:-1]):
+        cluster = a.lstrip("-") if (a.startswith("-") and not a.startswith("--")) or i == 0 else ""
+        if a == "--file" or (cluster.isalpha() and cluster.endswith("f")):
+            out.append(args[i + 1])
+    return out
+
+
 def _write_targets(prog: str, args: list[str], ops: list[str]) -> list[str]:
     """Files a program writes through its operands or output options."""
     if prog in ("tee", "truncate", "shred", "touch", "unlink", "rmdir", "rm", "chattr", "setfacl", "vi", "vim",
@@ -624,6 +640,8 @@ def _write_targets(prog: str, args: list[str], ops: list[str]) -> list[str]:
         return _option_values(args, {"-t", "--target-directory"}) + ops
     if prog == "dd":
         return [a[3:] for a in args if a.startswith("of=")]
+    if prog in ("tar", "bsdtar"):
+        return _tar_archive_written(args)
     if prog in ("sed", "perl", "ruby") and any(
             re.match(r"^-([a-zA-Z]*i[a-zA-Z.]*|-in-place(=.*)?)$", a) and not a.startswith("-e") for a in args):
         if prog == "sed" and not any(a in ("-e", "--expression", "-f", "--file") for a in args):
