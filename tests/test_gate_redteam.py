@@ -161,3 +161,13 @@ def test_archivers_writing_a_disk_are_denied(policy: Policy, command: str) -> No
         d = decide(GateCall(tool="bash", args={"command": command}), policy,
                    GateContext(home="/root", workspace_root="/srv/work", allow_destructive=on))
         assert d.action == "deny", (command, on, d)
+
+
+@pytest.mark.parametrize("command", ["cd .. && cd .. && cd .. && rm -rf *", "rm -rf ../../..",
+                                     "cd ../.. && rm -rf ."])
+def test_relative_paths_that_climb_out_are_judged_from_the_workspace_root(policy: Policy, command: str) -> None:
+    """From /srv/work, three `cd ..` reach `/`: a system wipe, denied even with destructive operations on."""
+    for on in (False, True):
+        d = decide(GateCall(tool="bash", args={"command": command}), policy,
+                   GateContext(home="/root", workspace_root="/srv/work", allow_destructive=on))
+        assert d.action == "deny" and d.rule != "destructive-off", (command, on, d)

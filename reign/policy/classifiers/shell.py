@@ -51,6 +51,7 @@ find's `{}` as its start paths (recursive), and a quoted glob (`find -name '*.pe
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 import re
 import shlex
 from collections.abc import Callable, Sequence
@@ -227,6 +228,9 @@ def segment_facts(seg: Segment, ctx: GateContext) -> set[str]:
 def _segment_facts(seg: Segment, ctx: GateContext) -> set[str]:
     prog, args = seg.program, list(seg.argv[1:])
     paths = list(seg.path_argv[1:])  # relative operands resolved against the working directory
+    root = ctx.workspace_root.rstrip("/")
+    if root:  # `cd .. && cd .. && rm -rf *`: a relative path that climbs is judged from the workspace root
+        paths = [posixpath.normpath(f"{root}/{p}") if p == ".." or p.startswith("../") else p for p in paths]
     dyn = {i - 1 for i in seg.dynamic_args if i > 0}
     from_xargs = bool(seg.wrappers) and seg.wrappers[-1] == "xargs"
     if from_xargs and stdin_words(seg):
