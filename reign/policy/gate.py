@@ -317,11 +317,21 @@ def _judge_shell(command: str, call: GateCall, rules: list[Rule], ctx: GateConte
                 inner = judge(sub, rules, ctx, severities=sev, depth=depth + 1)
                 found += [replace(v, reason=f"{v.reason} (in `{text}`)") for v in inner.verdicts]
                 effect, part_gated = _max_effect(effect, inner.effect), _max_effect(part_gated, inner.gated)
+            if _computed_targets(seg) and _effect_name(part_gated) == "write":
+                # `docker kill $(docker ps -q)`, `... | xargs helm uninstall`: a bulk action whose targets
+                # are only known at run time
+                found.append(Verdict("ask", f"acts on targets computed at run time (in `{text}`)",
+                                     "shell-computed-targets", "risky"))
+                effect, part_gated = _max_effect(effect, "unknown"), "unknown"
             found, part_gated = _granted(found, part_gated)
             out += found
             gated = _max_effect(gated, part_gated)
             continue
         seg_effect = segment_effect(seg, ctx, found)
+        if seg_effect == "write" and "xargs" in seg.wrappers:  # `... | xargs redis-cli del`
+            found.append(Verdict("ask", f"writes to targets fed by xargs at run time (in `{text}`)",
+                                 "shell-computed-targets", "risky"))
+            seg_effect = "unknown"
         effect = _max_effect(effect, seg_effect)
         outside = _outside_workspace(facts["paths"], ctx) if seg_effect in ("write", "destructive") else []
         if outside:
@@ -335,6 +345,11 @@ def _judge_shell(command: str, call: GateCall, rules: list[Rule], ctx: GateConte
         out.append(max(found, key=lambda v: (STRICTNESS[v.action], SEVERITY_ORDER[v.severity])))
         out += [v for v in found if v.grant]
     return Judgement(out, _effect_name(effect), _effect_name(gated))
+
+
+def _computed_targets(seg: Segment) -> bool:
+    """Operands computed at run time (`$(...)`, `$VAR`) or fed by xargs, after the verb."""
+    return "xargs" in seg.wrappers or any(i >= 2 for i in getattr(seg, "dynamic_args", ()))
 
 
 _SCRATCH = ("/tmp", "/var/tmp", "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/fd", "/proc/self/fd")  # noqa: S108

@@ -51,6 +51,7 @@ find's `{}` as its start paths (recursive), and a quoted glob (`find -name '*.pe
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 import re
 import shlex
 from collections.abc import Callable, Sequence
@@ -65,9 +66,11 @@ from reign.policy.classifiers.verbs import (
     Effect,
     cloud_effect,
     database_effect,
+    destructive_use,
     python_module_effect,
     read_use,
     storage_effect,
+    unseen_effect_use,
     version_query,
 )
 from reign.policy.facts.cli_options import VALUE_OPTIONS
@@ -225,6 +228,9 @@ def segment_facts(seg: Segment, ctx: GateContext) -> set[str]:
 def _segment_facts(seg: Segment, ctx: GateContext) -> set[str]:
     prog, args = seg.program, list(seg.argv[1:])
     paths = list(seg.path_argv[1:])  # relative operands resolved against the working directory
+    root = ctx.workspace_root.rstrip("/")
+    if root:  # `cd .. && cd .. && rm -rf *`: a relative path that climbs is judged from the workspace root
+        paths = [posixpath.normpath(f"{root}/{p}") if p == ".." or p.startswith("../") else p for p in paths]
     dyn = {i - 1 for i in seg.dynamic_args if i > 0}
     from_xargs = bool(seg.wrappers) and seg.wrappers[-1] == "xargs"
     if from_xargs and stdin_words(seg):
@@ -608,6 +614,22 @@ _VALUE_OPTS: dict[str, frozenset[str]] = {
 }
 
 
+def _tar_archive_written(args: list[str]) -> list[str]:
+    """The archive `tar -cf X` / `tar --create --file=X` / `tar cf X` writes (`tar -cf /dev/sda .` wipes a disk)."""
+    clusters = [a.lstrip("-") for a in args[:1] if not a.startswith("--")] + \
+        [a[1:] for a in args[1:] if a.startswith("-") and not a.startswith("--")]
+    creating = any(set(c) & set("cruA") for c in clusters if c.isalpha()) or \
+        any(a in ("--create", "--append", "--update", "--concatenate") for a in args)
+    if not creating:
+        return []
+    out = [a.split("=", 1)[1] for a in args if a.startswith("--file=")]
+    for i, a in enumerate(args[:-1]):
+        cluster = a.lstrip("-") if (a.startswith("-") and not a.startswith("--")) or i == 0 else ""
+        if a == "--file" or (cluster.isalpha() and cluster.endswith("f")):
+            out.append(args[i + 1])
+    return out
+
+
 def _write_targets(prog: str, args: list[str], ops: list[str]) -> list[str]:
     """Files a program writes through its operands or output options."""
     if prog in ("tee", "truncate", "shred", "touch", "unlink", "rmdir", "rm", "chattr", "setfacl", "vi", "vim",
@@ -622,6 +644,8 @@ def _write_targets(prog: str, args: list[str], ops: list[str]) -> list[str]:
         return _option_values(args, {"-t", "--target-directory"}) + ops
     if prog == "dd":
         return [a[3:] for a in args if a.startswith("of=")]
+    if prog in ("tar", "bsdtar"):
+        return _tar_archive_written(args)
     if prog in ("sed", "perl", "ruby") and any(
             re.match(r"^-([a-zA-Z]*i[a-zA-Z.]*|-in-place(=.*)?)$", a) and not a.startswith("-e") for a in args):
         if prog == "sed" and not any(a in ("-e", "--expression", "-f", "--file") for a in args):
@@ -679,12 +703,18 @@ def _mutates_if(cond: bool) -> set[str]:
     return {"mutates"} if cond else set()
 
 
+def _changes_system_if(cond: bool) -> set[str]:
+    """Not a file written but the live system changed (clock, hostname, network, kernel log, sockets) or
+    another program run: never the routine file write `sort -o` is."""
+    return {"mutates", "changes_system"} if cond else set()
+
+
 def _date(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
-    return _mutates_if(any(a in ("-s", "--set") or a.startswith(("--set=", "-s")) for a in flags))
+    return _changes_system_if(any(a in ("-s", "--set") or a.startswith(("--set=", "-s")) for a in flags))
 
 
 def _hostname(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
-    return _mutates_if(bool(ops) or any(a in ("-F", "--file", "-b", "--boot") for a in flags))
+    return _changes_system_if(bool(ops) or any(a in ("-F", "--file", "-b", "--boot") for a in flags))
 
 
 _IP_WRITES = frozenset({"add", "del", "delete", "set", "change", "replace", "flush", "append", "prepend", "exec",
@@ -692,7 +722,7 @@ _IP_WRITES = frozenset({"add", "del", "delete", "set", "change", "replace", "flu
 
 
 def _ip(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
-    return _mutates_if(bool(set(ops) & _IP_WRITES))
+    return _changes_system_if(bool(set(ops) & _IP_WRITES))
 
 
 def _dmesg(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
@@ -700,7 +730,7 @@ def _dmesg(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
     if any(a in ("--clear", "--read-clear") or re.match(r"^-[a-zA-Z]*[cC]", a) for a in flags):
         facts.add("wipes_logs")
     if set(flags) & {"-D", "-E", "-n", "--console-off", "--console-on", "--console-level"}:
-        facts.add("mutates")
+        facts |= {"mutates", "changes_system"}
     return facts
 
 
@@ -715,7 +745,7 @@ def _journalctl(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
 
 
 def _runs_programs(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
-    return _mutates_if(any(a.startswith(("--pre", "--pager")) for a in flags))  # rg / ag run a program per file
+    return _changes_system_if(any(a.startswith(("--pre", "--pager")) for a in flags))  # rg / ag run a program per file
 
 
 def _file(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
@@ -723,7 +753,7 @@ def _file(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
 
 
 def _ss(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
-    return _mutates_if(any(a == "--kill" or re.match(r"^-[a-zA-Z]*K", a) for a in flags))
+    return _changes_system_if(any(a == "--kill" or re.match(r"^-[a-zA-Z]*K", a) for a in flags))
 
 
 def _history(args: list[str], flags: list[str], ops: list[str]) -> set[str]:
@@ -1023,7 +1053,7 @@ def staged_payload(segments: Sequence[Segment], ctx: GateContext) -> str | None:
 # ----------------------------------------------------------------------------- effect
 # The CLIs the gate translates into the facts of the matching tool call (reign.policy.facts): their
 # effect is decided there, not here.
-TRANSLATED_PROGRAMS = frozenset({"kubectl", "oc", "helm", "terraform", "docker", "podman", "nerdctl",
+TRANSLATED_PROGRAMS = frozenset({"kubectl", "oc", "k", "helm", "terraform", "docker", "podman", "nerdctl",
                                  "docker-compose", "git", "gh"})
 _INTERPRETERS = re.compile(r"^(python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|ruby|perl|php|lua|luajit|Rscript|"
                            r"julia|pwsh|powershell|osascript|tclsh|expect|groovy|elixir|erl|awk|gawk|mawk|nawk|"
@@ -1045,7 +1075,7 @@ def generic_effect(seg: Segment, ctx: GateContext) -> Effect | None:
     their own: a call's effect is the strictest of its segments' (EFFECT_RANK), and unknown when the
     parse reported problems."""
     if seg.program in TRANSLATED_PROGRAMS:
-        return None
+        return "destructive" if destructive_use(seg.program, list(seg.argv[1:])) else None
     return _effect(seg, ctx, segment_facts(seg, ctx))
 
 
@@ -1137,6 +1167,10 @@ def _effect(seg: Segment, ctx: GateContext | None, facts: set[str]) -> Effect:
         effects.append(_reader_effect(prog, args, facts))
     elif read_use(prog, args):
         effects.append("read")
+    elif destructive_use(prog, args):
+        effects.append("destructive")
+    elif unseen_effect_use(prog, args):
+        effects.append("unknown")
     elif prog in WRITE_PROGRAMS or facts & {"crontab_write", "writes_system_config", "mutates"}:
         effects.append("write")
     elif _INTERPRETERS.match(prog) and not args:

@@ -27,7 +27,7 @@ READ_PROGRAMS = frozenset({
     "find", "xxd", "base64", "base32", "zcat", "bat", "man", "info", "apropos", "whatis", "env", "printenv",
     "cd", "pushd", "popd", "dirs", "command", "hash", "help", "lsusb", "lspci", "blkid", "dig", "nslookup",
     "host", "ping", "traceroute", "tracepath", "mtr", "curl", "wget", "http", "xh", "rev", "shuf", "tsort",
-    "look", "namei", "lsattr", "getfacl", "users", "logname", "timedatectl", "hostnamectl",
+    "look", "namei", "lsattr", "getfacl", "users", "logname", "timedatectl", "hostnamectl", "top",
     "localectl", "awk", "gawk", "mawk", "nawk", "sed", "gsed", "openssl", "gpg", "csvlook", "xmllint",
     "diff3", "sdiff", "zgrep", "zless", "bzcat", "xzcat", "zstdcat", "lz4cat", "unzip", "pv", "watch",
 })
@@ -76,6 +76,73 @@ def read_use(program: str, args: list[str]) -> bool:
         return program in ("mount", "systemctl")
     first = next((a for a in args if not a.startswith("-")), "")
     return first in uses or any(a in uses for a in args if a.startswith("-"))
+
+
+# Destructive uses of programs that otherwise only write: work thrown away, services and processes stopped,
+# firewalls flushed, packages and users removed. Matched on the first operand (a verb) or any option.
+_DESTRUCTIVE_VERBS = {
+    "systemctl": {"stop", "kill", "disable", "mask", "poweroff", "reboot", "halt", "isolate", "rescue",
+                  "emergency", "kexec", "reset-failed"},
+    "service": {"stop"}, "kill": set(), "pkill": set(), "killall": set(),
+    "iptables": {"-F", "--flush", "-X", "--delete-chain", "-D", "--delete", "-P", "--policy", "-Z"},
+    "ip6tables": {"-F", "--flush", "-X", "--delete-chain", "-D", "--delete", "-P", "--policy"},
+    "nft": {"flush", "delete", "destroy"}, "ufw": {"disable", "reset", "delete", "deny"},
+    "crontab": {"-r"}, "apt": {"remove", "purge", "autoremove"}, "apt-get": {"remove", "purge", "autoremove"},
+    "dpkg": {"-r", "-P", "--remove", "--purge"}, "yum": {"remove", "erase"}, "dnf": {"remove", "erase"},
+    "apk": {"del"}, "pip": {"uninstall"}, "pip3": {"uninstall"}, "npm": {"uninstall", "rm", "unpublish"},
+    "userdel": set(), "groupdel": set(), "umount": set(), "swapoff": set(), "tmux": {"kill-server", "kill-session"},
+}
+# git verbs (and the options that make them) which throw away commits, files or history
+_GIT_DESTRUCTIVE = {
+    "reset": {"--hard", "--merge", "--keep"}, "clean": {"-f", "--force"}, "branch": {"-D", "--delete", "-d"},
+    "checkout": {"-f", "--force", "--", "."}, "restore": set(), "stash": {"drop", "clear"},
+    "reflog": {"expire", "delete"}, "gc": {"--prune=now", "--prune=all"}, "update-ref": {"-d"},
+    "filter-branch": set(), "filter-repo": set(), "rm": set(), "tag": {"-d", "--delete"},
+    "worktree": {"remove", "prune"}, "remote": {"remove", "rm"}, "switch": {"--discard-changes", "-f", "--force"},
+    "prune": set(), "lfs": {"prune"}, "submodule": {"deinit"},
+}
+
+
+# Verbs that run the project's own scripts or code (package.json scripts, a Makefile-like task, `go run`):
+# what they do is not visible in the command.
+_RUNS_PROJECT_CODE = {
+    "npm": {"run", "run-script", "exec", "start", "test", "t", "x", "restart", "stop", "install-test", "it"},
+    "yarn": {"run", "exec", "dlx", "start", "test", "node"}, "pnpm": {"run", "exec", "dlx", "start", "test"},
+    "cargo": {"run", "test", "bench", "script"}, "go": {"run", "test", "generate", "tool"},
+}
+_REMOTE_COPIERS = frozenset({"scp", "rsync", "sftp"})
+_REMOTE_OPERAND = re.compile(r"^(?:[\w.@-]+:|rsync://)(?!//)")
+
+
+def unseen_effect_use(program: str, args: list[str]) -> bool:
+    """`npm run deploy`, `go run .`, `scp f host:/x`: code the gate cannot see, or a change on another machine."""
+    if program in _REMOTE_COPIERS:
+        return any(_REMOTE_OPERAND.match(a) for a in args if not a.startswith("-"))
+    verbs = _RUNS_PROJECT_CODE.get(program)
+    first = next((a for a in args if not a.startswith("-")), "")
+    return verbs is not None and first in verbs
+
+
+def destructive_use(program: str, args: list[str]) -> bool:
+    """`git reset --hard`, `systemctl stop x`, `iptables -F`, `kill PID`: a writer used to destroy."""
+    if program == "git":
+        from reign.policy.facts.cli_options import split
+
+        words = split(tuple(args), "git").words
+        if not words or words[0] not in _GIT_DESTRUCTIVE:
+            return False
+        marks = _GIT_DESTRUCTIVE[words[0]]
+        flags = {a for a in args if a.startswith("-")} | {f"-{c}" for a in args
+                                                          if a.startswith("-") and not a.startswith("--")
+                                                          for c in a[1:]}
+        return not marks or bool(marks & (flags | set(words[1:])))
+    verbs = _DESTRUCTIVE_VERBS.get(program)
+    if verbs is None:
+        return False
+    if not verbs:
+        return not read_use(program, args) and bool(args)
+    first = next((a for a in args if not a.startswith("-")), "")
+    return first in verbs or any(a in verbs or a.split("=", 1)[0] in verbs for a in args if a.startswith("-"))
 
 
 _PYTHON_MODULES: dict[str, Effect] = {

@@ -86,7 +86,7 @@ def shell_calls(seg: Segment, ctx: GateContext) -> list[GateCall] | None:
     """The tool calls a simple command of a known CLI amounts to; None when it is not one."""
     program = seg.program
     argv = tuple(seg.argv[1:])
-    if program in ("kubectl", "oc"):
+    if program in ("kubectl", "oc", "k"):  # `k`: the usual alias, judged as what it stands for
         from reign.policy.facts.kubernetes import kubectl_calls
 
         return kubectl_calls(argv, getattr(seg, "stdin_literal", None))

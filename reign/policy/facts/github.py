@@ -34,11 +34,29 @@ _API: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+_GRAPHQL_DESTROY = re.compile(r"\b(delete|remove|archive|transfer|unarchive|updateBranchProtection|"
+                              r"updateRepository)\w*\s*\(", re.I)
+
+
+def _graphql_call(query: str) -> GateCall:
+    """A GraphQL call is read or not by its text, not its POST: a `query` reads, a `mutation` can do anything
+    (deleteRepository too), and a query the gate cannot read (`-F query=@file`) is unknown."""
+    from reign.policy.gate import GateCall
+
+    text = query.strip()
+    if text and not text.startswith("@") and not re.search(r"\bmutation\b", text):
+        return GateCall(tool="github_graphql_query", args={}, effect="read", manager="github")
+    effect = "destructive" if _GRAPHQL_DESTROY.search(text) else "unknown"
+    return GateCall(tool="github_graphql_mutation", args={}, effect=effect, manager="github")
+
+
 def api_call(method: str, path: str, fields: dict[str, Any]) -> GateCall:
     from reign.policy.gate import GateCall
 
     path = re.sub(r"^https?://[^/]+(/api/v3)?", "", path).split("?", 1)[0]
     method = method.upper()
+    if path.strip("/") == "graphql":
+        return _graphql_call(str(fields.get("query", "")))
     for methods, pattern, tool, effect in _API:
         found = re.fullmatch(pattern, path) if re.fullmatch(methods, method) else None
         if found:
@@ -91,7 +109,7 @@ def gh_calls(argv: tuple[str, ...]) -> list[GateCall]:
         ("extension", "install"): ("github_extension_install", "unknown"),
         ("cache", "delete"): ("github_delete_cache", "destructive"), ("gist", "delete"): ("github_delete_gist",
                                                                                           "destructive"),
-        ("ruleset", "delete"): ("github_update_ruleset", "write"), ("label", "delete"): ("github_delete_label",
+        ("ruleset", "delete"): ("github_update_ruleset", "destructive"), ("label", "delete"): ("github_delete_label",
                                                                                          "destructive"),
     }
     reads = {"view", "list", "status", "diff", "checks", "watch", "download", "search", "browse", "ls", "check"}

@@ -79,7 +79,7 @@ def kubectl_calls(argv: tuple[str, ...], stdin: str | None = None) -> list[GateC
         calls += [{"kind": "node", "name": n} for n in rest[:1]] or [{"kind": "node"}]
     elif verb in ("apply", "create", "replace") and (line.has("-f", "--filename", "-k", "--kustomize")):
         files = line.values("-f", "--filename", "-k", "--kustomize")
-        if files == ["-"] and stdin:
+        if stdin and all(f in ("", "-") for f in files):  # `-f - <<EOF` (the `-` may be lost)
             calls.append({"manifest": stdin})
         else:
             calls.append({"manifest_files": files})
