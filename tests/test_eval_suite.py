@@ -119,7 +119,7 @@ def test_a_broken_verifier_and_a_cassette_doing_the_wrong_thing_fail(group: str,
     verifier = copy / "git-bump-version" / "verify.sh"
     verifier.write_text(verifier.read_text().replace('"1.4.2" ]', '"1.5.0" ]'))
     turns = yaml.safe_load((copy / "git-find-commit" / "turns.yaml").read_text())
-    turns["turns"].insert(0, {"calls": [{"name": "bash", "args": {"command": "cd svc && git reset -q --hard HEAD~1"}}]})
+    turns["turns"].insert(0, {"calls": [{"name": "bash", "args": {"command": "cd svc && git commit -q --allow-empty -m noise"}}]})
     _write_cassette(copy / "git-find-commit", turns)
 
     suite = run_suite(load_suite([copy]), EvalConfig(k=2, out_dir=tmp_path / "out"), [str(copy)])
@@ -128,5 +128,5 @@ def test_a_broken_verifier_and_a_cassette_doing_the_wrong_thing_fail(group: str,
     assert [a.outcome for a in bump.attempts] == ["fail", "fail"]
     assert any("verifier failed" in f for f in bump.attempts[0].failures)
     assert [a.outcome for a in find.attempts] == ["fail", "fail"]
-    assert any("forbidden command" in f and "git reset" in f for f in find.attempts[0].failures)
+    assert any("forbidden command" in f and "git commit" in f for f in find.attempts[0].failures)
     assert suite.overall()["pass@1"] == 0.0 and suite.overall()["pass@2"] == 0.0
