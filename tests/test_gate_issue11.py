@@ -506,3 +506,15 @@ rules:
     assert decide(_bash("echo x > ~/notes/a.txt"), policy, ctx).rule == "notes-are-read-only"
     assert decide(_bash("cd ~/notes && echo x > a.txt"), policy, ctx).rule == "notes-are-read-only"
     assert decide(_bash("cd /srv && echo x > a.txt"), policy, ctx).rule != "notes-are-read-only"
+
+
+@pytest.mark.parametrize(("command", "unattended"), [
+    ("ls /etc > list.txt", "run"),  # a reader's operands are read, not changed: only its redirect is written
+    ("{ uname -sr; df -h / | tail -1; } > report.txt", "run"),
+    ("cat notes > /srv/report.txt", "refuse"),  # the redirect itself leaves the workspace
+    ("cp /etc/hosts /srv/hosts", "refuse"),  # a writer's operands count
+])
+def test_only_what_a_command_writes_is_judged_against_the_workspace(policy: Policy, command: str,
+                                                                     unattended: str) -> None:
+    decision = decide(_bash(command), policy, GateContext(workspace_root="/work/project", home="/home/ana"))
+    assert decision.unattended == unattended, decision

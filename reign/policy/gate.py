@@ -333,7 +333,8 @@ def _judge_shell(command: str, call: GateCall, rules: list[Rule], ctx: GateConte
                                  "shell-computed-targets", "risky"))
             seg_effect = "unknown"
         effect = _max_effect(effect, seg_effect)
-        outside = _outside_workspace(facts["paths"], ctx) if seg_effect in ("write", "destructive") else []
+        written = facts["redirect"] if seg.redirects and _reads_only(seg, ctx) else facts["paths"]
+        outside = _outside_workspace(written, ctx) if seg_effect in ("write", "destructive") else []
         if outside:
             found.append(Verdict("ask", f"changes paths outside the workspace: {', '.join(outside[:3])} (in `{text}`)",
                                  "shell-outside-workspace", "risky"))
@@ -353,6 +354,15 @@ def _computed_targets(seg: Segment) -> bool:
 
 
 _SCRATCH = ("/tmp", "/var/tmp", "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/fd", "/proc/self/fd")  # noqa: S108
+
+
+def _reads_only(seg: Segment, ctx: GateContext) -> bool:
+    """A reader whose output is redirected (`ls /etc > list.txt`) changes only its redirect targets."""
+    from dataclasses import replace as replace_fields
+
+    from reign.policy.classifiers import shell as shell_classifier
+
+    return bool(shell_classifier.generic_effect(replace_fields(seg, redirects=()), ctx) == "read")
 
 
 def _outside_workspace(paths: list[str], ctx: GateContext) -> list[str]:
