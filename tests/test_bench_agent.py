@@ -128,3 +128,24 @@ def test_reign_run_honours_reign_cassette(workdir: Path, monkeypatch: pytest.Mon
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert result.exit_code == 0 and out["stop_reason"] == "completed"
     assert [c["args"]["command"] for c in out["tool_calls"]] == ["ls -1 | wc -l"]
+
+
+def test_model_text_and_tool_output_reach_the_harness_inert(tmp_path: Path) -> None:
+    """A tool output and a final answer carrying terminal control sequences are printed as visible text
+    (the harness may show the agent's stdout in a terminal). The model is a synthesized cassette."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("synth_cassettes", ROOT / "scripts" / "synth_cassettes.py")
+    assert spec is not None and spec.loader is not None
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    cassette = tmp_path / "escapes.yaml"
+    cassette.write_text(synth.render("openai", "control sequences in output and answer", [
+        {"calls": [synth.call("bash", {"command": "printf 'pod log\\033]0;PWNED\\007\\033[2J\\n'"})]},
+        {"text": "All clear.\x1b[2J\x1b]0;MODEL\x07"}]))
+    done = subprocess.run([*agent_command(), "--llm-provider", "openai", "--model", "gpt-4o", "--skip-permissions",
+                           "--show-tool-output"], input="look\n", capture_output=True, text=True, cwd=tmp_path,
+                          env=_env(REIGN_CASSETTE=str(cassette), HOME=str(tmp_path)), timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "\\x1b]0;PWNED" in done.stdout and "All clear.\\x1b[2J" in done.stdout

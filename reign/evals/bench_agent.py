@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from reign.errors import ReignError
+from reign.terminal import inert
 
 # kubectl-ai's provider names -> (Reign provider, OpenAI-compatible base URL, key variable)
 PROVIDERS: dict[str, tuple[str, str | None, str | None]] = {
@@ -116,10 +117,10 @@ def run(args: argparse.Namespace, stdin_text: str) -> int:
         execute = agent.executor.execute
 
         def announced(call: ToolCall, step: int) -> tuple[ToolResult, CallRecord]:
-            print(f"Running: {command_line(call.name, call.args)}", flush=True)
+            print(f"Running: {inert(command_line(call.name, call.args))}", flush=True)
             result, record = execute(call, step)
             if args.show_tool_output:
-                print(result.content, flush=True)
+                print(inert(result.content), flush=True)
             return result, record
 
         agent.executor.execute = announced  # type: ignore[method-assign]
@@ -127,9 +128,9 @@ def run(args: argparse.Namespace, stdin_text: str) -> int:
         for prompt in steps:
             result = agent.run(prompt)
             if result.final:
-                print(result.final, flush=True)
+                print(inert(result.final), flush=True)
             if result.stop_reason == "error":
-                print(f"reign-bench-agent: {result.error}", file=sys.stderr)
+                print(f"reign-bench-agent: {inert(result.error)}", file=sys.stderr)
                 code = 1
             trace.append({"prompt": prompt, "stop_reason": result.stop_reason, "error": result.error,
                           "steps": result.steps, "usage": result.usage.model_dump(), "answer": result.final,

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from reign.errors import ReignError
+from reign.terminal import inert
 
 
 class _DefaultRun(click.Group):
@@ -83,5 +84,5 @@ def eval_compare(before: Path, after: Path) -> None:
         text, regressed = compare(load(before), load(after), (before.name, after.name))
     except ReignError as exc:
         _fail(str(exc))
-    click.echo(text, nl=False)
+    click.echo(inert(text), nl=False)  # result files may carry any text
     sys.exit(1 if regressed else 0)
