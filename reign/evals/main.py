@@ -17,23 +17,20 @@ from reign.errors import ReignError
 def eval_environment(kubeconfig: Path | None) -> Iterator[None]:
     """KUBECONFIG and PATH (this venv's tools, the cached helm) for the tasks' scripts and the agent."""
     from reign.evals.backends import extra_path, forget
+    from reign.evals.runner import patched_environ
 
-    saved = {k: os.environ.get(k) for k in ("KUBECONFIG", "PATH")}
+    extra: dict[str, str] = {}
     if kubeconfig is not None:
         if not kubeconfig.is_file():
             raise ReignError(f"kubeconfig not found: {kubeconfig}")
-        os.environ["KUBECONFIG"] = str(kubeconfig.resolve())
+        extra["KUBECONFIG"] = str(kubeconfig.resolve())
     path = os.environ.get("PATH", "").split(os.pathsep)
-    os.environ["PATH"] = os.pathsep.join([*path, *[p for p in extra_path() if p not in path]])
+    extra["PATH"] = os.pathsep.join([*path, *[p for p in extra_path() if p not in path]])
     forget()
     try:
-        yield
+        with patched_environ(extra):
+            yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         forget()
 
 

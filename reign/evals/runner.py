@@ -96,7 +96,7 @@ def run_attempt(task: Task, cfg: EvalConfig, n: int) -> Attempt:
             if not ok:
                 attempt.outcome, attempt.error = "error", "setup failed (see the attempt log)"
             else:
-                with _environ(task.spec.reign.env):
+                with patched_environ(task.spec.reign.env):
                     _agent(task, cfg, attempt, root, work, deadline, n, log)
                 if attempt.outcome != "error":
                     _judge(task, attempt, env, deadline, log)
@@ -110,7 +110,8 @@ def run_attempt(task: Task, cfg: EvalConfig, n: int) -> Attempt:
 
 
 @contextmanager
-def _environ(extra: dict[str, str]) -> Iterator[None]:
+def patched_environ(extra: dict[str, str]) -> Iterator[None]:
+    """os.environ with `extra` set for the block, then as it was (unset names unset again)."""
     saved = {k: os.environ.get(k) for k in extra}
     os.environ.update(extra)
     try:
