@@ -114,16 +114,23 @@ def kubectl_calls(argv: tuple[str, ...], stdin: str | None = None) -> list[GateC
     return out
 
 
-def _common(line: CommandLine) -> dict[str, Any]:
+def _scope(line: CommandLine, context_option: str) -> dict[str, Any]:
+    """Namespace, all namespaces and context as the tool calls name them (kubectl `--context`, helm
+    `--kube-context`)."""
     args: dict[str, Any] = {}
     namespace = line.value("-n", "--namespace")
     if namespace:
         args["namespace"] = namespace
     if line.flag("-A", "--all-namespaces"):
         args["all_namespaces"] = True
-    context = line.value("--context")
+    context = line.value(context_option)
     if context:
         args["context"] = context
+    return args
+
+
+def _common(line: CommandLine) -> dict[str, Any]:
+    args = _scope(line, "--context")
     selector = line.value("-l", "--selector")
     if selector is not None:
         args["label_selector"] = selector
@@ -198,15 +205,7 @@ def helm_calls(argv: tuple[str, ...]) -> list[GateCall]:
     if line.has("--post-renderer"):
         effect = "unknown"  # runs a program of the model's choosing on the rendered manifests
     tool = "helm_" + _HELM_TOOL.get(verb, verb.replace("-", "_"))
-    args: dict[str, Any] = {}
-    namespace = line.value("-n", "--namespace")
-    if namespace:
-        args["namespace"] = namespace
-    if line.flag("-A", "--all-namespaces"):
-        args["all_namespaces"] = True
-    context = line.value("--kube-context")
-    if context:
-        args["context"] = context
+    args = _scope(line, "--kube-context")
     rest = words[1:]
     if verb == "install" and line.flag("--generate-name", "-g"):
         args["chart"] = rest[0] if rest else ""
