@@ -241,7 +241,11 @@ def bwrap_argv(argv: Sequence[str], profile: Profile, *, cwd: Path | None = None
         out.append("--unshare-net")
     tmp = Path(_TMP)
     here = Path(os.path.realpath(cwd)) if cwd is not None else None
-    for path in (Path(os.path.realpath(profile.home)), here):
+    # what the command itself runs from, when it lies in the real /tmp the private one covers: the home, the
+    # working directory, this Python's environment and absolute paths the argv names (an MCP server's script)
+    programs = [Path(os.path.realpath(p)) for p in (sys.prefix, sys.base_prefix)]
+    programs += [Path(os.path.realpath(a)) for a in argv if a.startswith("/") and os.path.exists(a)]
+    for path in dict.fromkeys((Path(os.path.realpath(profile.home)), here, *programs)):
         if path is not None and path.is_relative_to(tmp) and path.exists() and not _within(path, profile.workspace):
             out += ["--ro-bind", str(path), str(path)]
     extra_rw = [Path(os.path.realpath(p)) for p in extra_writable]
