@@ -85,9 +85,8 @@ def build_agent(settings: Settings, provider: Provider, opts: Options) -> Agent:
     catalogue = load_catalogue(settings)
     gate = build_gate(settings, opts)
     carried = _open(opts.plan, provider, catalogue)
-    managers = {t.manager for t in catalogue.offered(read_only=settings.read_only)}
     toolset = Toolset(catalogue, read_only=settings.read_only, lazy=settings.tool_loading == "lazy",
-                      loaded=carried.managers & managers if carried else set())
+                      loaded=_still_served(catalogue, carried.managers, settings.read_only) if carried else set())
     if carried is not None and carried.cwd is not None and opts.cwd is None:
         opts = replace(opts, cwd=carried.cwd)
     executor = build_executor(settings, opts, catalogue=catalogue, gate=gate, toolset=toolset,
@@ -96,6 +95,13 @@ def build_agent(settings: Settings, provider: Provider, opts: Options) -> Agent:
     return Agent(provider=provider, executor=executor, system=opts.system or system_prompt(), tools=toolset.specs,
                  limits=limits, log=opts.log, messages=carried.messages if carried else [],
                  journal=opts.plan.journal if opts.plan else None)
+
+
+def _still_served(catalogue: Catalogue, managers: set[str], read_only: bool) -> set[str]:
+    """The managers a resumed session had loaded that this machine still serves. Only these are probed: a
+    manager the run has not loaded costs nothing at start-up."""
+    return {t.manager for t in catalogue.tools.values() if t.manager in managers
+            and (not read_only or t.effect == "read") and catalogue.unavailable_reason(t) is None}
 
 
 def _open(plan: Plan | None, provider: Provider, catalogue: Catalogue) -> Carried | None:
