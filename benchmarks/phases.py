@@ -27,14 +27,10 @@ def main() -> None:
     mark("import reign.cli_actions (pydantic, pydantic-settings)")
     settings = commands.load_settings({})
     mark("Settings()")
-    from reign.policy import decide, gate_context
-    from reign.policy.examples import check_examples
-    from reign.policy.rules import load_policy
+    from reign.policy import decide, gate_context, load_checked_policy
     mark("import reign.policy")
-    policy = load_policy([*settings.policy_files])
-    mark("load policy YAML layers")
-    check_examples(policy)
-    mark("check every rule's examples (shell parses)")
+    policy = load_checked_policy([*settings.policy_files])
+    mark("load policy YAML layers (their examples checked once per content hash)")
     effects = commands._known_effects(settings)
     mark("catalogue load (YAML + JSON-Schema checks)")
     from benchmarks.corpus import policy_calls

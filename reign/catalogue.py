@@ -17,13 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import yaml
-
 from reign.config import Settings
 from reign.errors import ReignError
 from reign.sandbox import ToolSandbox, parse_spec
 from reign.types import Effect, ToolSpec
-from reign.yamlcache import cache_dir, load_text
+from reign.yamlcache import BadYaml, cache_dir, load_text
 
 Loading = Literal["always", "manager", "loader"]
 
@@ -173,7 +171,7 @@ def _load_file(path: Path, check_schemas: bool = True) -> list[Tool]:
     try:
         text = path.read_text()
         data = load_text(text)
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, BadYaml) as exc:
         raise ReignError(f"{path}: cannot read tool catalogue: {exc}") from exc
     marker = _checked_marker(text) if check_schemas else None
     if marker is not None and marker.exists():

@@ -21,6 +21,7 @@ from reign.cli_actions import (
     logger,
     policy_rows,
     provider_session,
+    settle_imports,
     tool_rows,
 )
 from reign.signals import Stopped, received, stop_on_signals
@@ -122,6 +123,7 @@ def chat_loop(**opts: Any) -> None:
     from reign.console import Console
     from reign.wiring import Options, build_agent
 
+    settle_imports()
     settings = load_settings(opts)
     check_writable(settings)
     session = sessions.plan(settings, opts)  # on --resume: the stored scope, flags checked

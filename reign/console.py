@@ -8,7 +8,9 @@ came from a tool or the model is untrusted: it is printed without markup and wit
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 import time
 from typing import Any
 
@@ -74,6 +76,17 @@ def preview_text(preview: str) -> Any:
     return out
 
 
+def _may_be_terminal() -> bool:
+    """False where rich would find no terminal (stdout not a tty, neither TTY_COMPATIBLE nor FORCE_COLOR set),
+    asked without importing rich: a run whose output is piped shows no spinner and need not load it."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        tty = bool(isatty and isatty())
+    except ValueError:  # closed
+        tty = False
+    return tty or "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ
+
+
 def inert_lines(text: str) -> list[str]:
     return [inert(line) for line in text.splitlines()]
 
@@ -105,7 +118,7 @@ class Console:
     # -- the live indicator ------------------------------------------------------------------------------
     def busy(self, label: str) -> None:
         """Show (or retitle) the spinner: what runs now and for how long. Only on a terminal."""
-        if self.quiet or not self.out.is_terminal:
+        if self.quiet or not _may_be_terminal() or not self.out.is_terminal:
             return
         self._label, self._since = label, time.monotonic()
         if self._live is None:

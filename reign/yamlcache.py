@@ -3,7 +3,7 @@
 The policy layers and tool catalogues are read on every start and PyYAML's constructor is pure Python
 (about 100 ms for the defaults); JSON reads the same data in a few milliseconds. The key is the hash of
 the text, so an edited file is parsed again. Data JSON cannot hold exactly (dates, non-string keys) is
-not cached.
+not cached. PyYAML itself is imported only when a text is not in the cache.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+class BadYaml(ValueError):
+    """A text PyYAML cannot parse (its message), so that callers need not import PyYAML to catch it."""
 
 
 def cache_dir() -> Path:
@@ -27,7 +29,12 @@ def load_text(text: str) -> Any:
     path = cache_dir() / "yaml" / f"{hashlib.sha256(text.encode()).hexdigest()}.json"
     with contextlib.suppress(OSError, ValueError):
         return json.loads(path.read_text())
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (safe loaders)
+    import yaml
+
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (safe loaders)
+    except yaml.YAMLError as exc:
+        raise BadYaml(str(exc)) from exc
     with contextlib.suppress(OSError, TypeError, ValueError):
         encoded = json.dumps(data)
         if json.loads(encoded) == data:

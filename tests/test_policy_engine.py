@@ -195,3 +195,18 @@ def test_download_to_a_file_then_run_it_is_denied(command: str) -> None:
                                      "base64 -d in > out.bin && ls -la out.bin"])
 def test_writing_then_reading_a_file_is_not_a_staged_payload(command: str) -> None:
     assert _decide("bash", {"command": command}).rule != "shell-run-downloaded-file"
+
+
+def test_glob_matcher_is_fnmatchcase() -> None:
+    """The policy's fast glob path (literals, one leading or trailing `*`) answers exactly as fnmatchcase."""
+    import fnmatch
+    import itertools
+
+    from reign.policy.rules import glob_matcher
+
+    patterns = ["", "*", "**", "a", "a*", "*a", "*a*", "a**", "**a", "ab*c", "a?", "[ab]*", "*.yaml", "kube-*",
+                "*/prod/*", "~/.[*]", "A*", "a\n*", "*\n"]
+    values = ["", "a", "A", "ab", "ba", "abc", "a\nb", "x.yaml", "kube-system", "kube", "/x/prod/y", "~/.[x]",
+              "~/.a", "\n", "b\n"]
+    for pattern, value in itertools.product(patterns, values):
+        assert glob_matcher(pattern)(value) is fnmatch.fnmatchcase(value, pattern), (pattern, value)

@@ -74,3 +74,13 @@ def test_a_resumed_session_probes_only_its_loaded_managers(scripted, two_manager
     again = sessions.start(two_managers, resume=plan.id, read_only=None, policies=[])
     resumed = build_agent(again.settings, scripted([]), Options(plan=again, approver=NonInteractive()))
     assert resumed.executor.toolset.loaded == set() and PROBED == ["far"]
+
+
+def test_a_catalogue_file_that_is_not_yaml_fails_in_one_line(tmp_path: Path) -> None:
+    """PyYAML is imported only on a cache miss; its errors still name the file."""
+    from reign.catalogue import Catalogue
+    from reign.errors import ReignError
+
+    (tmp_path / "bad.yaml").write_text("tools: [unclosed\n")
+    with pytest.raises(ReignError, match=r"bad\.yaml: cannot read tool catalogue: while parsing"):
+        Catalogue.load([tmp_path])
