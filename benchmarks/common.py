@@ -121,6 +121,9 @@ class Sandbox:
                if not k.startswith("REIGN_") and k not in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GITHUB_TOKEN")}
         env.update(HOME=str(self.home), XDG_CONFIG_HOME=str(self.home / ".config"),
                    XDG_STATE_HOME=str(self.home / ".local" / "state"))
+        # An installed package has its byte-code compiled (pip does it); without this a shell that sets
+        # PYTHONDONTWRITEBYTECODE would time every start compiling Reign's sources anew.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         return env
 
     @contextlib.contextmanager

@@ -30,12 +30,15 @@ def missing_reason() -> str:
 def load(paths: list[str], *, strict: bool = True) -> dict[str, Any]:
     """{"contexts": {name: context}, "clusters": {name: cluster}, "current-context": name or ""}.
     `strict`: a file that does not read is a ToolError; otherwise it is skipped."""
+    merged: dict[str, Any] = {"contexts": {}, "clusters": {}, "current-context": ""}
+    if not paths:
+        return merged
     import yaml
 
-    merged: dict[str, Any] = {"contexts": {}, "clusters": {}, "current-context": ""}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: read at every start
     for path in paths:
         try:
-            data = yaml.safe_load(Path(path).read_text()) or {}
+            data = yaml.load(Path(path).read_text(), Loader=loader) or {}  # noqa: S506 (a safe loader)
         except (OSError, yaml.YAMLError) as exc:
             if strict:
                 raise ToolError(f"cannot read kubeconfig {path}: {one_line(exc, 200)}") from exc
