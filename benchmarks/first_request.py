@@ -248,7 +248,7 @@ def _first_request(session: Any, provider: Any, settings: Any, mark: Marks) -> N
     mark("session.run up to the request (journal, tool specs)", asked[0] if asked else started)
 
 
-def _phases_in_fresh_interpreters(runs: int) -> dict[str, float]:
+def phases_in_fresh_interpreters(runs: int) -> dict[str, float]:
     """Median of each phase over fresh interpreters sharing one throwaway HOME (its caches warmed first, as
     every start but a user's first finds them)."""
     import tempfile
@@ -257,6 +257,8 @@ def _phases_in_fresh_interpreters(runs: int) -> dict[str, float]:
         env = {**os.environ, "HOME": tmp, "XDG_STATE_HOME": tmp, "XDG_CONFIG_HOME": tmp, "XDG_CACHE_HOME": tmp,
                "ANTHROPIC_API_KEY": "bench-not-a-key", "REIGN_PROVIDER": "anthropic",
                "KUBECONFIG": str(kubeconfig(Path(tmp)))}
+        root = str(Path(__file__).resolve().parent.parent)  # this checkout's benchmarks package
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         samples: dict[str, list[float]] = {}
         for i in range(runs + 1):
@@ -274,7 +276,7 @@ if __name__ == "__main__":
     if "--phases-once" in sys.argv:
         print(json.dumps(phases()))
     elif "--phases" in sys.argv:
-        print(json.dumps(_phases_in_fresh_interpreters(5), indent=1))
+        print(json.dumps(phases_in_fresh_interpreters(5), indent=1))
     else:
         import tempfile
 
