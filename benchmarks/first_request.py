@@ -193,8 +193,9 @@ def phases() -> dict[str, float]:
 
     mark(REFERENCE)
     sdk_gc = mark.gc_ms
-    import reign.cli  # noqa: F401
+    import reign.cli
 
+    reign.cli.OWN_PROCESS = True  # as under the console script
     mark("import reign.cli (click)")
     from reign import cli_actions
 

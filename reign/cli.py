@@ -264,10 +264,15 @@ def mcp_serve(http: bool, port: int, read_only: bool, policies: tuple[Path, ...]
 
 
 
+OWN_PROCESS = False  # True under the console script (entry): the process ends with the command
+
+
 def entry() -> None:
     """The console script: a bug shows as one line (REIGN_DEBUG=1 for the traceback), never a traceback."""
     import os
 
+    global OWN_PROCESS
+    OWN_PROCESS = True
     try:
         main()
     except SystemExit:  # click ends every command so, 0 included

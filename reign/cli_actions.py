@@ -93,13 +93,17 @@ def close_audit(agent: Agent, result: RunResult) -> None:
 
 
 def settle_imports() -> None:
-    """Once per CLI process, when Reign's modules are imported and before the provider SDK is: their objects
-    live as long as the process, so the cycle collector need not scan them again. Without this, importing
-    the SDK on top of them costs one more full collection (~0.1 s) before the first request. Nothing is
-    garbage at this point, so nothing is kept alive that would have been freed (gc.freeze)."""
-    import gc
+    """In the console script's own process, once Reign's modules are imported and before the provider SDK is:
+    their objects live as long as the process, so the cycle collector need not scan them again. Without this,
+    importing the SDK on top of them costs one more full collection (~0.1 s) before the first request.
+    Nothing is garbage at this point, so nothing is kept alive that would have been freed (gc.freeze). Not
+    in a host process (tests, an embedding program), whose objects are not ours to pin."""
+    from reign import cli
 
-    gc.freeze()
+    if cli.OWN_PROCESS:
+        import gc
+
+        gc.freeze()
 
 
 def run_once(goal: str | None, *, output: str, yes: bool, quiet: bool = False, **opts: Any) -> int:

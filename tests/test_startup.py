@@ -84,3 +84,22 @@ def test_a_catalogue_file_that_is_not_yaml_fails_in_one_line(tmp_path: Path) -> 
     (tmp_path / "bad.yaml").write_text("tools: [unclosed\n")
     with pytest.raises(ReignError, match=r"bad\.yaml: cannot read tool catalogue: while parsing"):
         Catalogue.load([tmp_path])
+
+
+def test_objects_are_frozen_out_of_the_collector_only_in_reigns_own_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """gc.freeze pins every object alive at the call: right for the console script's process, wrong for a
+    host (this test run) whose leftovers it would keep forever."""
+    import gc
+
+    from reign import cli
+    from reign.cli_actions import settle_imports
+
+    before = gc.get_freeze_count()
+    settle_imports()
+    assert gc.get_freeze_count() == before
+    monkeypatch.setattr(cli, "OWN_PROCESS", True)
+    try:
+        settle_imports()
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
