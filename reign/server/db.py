@@ -48,6 +48,7 @@ runs = sa.Table(
     sa.Column("worker", sa.String(128)),
     sa.Column("created", sa.String(32), nullable=False),
     sa.Column("updated", sa.String(32), nullable=False),
+    sa.Column("scope", sa.Text),  # the requester's scope when the run started (JSON); NULL: not recorded
     sa.Index("reign_runs_created", "created"),
 )
 events = sa.Table(
@@ -183,20 +184,31 @@ class Database:
 
     # -- runs ----------------------------------------------------------------------------------------------
     def create_run(self, run_id: str, goal: str, requested_by: str, *, provider: str | None, model: str | None,
-                   max_steps: int | None, cassette: str | None) -> None:
+                   max_steps: int | None, cassette: str | None, scope: dict[str, Any] | None = None) -> None:
         stamp = now()
         self.retry(lambda c: c.execute(sa.insert(runs).values(
             id=run_id, goal=goal, requested_by=requested_by, status="queued", provider=provider, model=model,
-            max_steps=max_steps, cassette=cassette, steps=0, created=stamp, updated=stamp)))
+            max_steps=max_steps, cassette=cassette, steps=0, created=stamp, updated=stamp,
+            scope=None if scope is None else json.dumps(scope))))
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         row = self.retry(lambda c: c.execute(sa.select(runs).where(runs.c.id == run_id)).mappings().first())
-        return None if row is None else dict(row)
+        return None if row is None else _run_row(row)
 
-    def list_runs(self, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self.retry(lambda c: c.execute(sa.select(runs).order_by(runs.c.created.desc()).limit(limit))
-                          .mappings().all())
-        return [dict(r) for r in rows]
+    def list_runs(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        rows = self.retry(lambda c: c.execute(sa.select(runs).order_by(runs.c.created.desc(), runs.c.id)
+                                              .limit(limit).offset(offset)).mappings().all())
+        return [_run_row(r) for r in rows]
+
+    def runs_by_ids(self, run_ids: list[str]) -> list[dict[str, Any]]:
+        def work(conn: sa.Connection) -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = []
+            for start in range(0, len(run_ids), 500):
+                chunk = run_ids[start:start + 500]
+                found.extend(_run_row(r) for r in conn.execute(sa.select(runs).where(runs.c.id.in_(chunk)))
+                             .mappings().all())
+            return found
+        return self.retry(work)
 
     def update_run(self, run_id: str, *, unless_final: bool = True, **values: Any) -> None:
         query = sa.update(runs).where(runs.c.id == run_id)
@@ -299,6 +311,10 @@ class Database:
         except IntegrityError:
             return False
         return True
+
+
+def _run_row(row: Any) -> dict[str, Any]:
+    return {**row, "scope": None if row["scope"] is None else json.loads(row["scope"])}
 
 
 def _transient(exc: DBAPIError) -> bool:
