@@ -40,6 +40,18 @@ def test_a_user_scope_narrows_and_never_widens(tmp_path: Path) -> None:
         .kube_impersonate_groups == []
 
 
+def test_a_stored_one_group_scope_reads_as_a_list_of_groups(tmp_path: Path) -> None:
+    from reign.server.users import list_text
+
+    db = Database(f"sqlite:///{tmp_path / 's.db'}")
+    db.migrate()
+    db.add_user("jane", "operator", "h" * 64, {"namespaces": ["a"], "impersonate_user": "jane@example.com",
+                                               "impersonate_group": "devs"})  # as stored before
+    assert "impersonate_groups=devs" in list_text(db.list_users())
+    user = db.user("jane") or {}
+    assert scoped_settings(Settings(workspace_root=tmp_path), {}, user["scope"]).kube_impersonate_groups == ["devs"]
+
+
 def _user(name: str, role: str = "viewer", **scope: object) -> dict[str, object]:
     return {"name": name, "role": role, "scope": scope}
 

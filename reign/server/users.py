@@ -71,7 +71,8 @@ def list_text(rows: list[dict[str, Any]]) -> str:
         return "no users yet (`reign users add NAME --role operator`)"
     lines = [f"{'name':<20}  {'role':<9}  {'created':<20}  {'status':<8}  scope"]
     for r in rows:
-        scope = ", ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in r["scope"].items() if v)
+        stored = UserScope.model_validate(r["scope"] or {}).model_dump()  # an old one-group scope as a list
+        scope = ", ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in stored.items() if v)
         lines.append(f"{r['name']:<20}  {r['role']:<9}  {r['created'][:19]:<20}  "
                      f"{'revoked' if r['revoked'] else 'active':<8}  {scope or '-'}")
     return "\n".join(lines)
