@@ -104,7 +104,8 @@ class McpServer(BaseModel):
 # policy files, tool code or MCP servers, widen the Kubernetes scope, or unprotect anything.
 _PROJECT_MAY_NOT_SET = frozenset({
     "policy_files", "tools_dirs", "mcp_servers", "audit_dir", "sessions_db", "workspace_root", "kube_context",
-    "kube_namespaces", "kube_impersonate_user", "kube_impersonate_groups", "kube_production_pattern",
+    "kube_namespaces", "kube_impersonate_user", "kube_impersonate_group", "kube_impersonate_groups",
+    "kube_production_pattern",
     "protected_namespaces", "protected_branches",
     "kube_secret_values", "github_base_url", "github_clone_url", "github_work_dir", "docker_host",
     "allow_destructive", "terraform_production", "provider", "model", "base_url",
@@ -185,8 +186,10 @@ class Settings(BaseSettings):
     kube_namespaces: list[str] = Field(default_factory=list)
     # Kubernetes impersonation (Impersonate-User, one Impersonate-Group header per group): the cluster's own
     # RBAC then applies to this person; the kubeconfig's credentials need the `impersonate` verb. Set per user
-    # by `reign serve`. Groups without a user are not sent (the API server refuses them).
+    # by `reign serve`. Groups are sent only with a user (the API server refuses them alone); the one-group
+    # setting predates the list and both are sent.
     kube_impersonate_user: str | None = None
+    kube_impersonate_group: str | None = None
     kube_impersonate_groups: list[str] = Field(default_factory=list)
     kube_production_pattern: str = r"(^|[-_.])(prod|production|live)([-_.]|$)"
     kube_secret_values: bool = False  # let k8s_get reveal Secret values when a call asks (the policy still asks)

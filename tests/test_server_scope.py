@@ -67,9 +67,9 @@ def test_every_impersonated_group_reaches_the_cluster(k8s_namespace: str, tmp_pa
     _grant_pod_reading(k8s_namespace, "cm-readers")
     path = f"/api/v1/namespaces/{k8s_namespace}/configmaps"
 
-    def listing(*groups: str) -> int:
+    def listing(*groups: str, one: str | None = None) -> int:
         settings = Settings(workspace_root=tmp_path, kube_impersonate_user="jane@example.com",
-                            kube_impersonate_groups=list(groups))
+                            kube_impersonate_group=one, kube_impersonate_groups=list(groups))
         try:
             k8s_client.api_request(k8s_client.api_session(settings), "GET", path)
         except k8s_client.KubeApiError as exc:
@@ -82,6 +82,8 @@ def test_every_impersonated_group_reaches_the_cluster(k8s_namespace: str, tmp_pa
     assert listing("team-x") == 403
     assert listing() == 403  # jane alone has no bindings
     assert listing("team-x", "team-y") == 403
+    assert listing(one="cm-readers") == 200  # the older one-group setting still works
+    assert listing("cm-readers", one="team-x") == 200 and listing("team-y", one="team-x") == 403
 
 
 def test_a_user_with_two_groups_runs_with_the_second_groups_rbac(

@@ -38,6 +38,11 @@ def test_a_user_scope_narrows_and_never_widens(tmp_path: Path) -> None:
     assert (legacy.kube_impersonate_user, legacy.kube_impersonate_groups) == ("jane", ["devs"])
     assert scoped_settings(base, run, {"impersonate_user": "jane", "impersonate_group": None}) \
         .kube_impersonate_groups == []
+    # the server's own impersonation group never joins a user's
+    server_group = base.model_copy(update={"kube_impersonate_user": "svc", "kube_impersonate_group": "admins"})
+    mine = scoped_settings(server_group, run, {"impersonate_user": "jane", "impersonate_groups": ["devs"]})
+    assert (mine.kube_impersonate_user, mine.kube_impersonate_group, mine.kube_impersonate_groups) == \
+        ("jane", None, ["devs"])
 
 
 def test_a_stored_one_group_scope_reads_as_a_list_of_groups(tmp_path: Path) -> None:

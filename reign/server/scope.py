@@ -46,6 +46,7 @@ def scoped_settings(base: Settings, run: dict[str, Any], scope_data: dict[str, A
         update["workspace_root"] = current if current in allowed else allowed[0]
     if scope.impersonate_user:
         update["kube_impersonate_user"] = scope.impersonate_user
+        update["kube_impersonate_group"] = None  # the user's groups replace the server's own
         update["kube_impersonate_groups"] = list(scope.impersonate_groups)
     return base.model_copy(update=update)
 

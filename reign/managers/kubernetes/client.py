@@ -100,7 +100,9 @@ def api_session(ctx: ToolContext | Settings) -> ApiSession:
     wanted = settings.kube_context
     timeout = 10.0 if probing else float(settings.tool_timeout)  # a probe must answer quickly
     joined = os.pathsep.join(files)
-    impersonate = (settings.kube_impersonate_user or "", tuple(settings.kube_impersonate_groups))
+    groups = ([settings.kube_impersonate_group] if settings.kube_impersonate_group else []) + \
+        settings.kube_impersonate_groups
+    impersonate = (settings.kube_impersonate_user or "", tuple(dict.fromkeys(groups)))
     key = (joined, tuple(os.path.getmtime(f) for f in files), wanted or "", timeout, *impersonate)
     with _lock:
         cached = _sessions.get(key)
