@@ -16,6 +16,7 @@ from reign.types import RunResult
 
 if TYPE_CHECKING:
     from reign.agent import Agent
+    from reign.sessions import SessionStore
 
 _SETTING_FLAGS = ("provider", "model", "base_url", "max_steps", "token_budget", "time_limit", "read_only")
 
@@ -314,7 +315,7 @@ def verify_audit(path: Path | None, *, expect: str | None = None) -> int:
         if not found:
             raise ReignError("--expect takes SEQ:HASH as `reign audit verify` printed it (head: seq N, sha256 H)")
         anchor = Head(int(found.group(1)), found.group(2))
-    store = SessionStore.existing(settings.sessions_db)
+    store = SessionStore.existing(settings.database)
     head = store.audit_head(target) if store is not None else None
     report = verify(target, key=key_of(settings), head=head, expect=anchor)
     for problem in report.problems:
@@ -322,7 +323,8 @@ def verify_audit(path: Path | None, *, expect: str | None = None) -> int:
     for warning in report.warnings:
         print(f"warning: {warning}")
     if head is None:
-        print(f"warning: no head for this trail in {settings.sessions_db}: a cut at the end of the file "
+        where = store.where if store else settings.sessions_db
+        print(f"warning: no head for this trail in {where}: a cut at the end of the file "
               "cannot be detected here (compare with a head kept elsewhere: --expect SEQ:HASH)")
     for what in report.checked:
         print(f"checked: {what}")
@@ -333,10 +335,20 @@ def verify_audit(path: Path | None, *, expect: str | None = None) -> int:
     return 0 if report.ok else 1
 
 
+def _session_store() -> SessionStore:
+    from reign.sessions import SessionStore
+
+    settings = load_settings({})
+    store = SessionStore.existing(settings.database)
+    if store is None:
+        raise ReignError(f"no session database at {settings.sessions_db}")
+    return store
+
+
 def list_sessions(*, as_json: bool, limit: int) -> None:
     from reign.sessions import SessionStore, list_text
 
-    store = SessionStore.existing(load_settings({}).sessions_db)
+    store = SessionStore.existing(load_settings({}).database)
     infos = store.recent(limit) if store else []
     if as_json:
         for info in infos:
@@ -348,23 +360,16 @@ def list_sessions(*, as_json: bool, limit: int) -> None:
 
 
 def show_session(ref: str) -> None:
-    from reign.sessions import SessionStore, transcript_text
+    from reign.sessions import transcript_text
     from reign.terminal import inert
 
-    path = load_settings({}).sessions_db
-    store = SessionStore.existing(path)
-    if store is None:
-        raise ReignError(f"no session database at {path}")
+    store = _session_store()
     print(inert(transcript_text(store, ref)))
 
 
 def export_session(ref: str, out: Path | None) -> None:
-    from reign.sessions import SessionStore
 
-    path = load_settings({}).sessions_db
-    store = SessionStore.existing(path)
-    if store is None:
-        raise ReignError(f"no session database at {path}")
+    store = _session_store()
     text = json.dumps(store.export(ref), indent=2, ensure_ascii=False)
     if out is None:
         print(text)

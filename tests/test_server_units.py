@@ -90,7 +90,7 @@ def test_the_migrations_build_exactly_the_tables_the_code_uses(tmp_path: Path) -
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from reign.server.db import metadata
+    from reign.db.tables import metadata
 
     db = Database(f"sqlite:///{tmp_path / 'm.db'}")
     db.migrate()
