@@ -49,6 +49,7 @@ NOT_RUN = "not run: the session stopped before this call ran"
 RESUME_BUDGET_CHARS = 80_000  # about 20k tokens of history sent back to the model on resume
 DEFAULT_FOLLOW_UP = "Continue with the goal where you left off; check the current state first."
 EXPORT_VERSION = 1  # the `reign sessions export` format
+OTHER_HOST_STALE = 900.0  # seconds without a step after which a session running on another host counts as crashed
 
 
 def _now() -> str:
@@ -184,13 +185,18 @@ class SessionStore:
         s, calls = t.sessions, t.calls
 
         def work(c: Connection) -> None:
-            row = c.execute(sa.select(s.c.status, s.c.pid, s.c.host).where(s.c.id == session)).first()
+            row = c.execute(sa.select(s.c.status, s.c.pid, s.c.host, s.c.updated).where(s.c.id == session)).first()
             if row is None:
                 raise ReignError(f"no session {session!r} in {self.where}")
-            status, pid, host = row
+            status, pid, host, updated = row
             if status == "running" and pid and pid != os.getpid() and host == socket.gethostname() \
                     and _alive(int(pid)):
                 raise ReignError(f"session {session} is in use by process {pid}; wait for it to finish")
+            if status == "running" and host and host != socket.gethostname() and _age(updated) < OTHER_HOST_STALE:
+                # a shared database: that process cannot be checked from here, so a recent one is taken as live
+                raise ReignError(f"session {session} is running on {host} (process {pid}, last step "
+                                 f"{int(_age(updated))} s ago); resume it there, or after {int(OTHER_HOST_STALE)} s "
+                                 "without a step it counts as crashed")
             now = _now()
             c.execute(sa.update(calls).where(calls.c.session == session, calls.c.state == "started")
                       .values(state="interrupted", ok=0, output=INTERRUPTED, finished=now))
@@ -668,6 +674,14 @@ def _insert_ignore(c: Connection, table: Table, **values: Any) -> None:
 
     dialect = postgresql if c.dialect.name == "postgresql" else sqlite
     c.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+
+
+def _age(stamp: str | None) -> float:
+    """Seconds since an ISO timestamp written by _now (unreadable: very old)."""
+    try:
+        return (datetime.now(UTC) - datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))).total_seconds()
+    except ValueError:
+        return float("inf")
 
 
 def _alive(pid: int) -> bool:

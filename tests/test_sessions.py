@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -416,6 +417,23 @@ def test_a_live_session_is_not_taken_over(settings: Settings, scripted) -> None:
         sleeper.wait()
     result, _, _ = run_session(settings, scripted([turn("yes")]), "y", resume=plan.id)
     assert result.stop_reason == "completed"
+
+
+def test_a_session_running_on_another_host_is_not_taken_over_until_it_is_stale(settings: Settings, scripted) -> None:
+    """A shared database (PostgreSQL) holds sessions of other machines, whose processes cannot be checked."""
+    _, plan, _ = run_session(settings, scripted([turn("ok")]), "x")
+
+    def running_elsewhere(updated: str) -> None:
+        plan.store.db.write(lambda c: c.execute(sa.text(
+            "UPDATE reign_sessions SET status = 'running', pid = 4242, host = 'build-7', updated = :u WHERE id = :id"),
+            {"u": updated, "id": plan.id}))
+    running_elsewhere(sessions._now())
+    with pytest.raises(ReignError, match=r"running on build-7 \(process 4242, last step 0 s ago\); resume it there"):
+        run_session(settings, scripted([turn("no")]), "y", resume=plan.id)
+    running_elsewhere("2026-01-01T00:00:00.000Z")  # long silent: that process is gone
+    result, _, _ = run_session(settings, scripted([turn("yes")]), "y", resume=plan.id)
+    assert result.stop_reason == "completed"
+    assert plan.store.find(plan.id).host == socket.gethostname()
 
 
 def test_use_tools_loaded_managers_are_loaded_again_on_resume(scripted, settings: Settings) -> None:
