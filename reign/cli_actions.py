@@ -132,7 +132,9 @@ def run_once(goal: str | None, *, output: str, yes: bool, quiet: bool = False, *
 
             dollars = cost(result.usage, provider.model, settings.prices)
             out = {**result_json(result), "estimated_cost_usd": None if dollars is None else round(dollars, 6)}
-            print(json.dumps(out, ensure_ascii=False))
+            from reign.terminal import inert_json
+
+            print(inert_json(out))
     if result.stop_reason == "interrupted":
         return signals.exit_code()
     return 0 if result.stop_reason == "completed" else 1
@@ -350,11 +352,12 @@ def list_sessions(*, as_json: bool, limit: int) -> None:
 
     store = SessionStore.existing(load_settings({}).database)
     infos = store.recent(limit) if store else []
+    from reign.terminal import inert, inert_json
+
     if as_json:
         for info in infos:
-            print(json.dumps(info.row(), ensure_ascii=False))
+            print(inert_json(info.row()))
         return
-    from reign.terminal import inert
 
     print(inert(list_text(infos)))
 
@@ -370,7 +373,9 @@ def show_session(ref: str) -> None:
 def export_session(ref: str, out: Path | None) -> None:
 
     store = _session_store()
-    text = json.dumps(store.export(ref), indent=2, ensure_ascii=False)
+    from reign.terminal import inert_json
+
+    text = inert_json(store.export(ref), indent=2)
     if out is None:
         print(text)
     else:
