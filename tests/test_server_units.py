@@ -127,7 +127,7 @@ def test_the_scope_migration_records_each_old_runs_requester_scope(tmp_path: Pat
 
     db = Database(f"sqlite:///{tmp_path / 'm.db'}")
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).parent.parent / "reign" / "server" / "migrations"))
+    cfg.set_main_option("script_location", str(Path(__file__).parent.parent / "reign" / "migrations"))
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0002")
@@ -198,7 +198,7 @@ def test_the_migrations_build_exactly_the_tables_the_code_uses(tmp_path: Path) -
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from reign.server.db import metadata
+    from reign.db.tables import metadata
 
     db = Database(f"sqlite:///{tmp_path / 'm.db'}")
     db.migrate()

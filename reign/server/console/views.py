@@ -246,7 +246,7 @@ async def run_cards(request: Request, run_id: str, user: PageUser, last_event_id
 def sessions_page(request: Request, user: PageUser, q: str = "", session: str = "") -> Response:
     from reign.sessions import SessionStore
 
-    store = SessionStore.existing(_settings(request).sessions_db)
+    store = SessionStore.existing(_settings(request).database)
     rows: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []
     error = ""
