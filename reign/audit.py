@@ -381,7 +381,7 @@ def read(path: Path, session: str | None = None) -> list[dict[str, Any]]:
 class _SessionsHead:
     """Writes the head into the sessions database, opened on the first record."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path | str) -> None:
         self.db = db
         self.store: Any = None
 
@@ -390,9 +390,6 @@ class _SessionsHead:
             from reign.sessions import SessionStore
 
             self.store = SessionStore(self.db)
-            # The record itself is fsync'd; the head may lag one record after a power cut (verify then warns
-            # of records after the head), so its commits need not wait for the disk.
-            self.store.db.execute("PRAGMA synchronous = NORMAL")
         self.store.set_audit_head(trail, head)
 
 
@@ -404,4 +401,4 @@ def open_trail(settings: Settings, session: str, *, path: Path | None = None) ->
     """The run's trail (default: in settings.audit_dir): its head kept in the sessions database, each record
     MAC'd when audit_key is set."""
     return AuditTrail(path or default_path(settings.audit_dir), session, key=key_of(settings),
-                      head=_SessionsHead(settings.sessions_db))
+                      head=_SessionsHead(settings.database))

@@ -16,6 +16,7 @@ from reign.types import RunResult
 
 if TYPE_CHECKING:
     from reign.agent import Agent
+    from reign.sessions import SessionStore
 
 _SETTING_FLAGS = ("provider", "model", "base_url", "max_steps", "token_budget", "time_limit", "read_only")
 
@@ -146,7 +147,9 @@ def run_once(goal: str | None, *, output: str, yes: bool, quiet: bool = False, *
 
             dollars = cost(result.usage, provider.model, settings.prices)
             out = {**result_json(result), "estimated_cost_usd": None if dollars is None else round(dollars, 6)}
-            print(json.dumps(out, ensure_ascii=False))
+            from reign.terminal import inert_json
+
+            print(inert_json(out))
     if result.stop_reason == "interrupted":
         return signals.exit_code()
     return 0 if result.stop_reason == "completed" else 1
@@ -329,7 +332,7 @@ def verify_audit(path: Path | None, *, expect: str | None = None) -> int:
         if not found:
             raise ReignError("--expect takes SEQ:HASH as `reign audit verify` printed it (head: seq N, sha256 H)")
         anchor = Head(int(found.group(1)), found.group(2))
-    store = SessionStore.existing(settings.sessions_db)
+    store = SessionStore.existing(settings.database)
     head = store.audit_head(target) if store is not None else None
     report = verify(target, key=key_of(settings), head=head, expect=anchor)
     for problem in report.problems:
@@ -337,7 +340,8 @@ def verify_audit(path: Path | None, *, expect: str | None = None) -> int:
     for warning in report.warnings:
         print(f"warning: {warning}")
     if head is None:
-        print(f"warning: no head for this trail in {settings.sessions_db}: a cut at the end of the file "
+        where = store.where if store else settings.sessions_db
+        print(f"warning: no head for this trail in {where}: a cut at the end of the file "
               "cannot be detected here (compare with a head kept elsewhere: --expect SEQ:HASH)")
     for what in report.checked:
         print(f"checked: {what}")
@@ -348,39 +352,45 @@ def verify_audit(path: Path | None, *, expect: str | None = None) -> int:
     return 0 if report.ok else 1
 
 
+def _session_store() -> SessionStore:
+    from reign.sessions import SessionStore
+
+    settings = load_settings({})
+    store = SessionStore.existing(settings.database)
+    if store is None:
+        raise ReignError(f"no session database at {settings.sessions_db}")
+    return store
+
+
 def list_sessions(*, as_json: bool, limit: int) -> None:
     from reign.sessions import SessionStore, list_text
 
-    store = SessionStore.existing(load_settings({}).sessions_db)
+    store = SessionStore.existing(load_settings({}).database)
     infos = store.recent(limit) if store else []
+    from reign.terminal import inert, inert_json
+
     if as_json:
         for info in infos:
-            print(json.dumps(info.row(), ensure_ascii=False))
+            print(inert_json(info.row()))
         return
-    from reign.terminal import inert
 
     print(inert(list_text(infos)))
 
 
 def show_session(ref: str) -> None:
-    from reign.sessions import SessionStore, transcript_text
+    from reign.sessions import transcript_text
     from reign.terminal import inert
 
-    path = load_settings({}).sessions_db
-    store = SessionStore.existing(path)
-    if store is None:
-        raise ReignError(f"no session database at {path}")
+    store = _session_store()
     print(inert(transcript_text(store, ref)))
 
 
 def export_session(ref: str, out: Path | None) -> None:
-    from reign.sessions import SessionStore
 
-    path = load_settings({}).sessions_db
-    store = SessionStore.existing(path)
-    if store is None:
-        raise ReignError(f"no session database at {path}")
-    text = json.dumps(store.export(ref), indent=2, ensure_ascii=False)
+    store = _session_store()
+    from reign.terminal import inert_json
+
+    text = inert_json(store.export(ref), indent=2)
     if out is None:
         print(text)
     else:

@@ -103,8 +103,10 @@ class McpServer(BaseModel):
 # approval) may have written. Like a project policy, it may only tighten: it cannot point Reign at other
 # policy files, tool code or MCP servers, widen the Kubernetes scope, or unprotect anything.
 _PROJECT_MAY_NOT_SET = frozenset({
-    "policy_files", "tools_dirs", "mcp_servers", "audit_dir", "sessions_db", "workspace_root", "kube_context",
-    "kube_namespaces", "kube_impersonate_user", "kube_impersonate_group", "kube_production_pattern",
+    "policy_files", "tools_dirs", "mcp_servers", "audit_dir", "sessions_db", "database_url", "workspace_root",
+    "kube_context",
+    "kube_namespaces", "kube_impersonate_user", "kube_impersonate_group", "kube_impersonate_groups",
+    "kube_production_pattern",
     "protected_namespaces", "protected_branches",
     "kube_secret_values", "github_base_url", "github_clone_url", "github_work_dir", "docker_host",
     "allow_destructive", "terraform_production", "provider", "model", "base_url",
@@ -178,15 +180,22 @@ class Settings(BaseSettings):
     tool_loading: Literal["lazy", "eager"] = "lazy"
     audit_dir: Path = Field(default_factory=lambda: state_dir() / "audit")
     sessions_db: Path = Field(default_factory=lambda: state_dir() / "sessions.db")
+    # Reign's database (sessions, the audit head, the server's tables): the SQLite file sessions_db unless a URL
+    # names another one (PostgreSQL for a team). Secret: a URL may carry a password.
+    database_url: SecretStr | None = Field(default=None, validation_alias=AliasChoices(
+        "database_url", "REIGN_DATABASE_URL", "DATABASE_URL"))
     mcp_servers: list[McpServer] = Field(default_factory=list)
 
     workspace_root: Path = Field(default_factory=Path.cwd)
     kube_context: str | None = None
     kube_namespaces: list[str] = Field(default_factory=list)
-    # Kubernetes impersonation (Impersonate-User / Impersonate-Group): the cluster's own RBAC then applies to
-    # this person; the kubeconfig's credentials need the `impersonate` verb. Set per user by `reign serve`.
+    # Kubernetes impersonation (Impersonate-User, one Impersonate-Group header per group): the cluster's own
+    # RBAC then applies to this person; the kubeconfig's credentials need the `impersonate` verb. Set per user
+    # by `reign serve`. Groups are sent only with a user (the API server refuses them alone); the one-group
+    # setting predates the list and both are sent.
     kube_impersonate_user: str | None = None
     kube_impersonate_group: str | None = None
+    kube_impersonate_groups: list[str] = Field(default_factory=list)
     kube_production_pattern: str = r"(^|[-_.])(prod|production|live)([-_.]|$)"
     kube_secret_values: bool = False  # let k8s_get reveal Secret values when a call asks (the policy still asks)
     protected_namespaces: list[str] = Field(default_factory=lambda: list(DEFAULT_PROTECTED_NAMESPACES))
@@ -210,6 +219,13 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] | None = None  # JSON step logs, off when unset
     log_file: Path | None = None  # logs go here instead of stderr
     prices: dict[str, tuple[float, float]] = Field(default_factory=dict)  # model -> US$ per Mtok (in, out)
+
+    @property
+    def database(self) -> str:
+        """The URL of Reign's database: `database_url`, else the SQLite file `sessions_db`."""
+        if self.database_url:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.sessions_db.expanduser()}"
 
     @field_validator("request_timeout", "time_limit", "tool_timeout")
     @classmethod

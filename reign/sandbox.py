@@ -186,12 +186,14 @@ def _within(path: Path, parent: Path) -> bool:
 def reign_private_paths(settings: Settings) -> list[Path]:
     """Reign's own config, policy, audit and state: never shown to a process it starts."""
     from reign.config import config_file, state_dir
+    from reign.db import dbos_file, sqlite_path
     from reign.policy.rules import user_policy_file
 
     # the config file itself (REIGN_CONFIG may put it anywhere, so not its folder) and ~/.config/reign
     paths = [config_file(), user_policy_file().parent, state_dir(), settings.audit_dir, *settings.policy_files]
-    db = settings.sessions_db
-    paths += [db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")]
+    for db in {settings.sessions_db, sqlite_path(settings.database) or settings.sessions_db}:
+        for file in (db, dbos_file(db)):  # Reign's database, and the server's DBOS tables beside it
+            paths += [file, Path(f"{file}-wal"), Path(f"{file}-shm"), Path(f"{file}-journal")]
     return [Path(os.path.realpath(Path(p).expanduser())) for p in paths]
 
 

@@ -1,23 +1,25 @@
-"""Sessions: every run and chat kept in an embedded SQLite database, to list, show, export and resume.
+"""Sessions: every run and chat kept in Reign's database (reign/db: an SQLite file by default, PostgreSQL
+for a team), to list, show, export and resume.
 
-Each `Journal` method is one transaction (WAL, synchronous=FULL), so a crash or Ctrl-C never loses what
-was already recorded and never leaves half a step: an assistant turn is written together with its calls
+Each `Journal` method is one transaction (SQLite: WAL, synchronous=FULL), so a crash or Ctrl-C never loses
+what was already recorded and never leaves half a step: an assistant turn is written together with its calls
 (state `pending`); a call is marked `started` before it runs and `finished` with its result after. A call
 found `started` but never `finished` (the process died) gets, on resume, a synthetic error result saying
-its outcome is unknown. The database carries its schema version (PRAGMA user_version) and an application
-id; a corrupt file, a foreign database or one from a newer Reign is refused with one line and left as is.
+its outcome is unknown. A corrupt file, a foreign database or one from a newer Reign is refused with one
+line and left as is (reign/db).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import socket
-import sqlite3
+import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,55 +28,28 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from reign.approval import ApprovalRequest, SessionMemory
+from reign.db import check_sqlite_file, sqlite_path
 from reign.errors import ReignError
 from reign.kubeconfig import current_context
 from reign.redact import redact, redact_obj
 from reign.types import CallRecord, Message, RunResult, ToolCall, ToolResult, Usage
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection, Table
+    from sqlalchemy import RowMapping as Row
+
     from reign.agent import Agent
     from reign.audit import Head
     from reign.config import Settings
+    from reign.db.engine import Database
 
-SCHEMA_VERSION = 1
-APPLICATION_ID = 0x5245474E  # "REGN"
-_MAGIC = b"SQLite format 3\x00"
 INTERRUPTED = ("interrupted before its result was recorded; the outcome is unknown — "
                "check the state before retrying")
 NOT_RUN = "not run: the session stopped before this call ran"
 RESUME_BUDGET_CHARS = 80_000  # about 20k tokens of history sent back to the model on resume
 DEFAULT_FOLLOW_UP = "Continue with the goal where you left off; check the current state first."
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sessions (
-  id TEXT PRIMARY KEY, goal TEXT NOT NULL, started TEXT NOT NULL, updated TEXT NOT NULL, ended TEXT,
-  status TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', steps INTEGER NOT NULL DEFAULT 0,
-  input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
-  scope TEXT NOT NULL, pid INTEGER, host TEXT);
-CREATE INDEX IF NOT EXISTS sessions_started ON sessions(started);
-CREATE TABLE IF NOT EXISTS messages (
-  session TEXT NOT NULL REFERENCES sessions(id), seq INTEGER NOT NULL, role TEXT NOT NULL,
-  body TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (session, seq));
-CREATE TABLE IF NOT EXISTS calls (
-  session TEXT NOT NULL REFERENCES sessions(id), message INTEGER NOT NULL, idx INTEGER NOT NULL,
-  step INTEGER NOT NULL, call_id TEXT NOT NULL, tool TEXT NOT NULL, args TEXT NOT NULL, state TEXT NOT NULL,
-  decision TEXT, rule TEXT, reason TEXT, approved INTEGER, ok INTEGER, output TEXT, duration_ms REAL,
-  started TEXT, finished TEXT, PRIMARY KEY (session, message, idx));
-CREATE TABLE IF NOT EXISTS approvals (
-  session TEXT NOT NULL REFERENCES sessions(id), digest TEXT NOT NULL, created TEXT NOT NULL,
-  PRIMARY KEY (session, digest));
-"""
-# The audit trail's chain head (reign/audit.py): created on first use, so version-1 databases need no migration.
-_AUDIT_HEAD = """CREATE TABLE IF NOT EXISTS audit_head (
-  trail TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, mac TEXT, updated TEXT NOT NULL)"""
-
-
-# Files this process has opened through SQLite. Opening and closing such a file any other way (the header
-# check) drops every POSIX lock SQLite holds on it in this process; another process may then think it is the
-# last user, checkpoint and delete the WAL under live connections, and their later writes are lost. A server
-# opens one store per run, many at once, so the check runs once per file and process.
-_OPEN_IN_THIS_PROCESS: set[str] = set()
+EXPORT_VERSION = 1  # the `reign sessions export` format
+OTHER_HOST_STALE = 900.0  # seconds without a step after which a session running on another host counts as crashed
 
 
 def _now() -> str:
@@ -122,121 +97,80 @@ class SessionInfo:
 
 
 class SessionStore:
-    """One SQLite file shared by every run and process (WAL + busy timeout for concurrent writers)."""
+    """Sessions in Reign's database (reign.db): an SQLite file by default, PostgreSQL for a team. Every method
+    is one transaction (retried while the database is unreachable), so runs in many processes and servers
+    share it safely.
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path).expanduser()
-        key = str(self.path.resolve())
-        if key not in _OPEN_IN_THIS_PROCESS:
-            _check_header(self.path)
-            fresh = not self.path.exists() or self.path.stat().st_size == 0
-            if fresh:
-                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        try:
-            self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            self.db.row_factory = sqlite3.Row
-        except sqlite3.Error as exc:
-            raise self._error(exc) from None
-        try:
-            self._open()
-        except sqlite3.Error as exc:
-            self.db.close()
-            raise ReignError(f"session database {self.path} cannot be read ({exc}); it was left as it is: "
-                             "move it away, or set sessions_db to another file") from None
-        except ReignError:
-            self.db.close()
-            raise
-        _OPEN_IN_THIS_PROCESS.add(key)
+    Making a store is cheap: an SQLite file is checked at once (a corrupt or foreign file is refused before
+    a run starts), while the engine, which imports SQLAlchemy, opens on first use."""
+
+    def __init__(self, where: Path | str) -> None:
+        """`where`: a database URL, or the path of an SQLite file (`sessions_db`)."""
+        text = str(where)
+        self.url = text if "://" in text else f"sqlite:///{Path(text).expanduser()}"
+        self.path = sqlite_path(self.url)
+        self.where = str(self.path) if self.path else re.sub(r"://([^:/@]*):[^@/]*@", r"://\1:***@", self.url)
+        if self.path is not None:
+            check_sqlite_file(self.path)
+        self._db: Database | None = None
+        self._opening = threading.Lock()
 
     @classmethod
-    def existing(cls, path: Path) -> SessionStore | None:
-        """The store when the file exists (read commands never create one), else None."""
-        return cls(path) if Path(path).expanduser().exists() else None
+    def existing(cls, where: Path | str) -> SessionStore | None:
+        """The store when there is one (read commands never create an SQLite file), else None."""
+        path = sqlite_path(str(where)) if "://" in str(where) else Path(where).expanduser()
+        return None if path is not None and not path.exists() else cls(where)
 
-    def _error(self, exc: Exception) -> ReignError:
-        return ReignError(f"session database {self.path}: {exc}")
+    @property
+    def db(self) -> Database:
+        """The engine, opened (and migrated) on first use."""
+        if self._db is None:
+            with self._opening:
+                if self._db is None:
+                    from reign.db.engine import shared
 
-    def _open(self) -> None:
-        self.db.execute("PRAGMA busy_timeout = 30000")
-        self.db.execute("BEGIN")  # one snapshot: another process may be creating the schema right now
-        try:
-            version, app = self._version()
-            tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        finally:
-            self.db.execute("COMMIT")
-        if version > SCHEMA_VERSION:
-            raise ReignError(f"session database {self.path} has schema version {version}, written by a newer "
-                             f"Reign (this one knows up to {SCHEMA_VERSION}); upgrade Reign or set sessions_db "
-                             "to another file. The file was not modified.")
-        if (app not in (0, APPLICATION_ID)) or (version == 0 and tables):
-            raise ReignError(f"session database {self.path} is an SQLite file but not a Reign session database; "
-                             "it was left as it is (set sessions_db to another file)")
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = FULL")
-        self.db.execute("PRAGMA foreign_keys = ON")
-        if version < SCHEMA_VERSION:
-            with self._tx():
-                version, _ = self._version()  # another process may have created it meanwhile
-                if version == 0:
-                    for statement in filter(str.strip, _SCHEMA.split(";")):
-                        self.db.execute(statement)
-                    self.db.execute("INSERT OR REPLACE INTO meta VALUES ('created', ?), ('schema_version', ?)",
-                                    (_now(), str(SCHEMA_VERSION)))
-                    self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                    self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        self.db.execute("SELECT count(*) FROM sessions").fetchone()  # a damaged table shows up here
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(calls)")}
-        if "approved_by" not in columns:  # added within schema version 1: who approved (server runs)
-            with self._tx():
-                if "approved_by" not in {row[1] for row in self.db.execute("PRAGMA table_info(calls)")}:
-                    self.db.execute("ALTER TABLE calls ADD COLUMN approved_by TEXT")
+                    db = shared(self.url)
+                    db.migrate()
+                    self._db = db
+        return self._db
 
-    def _version(self) -> tuple[int, int]:
-        return (int(self.db.execute("PRAGMA user_version").fetchone()[0]),
-                int(self.db.execute("PRAGMA application_id").fetchone()[0]))
+    def open_in_background(self) -> None:
+        """Open the engine on a thread, while the run's first request is on its way (the wait releases the
+        GIL); a failure is left for the first real use to report."""
+        def work() -> None:
+            with contextlib.suppress(Exception):
+                self.db  # noqa: B018 - opening is the point
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE: takes the write lock up front, so no upgrade deadlock)."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise self._error(exc) from None
-        try:
-            yield self.db
-            self.db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise self._error(exc) from None
-        except BaseException:
-            self._rollback()
-            raise
-
-    def _rollback(self) -> None:
-        if self.db.in_transaction:
-            self.db.execute("ROLLBACK")
-
-    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        try:
-            return list(self.db.execute(sql, args).fetchall())
-        except sqlite3.Error as exc:
-            raise self._error(exc) from None
+        if self._db is None:
+            threading.Thread(target=work, name="reign-sessions-open", daemon=True).start()
 
     def close(self) -> None:
-        self.db.close()
+        """Nothing to release per store: the engine is shared by the process (reign.db.engine.shared)."""
 
     # -- sessions ---------------------------------------------------------------------------------------
     def recent(self, limit: int = 50) -> list[SessionInfo]:
-        rows = self._read("SELECT * FROM sessions ORDER BY started DESC, id LIMIT ?", (limit,))
+        import sqlalchemy as sa
+
+        from reign.db import tables as t
+
+        rows = self.db.read(lambda c: c.execute(sa.select(t.sessions).order_by(
+            t.sessions.c.started.desc(), t.sessions.c.id).limit(limit)).mappings().all())
         return [_info(r) for r in rows]
 
     def find(self, ref: str) -> SessionInfo:
         """A session by id or unique id prefix."""
-        rows = self._read("SELECT * FROM sessions WHERE id = ?", (ref,)) or \
-            self._read("SELECT * FROM sessions WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (_like_prefix(ref),))
+        import sqlalchemy as sa
+
+        from reign.db import tables as t
+
+
+        def work(c: Connection) -> list[Row]:
+            exact = c.execute(sa.select(t.sessions).where(t.sessions.c.id == ref)).mappings().all()
+            return list(exact) or list(c.execute(sa.select(t.sessions).where(
+                t.sessions.c.id.startswith(ref, autoescape=True)).limit(2)).mappings().all())
+        rows = self.db.read(work)
         if not rows:
-            raise ReignError(f"no session {ref!r} in {self.path} (`reign sessions` lists them)")
+            raise ReignError(f"no session {ref!r} in {self.where} (`reign sessions` lists them)")
         if len(rows) > 1:
             raise ReignError(f"session prefix {ref!r} is ambiguous; give more characters")
         return _info(rows[0])
@@ -244,32 +178,53 @@ class SessionStore:
     def claim(self, session: str) -> None:
         """Take a session over for a resumed run: refuse when a live process still runs it, and close every
         call a crash left open (started -> outcome unknown, pending -> not run)."""
-        with self._tx() as db:
-            row = db.execute("SELECT status, pid, host FROM sessions WHERE id = ?", (session,)).fetchone()
+        import sqlalchemy as sa
+
+        from reign.db import tables as t
+
+        s, calls = t.sessions, t.calls
+
+        def work(c: Connection) -> None:
+            row = c.execute(sa.select(s.c.status, s.c.pid, s.c.host, s.c.updated).where(s.c.id == session)).first()
             if row is None:
-                raise ReignError(f"no session {session!r} in {self.path}")
-            status, pid, host = row
+                raise ReignError(f"no session {session!r} in {self.where}")
+            status, pid, host, updated = row
             if status == "running" and pid and pid != os.getpid() and host == socket.gethostname() \
                     and _alive(int(pid)):
                 raise ReignError(f"session {session} is in use by process {pid}; wait for it to finish")
+            if status == "running" and host and host != socket.gethostname() and _age(updated) < OTHER_HOST_STALE:
+                # a shared database: that process cannot be checked from here, so a recent one is taken as live
+                raise ReignError(f"session {session} is running on {host} (process {pid}, last step "
+                                 f"{int(_age(updated))} s ago); resume it there, or after {int(OTHER_HOST_STALE)} s "
+                                 "without a step it counts as crashed")
             now = _now()
-            db.execute("UPDATE calls SET state = 'interrupted', ok = 0, output = ?, finished = ? "
-                       "WHERE session = ? AND state = 'started'", (INTERRUPTED, now, session))
-            db.execute("UPDATE calls SET state = 'not_run', ok = 0, output = ?, finished = ? "
-                       "WHERE session = ? AND state = 'pending'", (NOT_RUN, now, session))
+            c.execute(sa.update(calls).where(calls.c.session == session, calls.c.state == "started")
+                      .values(state="interrupted", ok=0, output=INTERRUPTED, finished=now))
+            c.execute(sa.update(calls).where(calls.c.session == session, calls.c.state == "pending")
+                      .values(state="not_run", ok=0, output=NOT_RUN, finished=now))
             if status == "running":
-                db.execute("UPDATE sessions SET status = 'crashed', error = 'the process ended without "
-                           "closing the session' WHERE id = ?", (session,))
-            db.execute("UPDATE sessions SET pid = ?, host = ? WHERE id = ?",
-                       (os.getpid(), socket.gethostname(), session))
+                c.execute(sa.update(s).where(s.c.id == session).values(
+                    status="crashed", error="the process ended without closing the session"))
+            c.execute(sa.update(s).where(s.c.id == session).values(pid=os.getpid(), host=socket.gethostname()))
+        self.db.write(work)
+
+    def messages(self, session: str) -> list[Row]:
+        """The stored messages (seq, role, body), in order."""
+        import sqlalchemy as sa
+
+        from reign.db import tables as t
+
+        m = t.messages
+        return list(self.db.read(lambda c: c.execute(sa.select(m.c.seq, m.c.role, m.c.body).where(
+            m.c.session == session).order_by(m.c.seq)).mappings().all()))
 
     def transcript(self, session: str) -> list[Message]:
         """The conversation as the model saw it; each call paired with exactly one result."""
-        calls: dict[int, list[sqlite3.Row]] = {}
+        calls: dict[int, list[Row]] = {}
         for row in self.calls(session):
             calls.setdefault(int(row["message"]), []).append(row)
         out: list[Message] = []
-        for row in self._read("SELECT seq, body FROM messages WHERE session = ? ORDER BY seq", (session,)):
+        for row in self.messages(session):
             msg = Message.model_validate_json(row["body"])
             out.append(msg)
             if msg.role == "assistant" and msg.tool_calls:
@@ -277,37 +232,64 @@ class SessionStore:
                 out.append(Message(role="tool", tool_results=results))
         return out
 
-    def calls(self, session: str) -> list[sqlite3.Row]:
-        return self._read("SELECT * FROM calls WHERE session = ? ORDER BY message, idx", (session,))
+    def calls(self, session: str) -> list[Row]:
+        import sqlalchemy as sa
+
+        from reign.db import tables as t
+
+        calls = t.calls
+        return list(self.db.read(lambda c: c.execute(sa.select(calls).where(calls.c.session == session).order_by(
+            calls.c.message, calls.c.idx)).mappings().all()))
 
     def approvals(self, session: str) -> set[str]:
-        return {r["digest"] for r in self._read("SELECT digest FROM approvals WHERE session = ?", (session,))}
+        import sqlalchemy as sa
+
+        from reign.db import tables as t
+
+        a = t.session_approvals
+        return set(self.db.read(lambda c: c.execute(sa.select(a.c.digest).where(a.c.session == session))
+                                .scalars().all()))
 
     def add_approval(self, session: str, digest: str) -> None:
-        with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO approvals VALUES (?, ?, ?)", (session, digest, _now()))
+
+        from reign.db import tables as t
+
+        a = t.session_approvals
+        self.db.write(lambda c: _insert_ignore(c, a, session=session, digest=digest, created=_now()))
 
     # -- the audit trail's head ----------------------------------------------------------------------------
     def set_audit_head(self, trail: Path, head: Head) -> None:
         """Record the last seq and hash of `trail` (called by the trail under its file lock, after each write)."""
-        with self._tx() as db:
-            if not getattr(self, "_head_table", False):
-                db.execute(_AUDIT_HEAD)
-                self._head_table = True
-            db.execute("INSERT INTO audit_head VALUES (?, ?, ?, ?, ?) ON CONFLICT(trail) DO UPDATE SET "
-                       "seq = excluded.seq, hash = excluded.hash, mac = excluded.mac, updated = excluded.updated",
-                       (_trail_key(trail), head.seq, head.hash, head.mac, _now()))
+        import sqlalchemy as sa
+
+        from reign.db import tables as t
+
+        h = t.audit_head
+        values = {"seq": head.seq, "hash": head.hash, "mac": head.mac, "updated": _now()}
+
+        def work(c: Connection) -> None:
+            done = c.execute(sa.update(h).where(h.c.trail == self._trail_key(trail)).values(**values))
+            if not done.rowcount:
+                c.execute(sa.insert(h).values(trail=self._trail_key(trail), **values))
+        self.db.write(work)
 
     def audit_head(self, trail: Path) -> Head | None:
-        """The head last recorded for `trail`, or None (no table yet, or never written through this database)."""
-        from reign.audit import Head
+        """The head last recorded for `trail`, or None (never written through this database)."""
+        import sqlalchemy as sa
 
-        try:
-            row = self.db.execute("SELECT seq, hash, mac FROM audit_head WHERE trail = ?",
-                                  (_trail_key(trail),)).fetchone()
-        except sqlite3.OperationalError:
-            return None
-        return None if row is None else Head(int(row["seq"]), str(row["hash"]), row["mac"])
+        from reign.audit import Head
+        from reign.db import tables as t
+
+
+        h = t.audit_head
+        row = self.db.read(lambda c: c.execute(sa.select(h.c.seq, h.c.hash, h.c.mac).where(
+            h.c.trail == self._trail_key(trail))).first())
+        return None if row is None else Head(int(row.seq), str(row.hash), row.mac)
+
+    def _trail_key(self, trail: Path) -> str:
+        """The trail's path; in a shared database (PostgreSQL) prefixed by the host, whose disk it is on."""
+        path = str(Path(trail).expanduser().resolve())
+        return path if self.path is not None else f"{socket.gethostname()}:{path}"
 
     def journal(self, session: str) -> SessionJournal:
         return SessionJournal(self, session)
@@ -321,7 +303,7 @@ class SessionStore:
             c["args"] = json.loads(c["args"])
             c["approved"] = None if c["approved"] is None else bool(c["approved"])
             c["ok"] = None if c["ok"] is None else bool(c["ok"])
-        data = {"format": "reign-session", "version": SCHEMA_VERSION,
+        data = {"format": "reign-session", "version": EXPORT_VERSION,
                 "session": {**info.row(), "scope": info.scope.model_dump()},
                 "messages": [m.model_dump() for m in self.transcript(info.id)], "calls": calls,
                 "approvals_for_session": len(self.approvals(info.id))}
@@ -336,70 +318,114 @@ def _redacted_json(message: Message) -> str:
 
 @dataclass
 class SessionJournal:
-    """The agent's `Journal`: each method is one transaction."""
+    """The agent's `Journal`: each method is one transaction.
+
+    A CLI run defers its user message (`begin(defer=True)`) to the next record, the model's answer or the run's
+    end: no call can run before the model answers, and the first request need not wait for the database to
+    open. A process killed while that first request is out leaves no session behind (nothing happened in it)."""
 
     store: SessionStore
     session: str
     scope: Scope | None = None  # set for a new session: its row is written with the first goal
     _message: int = 0  # seq of the assistant turn whose calls are running
     _step: int = 0
+    _goal: str | None = None  # a user message not written yet
 
-    def begin(self, goal: str) -> None:
-        """A user message (a run's goal or a chat line): the session is now running in this process."""
-        goal = redact(goal)
-        with self.store._tx() as db:
-            if self.scope is not None:
-                now = _now()
-                db.execute("INSERT OR IGNORE INTO sessions (id, goal, started, updated, status, scope) "
-                           "VALUES (?, ?, ?, ?, 'new', ?)", (self.session, goal, now, now,
-                                                             self.scope.model_dump_json()))
-                self.scope = None
-            seq = _next_seq(db, self.session)
-            db.execute("INSERT INTO messages VALUES (?, ?, 'user', ?, ?)",
-                       (self.session, seq, _redacted_json(Message(role="user", text=goal)), _now()))
-            db.execute("UPDATE sessions SET status = 'running', error = '', ended = NULL, updated = ?, pid = ?, "
-                       "host = ?, goal = CASE WHEN goal = '' THEN ? ELSE goal END WHERE id = ?",
-                       (_now(), os.getpid(), socket.gethostname(), goal, self.session))
+    def begin(self, goal: str, *, defer: bool = False) -> None:
+        """A user message (a run's goal or a chat line): the session is now running in this process. `defer`
+        writes it with the next record instead (see the class)."""
+        self._goal = redact(goal)
+        if defer:
+            self.store.open_in_background()
+        else:
+            self._write(lambda c: None)
+
+    def _flush(self, c: Connection) -> None:
+        if self._goal is None:
+            return
+        import sqlalchemy as sa
+
+        from reign.db import tables as t
+
+        s, goal, now = t.sessions, self._goal, _now()
+        if self.scope is not None:
+            _insert_ignore(c, s, id=self.session, goal=goal, started=now, updated=now, status="new",
+                           scope=self.scope.model_dump_json())
+        seq = _next_seq(c, self.session)
+        c.execute(sa.insert(t.messages).values(session=self.session, seq=seq, role="user", body=_redacted_json(
+            Message(role="user", text=goal)), created=now))
+        c.execute(sa.update(s).where(s.c.id == self.session).values(
+            status="running", error="", ended=None, updated=now, pid=os.getpid(), host=socket.gethostname(),
+            goal=sa.case((s.c.goal == "", goal), else_=s.c.goal)))
+
+    def _write(self, work: Callable[[Connection], object]) -> None:
+        """`work` after any pending user message, in one transaction; on success the message is written."""
+        def both(c: Connection) -> None:
+            self._flush(c)
+            work(c)
+        self.store.db.write(both)
+        self._goal = self.scope = None
 
     def turn(self, step: int, message: Message, usage: Usage) -> None:
-        with self.store._tx() as db:
-            seq = _next_seq(db, self.session)
-            db.execute("INSERT INTO messages VALUES (?, ?, ?, ?, ?)",
-                       (self.session, seq, message.role, _redacted_json(message), _now()))
-            row = db.execute("UPDATE sessions SET steps = steps + 1, input_tokens = input_tokens + ?, "
-                             "output_tokens = output_tokens + ?, updated = ? WHERE id = ? RETURNING steps",
-                             (usage.input_tokens, usage.output_tokens, _now(), self.session)).fetchone()
-            self._message, self._step = seq, int(row[0])
+        import sqlalchemy as sa
+
+        from reign.db import tables as t
+
+        s = t.sessions
+
+        def work(c: Connection) -> None:
+            seq = _next_seq(c, self.session)
+            c.execute(sa.insert(t.messages).values(session=self.session, seq=seq, role=message.role,
+                                                   body=_redacted_json(message), created=_now()))
+            steps = c.execute(sa.update(s).where(s.c.id == self.session).values(
+                steps=s.c.steps + 1, input_tokens=s.c.input_tokens + usage.input_tokens,
+                output_tokens=s.c.output_tokens + usage.output_tokens, updated=_now()).returning(s.c.steps)).scalar()
+            self._message, self._step = seq, int(steps or 0)
             for idx, call in enumerate(message.tool_calls):
-                db.execute("INSERT INTO calls (session, message, idx, step, call_id, tool, args, state) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
-                           (self.session, seq, idx, self._step, call.id, call.name,
-                            json.dumps(redact_obj(call.args))))
+                c.execute(sa.insert(t.calls).values(session=self.session, message=seq, idx=idx, step=self._step,
+                                                    call_id=call.id, tool=call.name,
+                                                    args=json.dumps(redact_obj(call.args)), state="pending"))
+        self._write(work)
 
     def call_started(self, step: int, call: ToolCall) -> None:
-        with self.store._tx() as db:
-            db.execute("UPDATE calls SET state = 'started', started = ? WHERE session = ? AND message = ? "
-                       "AND call_id = ? AND state = 'pending'", (_now(), self.session, self._message, call.id))
+        import sqlalchemy as sa
+
+        from reign.db import tables as t
+
+        calls = t.calls
+        self._write(lambda c: c.execute(sa.update(calls).where(
+            calls.c.session == self.session, calls.c.message == self._message, calls.c.call_id == call.id,
+            calls.c.state == "pending").values(state="started", started=_now())))
 
     def call_finished(self, step: int, result: ToolResult, record: CallRecord) -> None:
-        with self.store._tx() as db:
-            db.execute("UPDATE calls SET state = 'finished', decision = ?, rule = ?, reason = ?, approved = ?, "
-                       "approved_by = ?, ok = ?, output = ?, duration_ms = ?, finished = ? WHERE session = ? "
-                       "AND message = ? AND call_id = ? AND state = 'started'",
-                       (record.decision, record.rule, record.reason, record.approved, record.approved_by or None,
-                        not result.is_error,
-                        redact(result.content), record.duration_ms, _now(), self.session, self._message,
-                        result.call_id))
+        import sqlalchemy as sa
+
+        from reign.db import tables as t
+
+        calls = t.calls
+        self._write(lambda c: c.execute(sa.update(calls).where(
+            calls.c.session == self.session, calls.c.message == self._message, calls.c.call_id == result.call_id,
+            calls.c.state == "started").values(
+            state="finished", decision=record.decision, rule=record.rule, reason=record.reason,
+            approved=record.approved, approved_by=record.approved_by or None, ok=int(not result.is_error),
+            output=redact(result.content), duration_ms=record.duration_ms, finished=_now())))
 
     def end(self, result: RunResult, messages: list[Message]) -> None:
         """Close the run: calls it never reached get the loop's "not run" result; a call that was running
         when the run stopped (Ctrl-C inside a tool) gets the outcome-unknown result, here and in `messages`."""
         last = messages[-1] if messages and messages[-1].role == "tool" else None
         closing = {r.call_id: r for r in last.tool_results} if last else {}
-        with self.store._tx() as db:
+        import sqlalchemy as sa
+
+        from reign.db import tables as t
+
+        calls, s = t.calls, t.sessions
+
+        def work(c: Connection) -> None:
             now = _now()
-            rows = db.execute("SELECT call_id, state FROM calls WHERE session = ? AND message = ? "
-                              "AND state IN ('pending', 'started')", (self.session, self._message)).fetchall()
+            rows = c.execute(sa.select(calls.c.call_id, calls.c.state).where(
+                calls.c.session == self.session, calls.c.message == self._message,
+                calls.c.state.in_(("pending", "started")))).all()
             for call_id, state in rows:
                 if state == "started":
                     output = INTERRUPTED
@@ -407,12 +433,13 @@ class SessionJournal:
                         closing[call_id].content, closing[call_id].is_error = INTERRUPTED, True
                 else:
                     output = closing[call_id].content if call_id in closing else NOT_RUN
-                db.execute("UPDATE calls SET state = ?, ok = 0, output = ?, finished = ? WHERE session = ? "
-                           "AND message = ? AND call_id = ? AND state = ?",
-                           ("interrupted" if state == "started" else "not_run", output, now, self.session,
-                            self._message, call_id, state))
-            db.execute("UPDATE sessions SET status = ?, error = ?, ended = ?, updated = ?, pid = NULL "
-                       "WHERE id = ?", (result.stop_reason, result.error, now, now, self.session))
+                c.execute(sa.update(calls).where(
+                    calls.c.session == self.session, calls.c.message == self._message, calls.c.call_id == call_id,
+                    calls.c.state == state).values(state="interrupted" if state == "started" else "not_run",
+                                                   ok=0, output=output, finished=now))
+            c.execute(sa.update(s).where(s.c.id == self.session).values(
+                status=result.stop_reason, error=result.error, ended=now, updated=now, pid=None))
+        self._write(work)
 
 
 @dataclass
@@ -475,12 +502,12 @@ class Plan:
         return carried
 
     def run(self, agent: Agent, goal: str) -> RunResult:
-        self.journal.begin(goal)
+        self.journal.begin(goal, defer=True)
         return agent.run(goal)
 
 
 def open_store(settings: Settings) -> SessionStore:
-    return SessionStore(settings.sessions_db)
+    return SessionStore(settings.database)
 
 
 def plan(settings: Settings, opts: dict[str, Any]) -> Plan:
@@ -586,7 +613,7 @@ def transcript_text(store: SessionStore, ref: str, *, max_lines: int = 20) -> st
             + (", read-only" if sc.read_only else "")
             + (f", policies {', '.join(p.path for p in sc.policy_files)}" if sc.policy_files else ""), ""]
     calls = {(int(r["message"]), int(r["idx"])): r for r in store.calls(info.id)}
-    rows = store._read("SELECT seq, body FROM messages WHERE session = ? ORDER BY seq", (info.id,))
+    rows = store.messages(info.id)
     body: list[str] = []
     for row in rows:
         msg = Message.model_validate_json(row["body"])
@@ -612,27 +639,14 @@ def transcript_text(store: SessionStore, ref: str, *, max_lines: int = 20) -> st
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
-def _check_header(path: Path) -> None:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(len(_MAGIC))
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise ReignError(f"session database {path}: cannot read it: {exc}") from None
-    if head and head != _MAGIC:
-        raise ReignError(f"session database {path} is not an SQLite database (corrupt, or another kind of "
-                         "file); it was left as it is: move it away, or set sessions_db to another file")
-
-
-def _info(row: sqlite3.Row) -> SessionInfo:
+def _info(row: Row) -> SessionInfo:
     return SessionInfo(id=row["id"], goal=row["goal"], started=row["started"], updated=row["updated"],
                        ended=row["ended"], status=row["status"], error=row["error"], steps=row["steps"],
                        input_tokens=row["input_tokens"], output_tokens=row["output_tokens"],
                        scope=Scope.model_validate_json(row["scope"]), pid=row["pid"], host=row["host"])
 
 
-def _result_of(row: sqlite3.Row) -> ToolResult:
+def _result_of(row: Row) -> ToolResult:
     state = row["state"]
     if state == "started":
         content = INTERRUPTED
@@ -644,17 +658,30 @@ def _result_of(row: sqlite3.Row) -> ToolResult:
                       is_error=not bool(row["ok"]) if state == "finished" else True)
 
 
-def _trail_key(trail: Path) -> str:
-    return str(Path(trail).expanduser().resolve())
+def _next_seq(c: Connection, session: str) -> int:
+    import sqlalchemy as sa
+
+    from reign.db import tables as t
+
+    m = t.messages
+    return int(c.execute(sa.select(sa.func.coalesce(sa.func.max(m.c.seq), 0) + 1).where(
+        m.c.session == session)).scalar() or 1)
 
 
-def _next_seq(db: sqlite3.Connection, session: str) -> int:
-    return int(db.execute("SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE session = ?",
-                          (session,)).fetchone()[0])
+def _insert_ignore(c: Connection, table: Table, **values: Any) -> None:
+    """Insert a row unless one with its key exists (SQLite and PostgreSQL both say ON CONFLICT DO NOTHING)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if c.dialect.name == "postgresql" else sqlite
+    c.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
 
 
-def _like_prefix(ref: str) -> str:
-    return ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _age(stamp: str | None) -> float:
+    """Seconds since an ISO timestamp written by _now (unreadable: very old)."""
+    try:
+        return (datetime.now(UTC) - datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))).total_seconds()
+    except ValueError:
+        return float("inf")
 
 
 def _alive(pid: int) -> bool:
@@ -674,7 +701,7 @@ def _sha_file(path: Path) -> str:
         return ""
 
 
-def _loaded_managers(calls: list[sqlite3.Row], loaders: frozenset[str]) -> set[str]:
+def _loaded_managers(calls: list[Row], loaders: frozenset[str]) -> set[str]:
     """Managers the model loaded (a successful call to a `loading: loader` tool) earlier in the session."""
     loaded: set[str] = set()
     for row in calls:

@@ -11,6 +11,9 @@ overrides, which reorder what a line appears to say, are escaped too.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 _KEEP = {"\n", "\t"}
 _BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
 
@@ -32,3 +35,14 @@ def inert(text: str) -> str:
     if text.isprintable():  # the common case: nothing to do
         return text
     return text.replace("\r\n", "\n").translate(_TABLE)
+
+
+# JSON already escapes C0 controls; C1 controls (U+0080-U+009F: U+009B is an 8-bit CSI), DEL, bidirectional
+# overrides and line separators it writes as they are (ensure_ascii=False keeps é and 中文 readable).
+_JSON_TABLE = {code: f"\\u{code:04x}" for code in [0x7F, *range(0x80, 0xA0), *_BIDI, 0x2028, 0x2029]}
+
+
+def inert_json(value: Any, **kwargs: Any) -> str:
+    """`json.dumps(value, ensure_ascii=False)` with the characters a terminal acts on escaped: the same JSON
+    value, safe to print (`--output json`, `sessions export`, eval reports)."""
+    return json.dumps(value, ensure_ascii=False, **kwargs).translate(_JSON_TABLE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 REIGN_KEYS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "REIGN_ANTHROPIC_API_KEY", "REIGN_OPENAI_API_KEY",
-              "REIGN_AUDIT_KEY")
+              "REIGN_AUDIT_KEY", "REIGN_DATABASE_URL", "DATABASE_URL")  # the database holds sessions, audit head
 GITHUB_TOKENS = ("GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
 CI_TOKENS = (*GITHUB_TOKENS, "ZIZMOR_GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN")
 

@@ -26,7 +26,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     for var in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "REIGN_PROVIDER", "REIGN_MODEL", "REIGN_TOOLS_PATH",
-                "REIGN_CONFIG", "GITHUB_TOKEN"):
+                "REIGN_CONFIG", "GITHUB_TOKEN", "REIGN_DATABASE_URL", "DATABASE_URL"):
         monkeypatch.delenv(var, raising=False)
     return home
 

@@ -85,7 +85,8 @@ class Server:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC", "OPENAI", "REIGN_"))}
         env.update(HOME=str(self.home), XDG_STATE_HOME=str(self.home / "state"),
-                   XDG_CONFIG_HOME=str(self.home / "config"), PYTHONPATH=str(ROOT), **self.extra_env)
+                   XDG_CONFIG_HOME=str(self.home / "config"), PYTHONPATH=str(ROOT),
+                   REIGN_DATABASE_URL=self.database_url, **self.extra_env)  # `reign sessions` reads runs there
         return env
 
     def start(self) -> Server:

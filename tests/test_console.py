@@ -129,7 +129,8 @@ def test_approve_buttons_follow_roles_and_four_eyes(app_db: tuple[TestClient, ob
     client, db = app_db
     tokens = {name: users.add(db, name, role) for name, role in  # type: ignore[arg-type]
               [("ada", "admin"), ("bob", "approver"), ("otto", "operator"), ("vera", "viewer")]}
-    db.create_run("r3", "delete a pod", "ada", provider=None, model=None, max_steps=None, cassette=None)  # type: ignore[attr-defined]
+    db.create_run("r3", "delete a pod", "ada", provider=None, model=None, max_steps=None, cassette=None,  # type: ignore[attr-defined]
+                  scope={})
     db.open_approval("r3", "d" * 64, 600, call_id="c1", tool="kubectl_delete", args='{"name": "web-0"}',  # type: ignore[attr-defined]
                      effect="destructive", rule="k8s-delete", reason="deletes a pod", preview="-pod web-0")
     seen = {}

@@ -319,7 +319,7 @@ def test_session_journal_stores_redacted_text(tmp_path: Path) -> None:
     store.close()
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("s.db*"))
     assert TOKEN.encode() not in raw
-    stored = sqlite3.connect(tmp_path / "s.db").execute("SELECT count(*) FROM messages").fetchone()
+    stored = sqlite3.connect(tmp_path / "s.db").execute("SELECT count(*) FROM reign_messages").fetchone()
     assert stored == (2,)
 
 

@@ -1,4 +1,4 @@
-"""Sessions: every run is kept in SQLite, survives crashes and Ctrl-C, and can be listed, shown, exported and
+"""Sessions: every run is kept in Reign's database (SQLite here; PostgreSQL in test_sessions_postgres), survives crashes and Ctrl-C, and can be listed, shown, exported and
 resumed with its scope. Runs are driven by the scripted provider (and one cassette replay through the CLI)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 from conftest import ScriptedProvider, turn
 
@@ -171,6 +173,13 @@ def _worker(db: str, workspace: str, index: int, steps: int) -> str:
     return plan.id
 
 
+def _in_another_process(settings: Settings) -> None:
+    """A run in another process, as an earlier `reign run` would have made it (this process has not opened
+    the file, so it checks it as a new process does)."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        pool.starmap(_worker, [(str(settings.sessions_db), str(settings.workspace_root), 0, 1)])
+
+
 def test_concurrent_runs_write_to_the_same_database(settings: Settings, workdir: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
     db = str(settings.sessions_db)
@@ -185,7 +194,9 @@ def test_concurrent_runs_write_to_the_same_database(settings: Settings, workdir:
         calls = store.calls(session)
         assert len(calls) == 12 and all(c["state"] == "finished" and c["ok"] for c in calls)
         assert len(store.transcript(session)) == 1 + 6 * 2 + 1
-    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with sqlite3.connect(settings.sessions_db) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    raw.close()
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
@@ -194,7 +205,7 @@ def test_a_corrupt_database_is_refused_and_left_untouched(settings: Settings, sc
         settings.sessions_db.parent.mkdir(parents=True)
         settings.sessions_db.write_bytes(os.urandom(8192))
     else:
-        run_session(settings, scripted([turn("ok")]), "fill it")[1].store.close()  # checkpoints the WAL
+        _in_another_process(settings)  # which checkpoints the WAL as it ends
         data = settings.sessions_db.read_bytes()
         settings.sessions_db.write_bytes(data[:100] + b"\xff" * (len(data) - 100))
     before = settings.sessions_db.read_bytes()
@@ -208,7 +219,7 @@ def test_a_corrupt_database_is_refused_and_left_untouched(settings: Settings, sc
 
 
 def test_a_database_from_a_newer_reign_is_refused_and_not_migrated(settings: Settings, scripted) -> None:
-    run_session(settings, scripted([turn("ok")]), "old run")[1].store.close()
+    _in_another_process(settings)
     with sqlite3.connect(settings.sessions_db) as db:
         db.execute("PRAGMA user_version = 99")
     db.close()
@@ -226,7 +237,7 @@ def test_another_sqlite_database_is_not_taken_over(settings: Settings) -> None:
         db.execute("CREATE TABLE notes (x)")
     db.close()
     before = settings.sessions_db.read_bytes()
-    with pytest.raises(ReignError, match="not a Reign session database"):
+    with pytest.raises(ReignError, match="not a Reign database"):
         SessionStore(settings.sessions_db)
     assert settings.sessions_db.read_bytes() == before
 
@@ -397,7 +408,8 @@ def test_a_live_session_is_not_taken_over(settings: Settings, scripted) -> None:
     _, plan, _ = run_session(settings, scripted([turn("ok")]), "x")
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        plan.store.db.execute("UPDATE sessions SET status = 'running', pid = ? WHERE id = ?", (sleeper.pid, plan.id))
+        plan.store.db.write(lambda c: c.execute(sa.text("UPDATE reign_sessions SET status = 'running', pid = :pid "
+                                                        "WHERE id = :id"), {"pid": sleeper.pid, "id": plan.id}))
         with pytest.raises(ReignError, match=f"in use by process {sleeper.pid}"):
             run_session(settings, scripted([turn("no")]), "y", resume=plan.id)
     finally:
@@ -405,6 +417,23 @@ def test_a_live_session_is_not_taken_over(settings: Settings, scripted) -> None:
         sleeper.wait()
     result, _, _ = run_session(settings, scripted([turn("yes")]), "y", resume=plan.id)
     assert result.stop_reason == "completed"
+
+
+def test_a_session_running_on_another_host_is_not_taken_over_until_it_is_stale(settings: Settings, scripted) -> None:
+    """A shared database (PostgreSQL) holds sessions of other machines, whose processes cannot be checked."""
+    _, plan, _ = run_session(settings, scripted([turn("ok")]), "x")
+
+    def running_elsewhere(updated: str) -> None:
+        plan.store.db.write(lambda c: c.execute(sa.text(
+            "UPDATE reign_sessions SET status = 'running', pid = 4242, host = 'build-7', updated = :u WHERE id = :id"),
+            {"u": updated, "id": plan.id}))
+    running_elsewhere(sessions._now())
+    with pytest.raises(ReignError, match=r"running on build-7 \(process 4242, last step 0 s ago\); resume it there"):
+        run_session(settings, scripted([turn("no")]), "y", resume=plan.id)
+    running_elsewhere("2026-01-01T00:00:00.000Z")  # long silent: that process is gone
+    result, _, _ = run_session(settings, scripted([turn("yes")]), "y", resume=plan.id)
+    assert result.stop_reason == "completed"
+    assert plan.store.find(plan.id).host == socket.gethostname()
 
 
 def test_use_tools_loaded_managers_are_loaded_again_on_resume(scripted, settings: Settings) -> None:
@@ -419,16 +448,18 @@ def test_use_tools_loaded_managers_are_loaded_again_on_resume(scripted, settings
 
 
 def test_messages_turn_is_atomic(settings: Settings) -> None:
-    """A failing write inside a journal transaction leaves nothing of that step behind."""
+    """A failing write inside a journal transaction leaves nothing of that step behind, and loses nothing
+    written before it (the goal waits for the next record: the run's end)."""
     store = SessionStore(settings.sessions_db)
     journal = store.journal("atomic")
     journal.scope = sessions.Scope()
     journal.begin("goal")
     bad = Message(role="assistant", tool_calls=[ToolCall(id="same", name="bash"), ToolCall(id="same", name="bash")])
-    store.db.execute("CREATE TRIGGER boom BEFORE INSERT ON calls WHEN NEW.idx = 1 BEGIN "
-                     "SELECT RAISE(ABORT, 'disk on fire'); END")
+    store.db.write(lambda c: c.exec_driver_sql("CREATE TRIGGER boom BEFORE INSERT ON reign_calls WHEN NEW.idx = 1 "
+                                               "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"))
     with pytest.raises(ReignError, match="disk on fire"):
         journal.turn(1, bad, ModelTurn().usage)
+    journal.end(RunResult(stop_reason="error", error="disk on fire"), [])  # the goal is still written, once
     assert [m.role for m in store.transcript("atomic")] == ["user"]
     assert store.calls("atomic") == [] and store.find("atomic").steps == 0
 

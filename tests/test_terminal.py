@@ -6,6 +6,7 @@ cassette (no LLM is reachable here); bash, the terminal and the CLI are real."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 import pexpect
 import pytest
 
-from reign.terminal import inert
+from reign.terminal import inert, inert_json
 
 ROOT = Path(__file__).resolve().parent.parent
 ESC = "\x1b"
@@ -47,6 +48,13 @@ FORBIDDEN = [b"\x1b[2J", b"\x1b[H", b"\x1b]0;", b"\x1b]52;", b"\x1b[3A", b"\x1bP
 def test_inert_shows_every_control_sequence_as_text(raw: str, shown: str) -> None:
     assert inert(raw) == shown
     assert not any(ch in inert(raw) for ch in "\x1b\x9b\x9d\x07\x08\r\x00\u202e")
+
+
+def test_inert_json_is_the_same_value_with_nothing_a_terminal_acts_on() -> None:
+    value = {"out": "csi \x9b2J osc \x9d0;t\x9c esc \x1b[2J rtl \u202eevil\u202c del \x7f line\u2028sep é 中文"}
+    text = inert_json(value, indent=2)
+    assert json.loads(text) == value
+    assert not any(ch in text for ch in "\x1b\x9b\x9d\x9c\x7f\u202e\u2028") and "é 中文" in text
 
 
 def _synth(path: Path, turns: list[dict[str, Any]]) -> Path:
@@ -113,5 +121,10 @@ def test_run_chat_sessions_show_and_audit_show_are_inert_in_a_terminal(workdir: 
 
     out = _reign("audit", "show", cwd=workdir)
     _assert_inert(out, b"TOOL-TITLE")
+    for info in sessions:  # JSON keeps the text (escaped the JSON way), and none of it acts on the terminal
+        out = _reign("sessions", "export", info.id, cwd=workdir)
+        _assert_inert(out, b"\\u009b2J", b"PWNED-TITLE")
+    out = _reign("run", "--cassette", str(cassette), "--yes", "--output", "json", "goal", cwd=workdir)
+    _assert_inert(out, b"MODEL-TITLE")
     out = _reign("sessions", cwd=workdir)
     _assert_inert(out)

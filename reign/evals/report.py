@@ -7,10 +7,10 @@ what a model and its tools wrote.
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 from reign.evals.results import SuiteResult, TaskResult
+from reign.terminal import inert_json
 
 
 def _pct(x: float | int | None) -> str:
@@ -42,7 +42,7 @@ def to_json(suite: SuiteResult) -> str:
     data["by_category"] = suite.by_category()
     for task, raw in zip(suite.tasks, data["tasks"], strict=True):
         raw["metrics"] = task.metrics()
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return inert_json(data, indent=2) + "\n"
 
 
 def load(path: Path) -> SuiteResult:

@@ -163,7 +163,7 @@ def _agent(task: Task, cfg: EvalConfig, attempt: Attempt, root: Path, work: Path
     settings = load_settings({"provider": provider_name, "model": cfg.model, "base_url": cfg.base_url,
                               "max_steps": task.spec.reign.max_steps, "time_limit": left})
     settings = settings.model_copy(update={"workspace_root": work, "audit_dir": root / "audit",
-                                           "sessions_db": root / "sessions.db"})
+                                           "sessions_db": root / "sessions.db", "database_url": None})
     approver = Unattended()
     ctx = cassette(tape, record=cfg.mode == "record", provider=settings.provider) if tape else nullcontext()
     results: list[RunResult] = []

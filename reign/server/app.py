@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import SecretStr
 
 from reign.config import Settings
 from reign.errors import ReignError
@@ -27,6 +28,9 @@ ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]],
 def create_app(cfg: ServerConfig, *, settings: Settings | None = None, durable: bool = True) -> FastAPI:
     """The server app. `durable=False` serves the API without running runs (tests of auth and validation)."""
     db = Database(cfg.database_url)
+    # Runs' sessions record into the server's database, so every server on it (and `reign sessions` pointed
+    # at it) sees every run.
+    settings = (settings or Settings()).model_copy(update={"database_url": SecretStr(cfg.database_url)})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -35,7 +39,7 @@ def create_app(cfg: ServerConfig, *, settings: Settings | None = None, durable: 
             from reign.server import durable as engine
 
             # DBOS refuses its blocking calls on a thread with a running event loop
-            await asyncio.to_thread(engine.launch, cfg, db, settings or Settings())
+            await asyncio.to_thread(engine.launch, cfg, db, settings)
         try:
             yield
         finally:

@@ -76,20 +76,23 @@ _DB_OPTION = click.option("--database-url", help="Default: REIGN_DATABASE_URL, D
 @click.option("--workspace", "workspaces", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Limit runs to this workspace folder (repeatable).")
 @click.option("--impersonate-user", help="Kubernetes calls of this user's runs impersonate this cluster user.")
-@click.option("--impersonate-group", help="... and this cluster group (needs --impersonate-user).")
+@click.option("--impersonate-group", "groups", multiple=True,
+              help="... and this cluster group (repeatable; needs --impersonate-user).")
 @_DB_OPTION
 def users_add(name: str, role: str, namespaces: tuple[str, ...], contexts: tuple[str, ...],
-              workspaces: tuple[Path, ...], impersonate_user: str | None, impersonate_group: str | None,
+              workspaces: tuple[Path, ...], impersonate_user: str | None, groups: tuple[str, ...],
               database_url: str | None) -> None:
     """Add NAME and print its bearer token (shown once; only its hash is stored)."""
     from reign.server import users as people
 
-    if impersonate_group and not impersonate_user:
+    if groups and not impersonate_user:
         _fail("--impersonate-group needs --impersonate-user")
+    if any(not g.strip() for g in groups):
+        _fail("--impersonate-group needs a group name")
     try:
         scope = people.UserScope(namespaces=list(namespaces), kube_contexts=list(contexts),
                                  workspaces=[str(w.expanduser().resolve()) for w in workspaces],
-                                 impersonate_user=impersonate_user, impersonate_group=impersonate_group)
+                                 impersonate_user=impersonate_user, impersonate_groups=list(dict.fromkeys(groups)))
         token = people.add(_db(database_url), name, role, scope)  # type: ignore[arg-type]
     except ReignError as exc:
         _fail(str(exc))

@@ -1,7 +1,8 @@
 """What `reign serve` and `reign users` need: where the database is, who may do what, how long asks wait.
 
-The database is SQLite under Reign's state directory unless `REIGN_DATABASE_URL` (or `DATABASE_URL`) names
-another one (PostgreSQL for a team: several servers on one database share the work).
+The database is Reign's one database (reign.db): the SQLite file of sessions under the state directory unless
+`REIGN_DATABASE_URL` (or `DATABASE_URL`) names another one (PostgreSQL for a team: several servers on one
+database share the work and the sessions).
 """
 
 from __future__ import annotations
@@ -9,18 +10,17 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from reign.config import state_dir
+from reign.db import dbos_file, sqlalchemy_url, sqlite_path
 
 ROLES = ("viewer", "operator", "approver", "admin")
 
 
 def default_database_url() -> str:
-    url = os.environ.get("REIGN_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{state_dir() / 'server.db'}"
+    """Reign's database, as the CLI's sessions use it (so `reign sessions` shows the server's runs)."""
+    from reign.config import Settings
+
+    return Settings().database
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -55,15 +55,10 @@ class ServerConfig:
 
     @property
     def dbos_url(self) -> str:
+        """DBOS's system tables: beside Reign's in PostgreSQL, in a file of their own with SQLite (dbos_file)."""
         url = self.sqlalchemy_url
+        path = sqlite_path(url)
+        if path is not None:
+            return f"sqlite:///{dbos_file(path)}"
         return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
-
-def sqlalchemy_url(url: str) -> str:
-    """PostgreSQL through psycopg 3 whatever the scheme says; SQLite files get their folder made."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return url

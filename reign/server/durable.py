@@ -105,8 +105,10 @@ class DurableRun:
         db.update_run(self.run_id, status="running", worker=cfg.worker_id)
         sink = EventSink(db, self.run_id)
         try:
-            user = db.user(row["requested_by"]) or {"scope": {}}
-            settings = scoped_settings(self.world.base, row, user["scope"])
+            scope = row["scope"]  # the requester's scope as it was when the run started
+            if scope is None:  # a run recorded before scopes were stored with runs
+                scope = (db.user(row["requested_by"]) or {"scope": {}})["scope"]
+            settings = scoped_settings(self.world.base, row, scope)
             plan = sessions.start(settings, resume=None, read_only=None, policies=[], new_id=self.run_id)
             inner, transport = replaying_provider(settings, Path(row["cassette"])) if row["cassette"] else \
                 (_live_provider(settings), None)

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from sse_starlette import EventSourceResponse
 
-from reign.server.runs import Db, User
+from reign.server.runs import Db, User, visible_run
 
 router = APIRouter(prefix="/api")
 POLL_SECONDS = 0.2
@@ -23,8 +23,7 @@ POLL_SECONDS = 0.2
 
 @router.get("/runs/{run_id}/events")
 async def run_events(run_id: str, request: Request, user: User, db: Db) -> EventSourceResponse:
-    if await asyncio.to_thread(db.run, run_id) is None:
-        raise HTTPException(404, f"no run {run_id}")
+    await asyncio.to_thread(visible_run, db, run_id, user)
     raw = request.headers.get("last-event-id") or request.query_params.get("last_event_id") or "0"
     if not raw.isdigit():
         raise HTTPException(422, "Last-Event-ID must be the numeric id of an event")

@@ -2,8 +2,9 @@
 
 Authorisation: every request carries `Authorization: Bearer TOKEN` (401 otherwise). Roles rank
 viewer < operator < approver < admin: viewers read; operators start and cancel their own runs; approvers
-and admins decide approvals (and admins cancel any run). Four eyes (on by default): whoever started a run
-may not approve its destructive or unclassified calls.
+and admins decide approvals and cancel runs. Four eyes (on by default): whoever started a run may not
+approve its destructive or unclassified calls. Scope comes first: a run the caller may not see
+(`scope.can_see`) is 404 for every endpoint, as if it did not exist.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reign.server.config import ServerConfig
 from reign.server.db import Database
-from reign.server.users import RANK, authenticate
+from reign.server.scope import can_see, visible_runs
+from reign.server.users import RANK, UserScope, authenticate
 
 router = APIRouter(prefix="/api")
 STATUSES = ("queued", "running", "waiting_approval", "completed", "failed", "cancelled", "interrupted")
@@ -82,7 +84,8 @@ def start_run(body: RunRequest, user: User, db: Db, cfg: Cfg) -> dict[str, str]:
         cassette = str(path)
     run_id = uuid.uuid4().hex[:12]
     db.create_run(run_id, body.goal, user["name"], provider=body.provider, model=body.model,
-                  max_steps=body.max_steps, cassette=cassette)
+                  max_steps=body.max_steps, cassette=cassette,
+                  scope=UserScope.model_validate(user["scope"] or {}).model_dump())
     from reign.server import durable
 
     durable.enqueue(run_id)
@@ -91,17 +94,17 @@ def start_run(body: RunRequest, user: User, db: Db, cfg: Cfg) -> dict[str, str]:
 
 @router.get("/runs")
 def list_runs(user: User, db: Db) -> list[dict[str, Any]]:
-    return [view(db, row, brief=True) for row in db.list_runs()]
+    return [view(db, row, brief=True) for row in visible_runs(db, user)]
 
 
 @router.get("/runs/{run_id}")
 def show_run(run_id: str, user: User, db: Db) -> dict[str, Any]:
-    return view(db, _run(db, run_id))
+    return view(db, visible_run(db, run_id, user))
 
 
 @router.post("/runs/{run_id}/approvals/{digest}")
 def decide(run_id: str, digest: str, body: Decision, user: User, db: Db, cfg: Cfg) -> dict[str, Any]:
-    run = _run(db, run_id)
+    run = visible_run(db, run_id, user)
     if user["role"] not in ("approver", "admin"):
         raise HTTPException(403, f"role {user['role']} may not decide approvals (approver or admin)")
     pending = db.approval(run_id, digest)
@@ -125,10 +128,11 @@ def decide(run_id: str, digest: str, body: Decision, user: User, db: Db, cfg: Cf
 
 @router.post("/runs/{run_id}/cancel")
 def cancel_run(run_id: str, user: User, db: Db) -> dict[str, str]:
-    run = _run(db, run_id)
+    run = visible_run(db, run_id, user)
     own = run["requested_by"] == user["name"]
-    if not (user["role"] == "admin" or (own and RANK[user["role"]] >= RANK["operator"])):
-        raise HTTPException(403, "only who started the run (operator or above) or an admin may cancel it")
+    if not (user["role"] in ("approver", "admin") or (own and RANK[user["role"]] >= RANK["operator"])):
+        raise HTTPException(403, "only who started the run (operator or above), an approver or an admin may "
+                                 "cancel it")
     if run["status"] in ("completed", "failed", "cancelled", "interrupted"):
         raise HTTPException(409, f"run {run_id} already ended ({run['status']})")
     from reign.server import durable
@@ -140,9 +144,10 @@ def cancel_run(run_id: str, user: User, db: Db) -> dict[str, str]:
     return {"id": run_id, "status": "cancelled"}
 
 
-def _run(db: Database, run_id: str) -> dict[str, Any]:
+def visible_run(db: Database, run_id: str, user: dict[str, Any]) -> dict[str, Any]:
+    """The run, if this user may see it; otherwise 404, the same answer as for a run that does not exist."""
     run = db.run(run_id)
-    if run is None:
+    if run is None or not can_see(user, run):
         raise HTTPException(404, f"no run {run_id}")
     return run
 

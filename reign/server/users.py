@@ -11,7 +11,7 @@ import re
 import secrets
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from reign.errors import ReignError
 from reign.server.config import ROLES
@@ -28,7 +28,18 @@ class UserScope(BaseModel):
     kube_contexts: list[str] = Field(default_factory=list)
     workspaces: list[str] = Field(default_factory=list)
     impersonate_user: str | None = None  # Kubernetes Impersonate-User: the cluster's RBAC applies per person
-    impersonate_group: str | None = None
+    impersonate_groups: list[str] = Field(default_factory=list)  # one Impersonate-Group header each
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_group_before(cls, data: Any) -> Any:
+        """Scopes stored before several groups were allowed hold one `impersonate_group` string."""
+        if isinstance(data, dict) and "impersonate_group" in data:
+            data = dict(data)
+            single = data.pop("impersonate_group")
+            if single and not data.get("impersonate_groups"):
+                data["impersonate_groups"] = [single]
+        return data
 
 
 def token_hash(token: str) -> str:
@@ -60,7 +71,8 @@ def list_text(rows: list[dict[str, Any]]) -> str:
         return "no users yet (`reign users add NAME --role operator`)"
     lines = [f"{'name':<20}  {'role':<9}  {'created':<20}  {'status':<8}  scope"]
     for r in rows:
-        scope = ", ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in r["scope"].items() if v)
+        stored = UserScope.model_validate(r["scope"] or {}).model_dump()  # an old one-group scope as a list
+        scope = ", ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in stored.items() if v)
         lines.append(f"{r['name']:<20}  {r['role']:<9}  {r['created'][:19]:<20}  "
                      f"{'revoked' if r['revoked'] else 'active':<8}  {scope or '-'}")
     return "\n".join(lines)

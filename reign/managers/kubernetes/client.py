@@ -100,7 +100,9 @@ def api_session(ctx: ToolContext | Settings) -> ApiSession:
     wanted = settings.kube_context
     timeout = 10.0 if probing else float(settings.tool_timeout)  # a probe must answer quickly
     joined = os.pathsep.join(files)
-    impersonate = (settings.kube_impersonate_user or "", settings.kube_impersonate_group or "")
+    groups = ([settings.kube_impersonate_group] if settings.kube_impersonate_group else []) + \
+        settings.kube_impersonate_groups
+    impersonate = (settings.kube_impersonate_user or "", tuple(dict.fromkeys(groups)))
     key = (joined, tuple(os.path.getmtime(f) for f in files), wanted or "", timeout, *impersonate)
     with _lock:
         cached = _sessions.get(key)
@@ -123,14 +125,41 @@ def api_session(ctx: ToolContext | Settings) -> ApiSession:
     cfg.retries = 1
     api = client.ApiClient(configuration=cfg)
     if impersonate[0]:  # the cluster decides with this person's RBAC (reign serve's per-user scope)
-        api.set_default_header("Impersonate-User", impersonate[0])  # type: ignore[no-untyped-call]
-        if impersonate[1]:
-            api.set_default_header("Impersonate-Group", impersonate[1])  # type: ignore[no-untyped-call]
+        _impersonate(api, impersonate[0], impersonate[1])
     sess = ApiSession(api=api, context=name,
                     namespace=str(entry.get("namespace") or "default"), server=str(cfg.host), timeout=timeout)
     with _lock:
         _sessions[key] = sess
     return sess
+
+
+def _impersonate(api: Any, user: str, groups: tuple[str, ...]) -> None:
+    """Every request of this client carries Impersonate-User and one Impersonate-Group header per group.
+
+    The client's default headers are a dict (one value per name), and the API server reads each group from
+    its own header line (a comma-joined value would be one group with a comma in its name), so the groups
+    are added to each request's headers as a urllib3 HTTPHeaderDict, which sends repeated lines.
+    """
+    from importlib.metadata import version
+
+    api.set_default_header("Impersonate-User", user)
+    if not groups:
+        return
+    if int(version("urllib3").split(".")[0]) < 2:  # 1.x joins repeated headers into one line
+        raise ToolError("impersonating Kubernetes groups needs urllib3 2 or later (pip install -U urllib3)")
+    from urllib3 import HTTPHeaderDict
+
+    rest = api.rest_client
+    send = rest.request
+
+    def request(method: str, url: str, *args: Any, headers: Any = None, **kwargs: Any) -> Any:
+        merged = HTTPHeaderDict(headers or {})
+        merged.discard("Impersonate-Group")
+        for group in groups:
+            merged.add("Impersonate-Group", group)
+        return send(method, url, *args, headers=merged, **kwargs)
+
+    rest.request = request
 
 
 def available(settings: Settings) -> str | None:

@@ -1,7 +1,9 @@
 """The console's pages: sign in and out, runs (list, live page, start), approvals, sessions, audit, policy.
 
-Pages reuse the JSON API's own functions (runs.start_run, runs.decide) so the rules (roles, four eyes,
-replay-only cassettes, expiry) are enforced in exactly one place.
+Pages reuse the JSON API's own functions (runs.start_run, runs.decide, runs.visible_run) so the rules
+(roles, four eyes, replay-only cassettes, expiry, who may see a run) are enforced in exactly one place:
+a run outside the user's view is 404 here as in the API, and the runs list, sessions and audit browsers
+show only what `scope.can_see` allows (sessions and records of no server run: admins only).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from reign.server.console.security import (
     require_user,
 )
 from reign.server.db import Database
+from reign.server.scope import visible_runs, visible_sessions
 from reign.server.users import RANK, authenticate
 from reign.terminal import inert
 
@@ -138,7 +141,7 @@ def runs_list(request: Request, user: PageUser, status: str = "", who: str = "",
     db = _db(request)
     rows = []
     settings = _settings(request)
-    for row in db.list_runs(limit=200):
+    for row in visible_runs(db, user, limit=200):
         if (status and row["status"] != status) or (who and who.lower() not in row["requested_by"].lower()) or \
                 (q and q.lower() not in row["goal"].lower()):
             continue
@@ -174,9 +177,7 @@ def _runs_error(request: Request, user: dict[str, Any], message: str, status: in
 def run_page(request: Request, run_id: str, user: PageUser, approve: str = "", error: str = "",
              status_code: int = 200) -> Response:
     db = _db(request)
-    run = db.run(run_id)
-    if run is None:
-        raise HTTPException(404, f"no run {run_id}")
+    run = runs.visible_run(db, run_id, user)
     cfg = request.app.state.cfg
     events = db.events_after(run_id, 0, limit=5000)
     pending = []
@@ -219,8 +220,7 @@ def decide(request: Request, run_id: str, digest: str, user: PageUser,
 async def run_cards(request: Request, run_id: str, user: PageUser, last_event_id: int = 0) -> EventSourceResponse:
     """The run's events as display cards over SSE for the page (cookie session; GET only, changes nothing)."""
     db = _db(request)
-    if await asyncio.to_thread(db.run, run_id) is None:
-        raise HTTPException(404, f"no run {run_id}")
+    await asyncio.to_thread(runs.visible_run, db, run_id, user)
     raw = request.headers.get("last-event-id") or str(last_event_id)
     after = int(raw) if raw.isdigit() else 0
 
@@ -246,15 +246,20 @@ async def run_cards(request: Request, run_id: str, user: PageUser, last_event_id
 def sessions_page(request: Request, user: PageUser, q: str = "", session: str = "") -> Response:
     from reign.sessions import SessionStore
 
-    store = SessionStore.existing(_settings(request).sessions_db)
+    store = SessionStore.existing(_settings(request).database)
     rows: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []
     error = ""
+    db = _db(request)
     if store is not None:
         try:
-            rows = [i.row() for i in store.recent(500)
-                    if not q or q.lower() in (i.id + " " + i.goal + " " + i.status).lower()]
+            recent = [i for i in store.recent(500)
+                      if not q or q.lower() in (i.id + " " + i.goal + " " + i.status).lower()]
+            seen = visible_sessions(db, user, [i.id for i in recent])
+            rows = [i.row() for i in recent if i.id in seen]
             if session:
+                if user["role"] != "admin" and not visible_sessions(db, user, [session]):  # exact ids only
+                    raise ReignError(f"no session {session!r} (the list above shows the ones you may see)")
                 calls = [{k: inert(str(r[k])) if r[k] is not None else "" for k in r.keys()}  # noqa: SIM118 (a Row iterates values)
                          for r in store.calls(store.find(session).id)]
         except ReignError as exc:
@@ -269,6 +274,8 @@ def audit_page(request: Request, user: PageUser, q: str = "", session: str = "")
     from reign.audit import default_path, read
 
     records = read(default_path(_settings(request).audit_dir), session or None)
+    seen = visible_sessions(_db(request), user, sorted({str(r.get("session") or "") for r in records}))
+    records = [r for r in records if str(r.get("session") or "") in seen]
     if q:
         records = [r for r in records if q.lower() in json.dumps(r, ensure_ascii=False).lower()]
     shown = [{"seq": r.get("seq"), "time": r.get("ts", r.get("time", "")), "session": r.get("session", ""),

@@ -1,10 +1,10 @@
-"""Alembic environment for the server's tables: run with a connection handed over by `Database.migrate`."""
+"""Alembic environment for Reign's tables: run with a connection handed over by `Database.migrate`."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from reign.server.db import metadata
+from reign.db.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - `alembic` CLI use: needs sqlalchemy.url in the config
