@@ -184,13 +184,16 @@ def _within(path: Path, parent: Path) -> bool:
 
 
 def reign_private_paths(settings: Settings) -> list[Path]:
-    """Reign's own config, policy, audit and state: never shown to a process it starts."""
+    """Reign's own config, policy, audit, state and caches: never shown to a process it starts (the caches hold
+    parsed policy and checked examples: writing them would widen what the gate allows)."""
     from reign.config import config_file, state_dir
     from reign.db import dbos_file, sqlite_path
     from reign.policy.rules import user_policy_file
+    from reign.yamlcache import cache_dir
 
     # the config file itself (REIGN_CONFIG may put it anywhere, so not its folder) and ~/.config/reign
-    paths = [config_file(), user_policy_file().parent, state_dir(), settings.audit_dir, *settings.policy_files]
+    paths = [config_file(), user_policy_file().parent, state_dir(), cache_dir(), settings.audit_dir,
+             *settings.policy_files]
     for db in {settings.sessions_db, sqlite_path(settings.database) or settings.sessions_db}:
         for file in (db, dbos_file(db)):  # Reign's database, and the server's DBOS tables beside it
             paths += [file, Path(f"{file}-wal"), Path(f"{file}-shm"), Path(f"{file}-journal")]

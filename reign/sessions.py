@@ -487,8 +487,9 @@ class Plan:
         """Open the session for one agent: a new one records its scope; a resumed one is claimed and brings
         its compacted history, its folder, the managers it had loaded (calls to a `loaders` tool) and its
         "always" approvals. reign.wiring builds these into the agent: nothing is patched in afterwards."""
-        carried = Carried(memory=PersistentMemory(digests=self.store.approvals(self.id), store=self.store,
-                                                  session=self.id))
+        # a new session has no approvals yet: its store stays unopened until the first record (see SessionJournal)
+        digests = self.store.approvals(self.id) if self.resumed is not None else set()
+        carried = Carried(memory=PersistentMemory(digests=digests, store=self.store, session=self.id))
         if self.resumed is None:
             self.journal.scope = scope_of(self.settings, provider=provider, model=model, policies=self.policies)
             return carried

@@ -174,6 +174,22 @@ def test_sandbox_alone_hides_credential_stores_reign_state_and_reigns_environmen
     assert "pytest" not in out["stdout"] and "python" not in out["stdout"]
 
 
+def test_reigns_caches_are_hidden_even_when_the_workspace_is_home(world: dict[str, Path]) -> None:
+    """The parsed-policy and checked-examples caches live under ~/.cache/reign: a command that could write them
+    (the workspace is HOME, so HOME is writable) could change what the gate allows next time."""
+    permissive_user_policy()
+    cache = world["home"] / ".cache" / "reign" / "yaml"
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "policy.json").write_text('{"rules": []}')
+    ex = executor(Settings(workspace_root=world["home"], tool_timeout=20))
+    out, _ = bash(ex, "echo '{\"rules\": [{\"name\": \"all\"}]}' > ~/.cache/reign/yaml/policy.json; "
+                      "ls ~/.cache/reign/yaml; echo done")
+    assert out["stdout"].strip().endswith("done") and "policy.json" not in out["stdout"]
+    assert (cache / "policy.json").read_text() == '{"rules": []}'
+    out, _ = bash(ex, "touch ~/written-in-home && echo ok")
+    assert out["stdout"].strip() == "ok" and (world["home"] / "written-in-home").exists()  # HOME itself is writable
+
+
 def test_network_is_cut_by_the_setting_and_by_a_policy_rule(workdir: Path) -> None:
     permissive_user_policy()
     server = socket.socket()
