@@ -22,6 +22,7 @@ from reign.cli_actions import (
     policy_rows,
     provider_session,
     settle_imports,
+    start_collector,
     tool_rows,
 )
 from reign.signals import Stopped, received, stop_on_signals
@@ -141,6 +142,7 @@ def chat_loop(**opts: Any) -> None:
             return agent
 
         agent = fresh(session)
+        start_collector()
         if agent.messages:
             console.note(f"resumed session {session.id} ({len(agent.messages)} messages of context)")
         offered = agent.executor.catalogue.offered(read_only=settings.read_only)

@@ -97,14 +97,28 @@ def settle_imports() -> None:
     """In the console script's own process, once Reign's modules are imported and before the provider SDK is:
     their objects live as long as the process, so the cycle collector need not scan them again. Without this,
     importing the SDK on top of them costs one more full collection (~0.1 s) before the first request.
-    Nothing is garbage at this point, so nothing is kept alive that would have been freed (gc.freeze). Not
-    in a host process (tests, an embedding program), whose objects are not ours to pin."""
+    Nothing is garbage at this point, so nothing is kept alive that would have been freed (gc.freeze). The
+    collector then rests while the SDK is imported and the agent built (long-lived objects again, ~20 ms of
+    collections) until `start_collector`, just before the loop. Not in a host process (tests, an embedding
+    program), whose objects are not ours to pin."""
     from reign import cli
 
     if cli.OWN_PROCESS:
         import gc
 
         gc.freeze()
+        gc.disable()
+
+
+def start_collector() -> None:
+    """The agent is built: what start-up made stays for the run (frozen), and the collector works again."""
+    import gc
+
+    from reign import cli
+
+    if cli.OWN_PROCESS:
+        gc.freeze()
+    gc.enable()
 
 
 def run_once(goal: str | None, *, output: str, yes: bool, quiet: bool = False, **opts: Any) -> int:
@@ -123,6 +137,7 @@ def run_once(goal: str | None, *, output: str, yes: bool, quiet: bool = False, *
     approver = NonInteractive(yes=yes)
     with signals.stop_on_signals(), provider_session(settings, opts) as provider:
         agent = build_agent(settings, provider, Options(plan=session, approver=approver, log=logger(settings, opts)))
+        start_collector()
         goal = goal or sessions.DEFAULT_FOLLOW_UP
         if output == "text":
             from reign.console import Console

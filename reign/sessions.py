@@ -11,7 +11,6 @@ line and left as is (reign/db).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -133,16 +132,6 @@ class SessionStore:
                     db.migrate()
                     self._db = db
         return self._db
-
-    def open_in_background(self) -> None:
-        """Open the engine on a thread, while the run's first request is on its way (the wait releases the
-        GIL); a failure is left for the first real use to report."""
-        def work() -> None:
-            with contextlib.suppress(Exception):
-                self.db  # noqa: B018 - opening is the point
-
-        if self._db is None:
-            threading.Thread(target=work, name="reign-sessions-open", daemon=True).start()
 
     def close(self) -> None:
         """Nothing to release per store: the engine is shared by the process (reign.db.engine.shared)."""
@@ -321,8 +310,10 @@ class SessionJournal:
     """The agent's `Journal`: each method is one transaction.
 
     A CLI run defers its user message (`begin(defer=True)`) to the next record, the model's answer or the run's
-    end: no call can run before the model answers, and the first request need not wait for the database to
-    open. A process killed while that first request is out leaves no session behind (nothing happened in it)."""
+    end: no call can run before the model answers, so the first request need not wait for the database to open
+    (SQLAlchemy's import alone is ~0.1 s; opening it on a thread meanwhile delayed the request as much, the
+    import holding the GIL). A process killed while that first request is out leaves no session behind
+    (nothing had happened in it)."""
 
     store: SessionStore
     session: str
@@ -335,9 +326,7 @@ class SessionJournal:
         """A user message (a run's goal or a chat line): the session is now running in this process. `defer`
         writes it with the next record instead (see the class)."""
         self._goal = redact(goal)
-        if defer:
-            self.store.open_in_background()
-        else:
+        if not defer:
             self._write(lambda c: None)
 
     def _flush(self, c: Connection) -> None:
