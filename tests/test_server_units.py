@@ -206,3 +206,27 @@ def test_the_migrations_build_exactly_the_tables_the_code_uses(tmp_path: Path) -
     with db.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), metadata)
     assert [d for d in diffs if not (d[0] == "remove_table" and d[1].name == "reign_alembic_version")] == []
+
+
+def test_an_earlier_server_database_is_pointed_at_not_dropped(tmp_path: Path) -> None:
+    """Before sessions joined it, the server's default database was server.db in the state dir: a user who
+    relies on the new default is told where the old one (its users) is, and it is left as it is."""
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    old = home / ".local" / "state" / "reign" / "server.db"
+    Database(f"sqlite:///{old}").migrate()
+    before = old.read_bytes()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REIGN_") and k != "DATABASE_URL"}
+    env.update(HOME=str(home), XDG_STATE_HOME=str(home / ".local" / "state"), XDG_CONFIG_HOME=str(home / ".config"))
+    cli = [sys.executable, "-c", "from reign.cli import entry; entry()", "users", "list"]
+    default = subprocess.run(cli, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert default.returncode == 0, default.stderr
+    assert f"an earlier `reign serve` database is at {old}" in default.stderr
+    assert f"--database-url sqlite:///{old}" in default.stderr
+    assert old.read_bytes() == before  # the default database is another file: the old one is untouched
+    given = subprocess.run([*cli, "--database-url", f"sqlite:///{old}"], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+    assert given.returncode == 0 and "earlier" not in given.stderr

@@ -35,12 +35,14 @@ def serve(host: str, port: int, database_url: str | None, replay: bool, workers:
           approval_ttl: float | None, webhook_url: str | None, public_url: str | None) -> None:
     """Serve the HTTP API (runs, approvals, events) with durable runs."""
     from reign.server.app import serve as run_server
-    from reign.server.config import ServerConfig
+    from reign.server.config import ServerConfig, note_earlier_server_db
 
     cfg = ServerConfig(host=host, port=port, replay=replay, workers=workers, worker_id=worker_id or "",
                        public_url=public_url or "")
     if database_url:
         cfg.database_url = database_url
+    else:
+        note_earlier_server_db()
     if approval_ttl:
         cfg.approval_ttl = approval_ttl
     if webhook_url:
@@ -57,9 +59,11 @@ def users() -> None:
 
 
 def _db(url: str | None) -> object:
-    from reign.server.config import default_database_url
+    from reign.server.config import default_database_url, note_earlier_server_db
     from reign.server.db import Database
 
+    if not url:
+        note_earlier_server_db()
     db = Database(url or default_database_url())
     db.migrate()
     return db

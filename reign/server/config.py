@@ -23,6 +23,19 @@ def default_database_url() -> str:
     return Settings().database
 
 
+def note_earlier_server_db() -> None:
+    """Servers before sessions joined their database kept it in server.db under the state dir: say where it is
+    (it is left as it is) when the default is used now."""
+    from reign.config import Settings, state_dir, warn_once
+
+    old = state_dir() / "server.db"
+    settings = Settings()
+    if old.exists() and settings.database_url is None:
+        warn_once(f"an earlier `reign serve` database is at {old} (users, runs); the default is now "
+                  f"{settings.sessions_db} with the sessions. Keep using the old one with --database-url "
+                  f"sqlite:///{old}, or add the users again")
+
+
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value in (None, "") else value.strip().lower() in ("1", "true", "yes", "on")
