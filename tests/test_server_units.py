@@ -120,12 +120,18 @@ def test_visible_runs_reads_past_runs_the_user_may_not_see(tmp_path: Path, monke
     assert scope.visible_sessions(db, _user("root", "admin"), ["a1", "cli-session"]) == {"a1", "cli-session"}
 
 
-def test_the_scope_migration_records_each_old_runs_requester_scope(tmp_path: Path) -> None:
-    """Runs from before scopes were stored get their requester's scope; a run of no known user stays NULL."""
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_scope_migration_records_each_old_runs_requester_scope(tmp_path: Path, kind: str,
+                                                                   request: pytest.FixtureRequest) -> None:
+    """Runs from before scopes were stored get their requester's scope; a run of no known user stays NULL.
+    On a real PostgreSQL server too (scripts/postgres.sh)."""
     from alembic import command
     from alembic.config import Config
+    from conftest_server import new_pg_database
 
-    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    url = f"sqlite:///{tmp_path / 'm.db'}" if kind == "sqlite" else \
+        new_pg_database(request.getfixturevalue("pg_admin_url"))
+    db = Database(url)
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent.parent / "reign" / "migrations"))
     with db.engine.begin() as conn:
