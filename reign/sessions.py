@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from reign.approval import ApprovalRequest, SessionMemory
-from reign.db import check_sqlite_file, sqlite_path
+from reign.db import check_sqlite_file, check_url, sqlite_path
 from reign.errors import ReignError
 from reign.kubeconfig import current_context
 from reign.redact import redact, redact_obj
@@ -107,6 +107,7 @@ class SessionStore:
         """`where`: a database URL, or the path of an SQLite file (`sessions_db`)."""
         text = str(where)
         self.url = text if "://" in text else f"sqlite:///{Path(text).expanduser()}"
+        check_url(self.url)
         self.path = sqlite_path(self.url)
         self.where = str(self.path) if self.path else re.sub(r"://([^:/@]*):[^@/]*@", r"://\1:***@", self.url)
         if self.path is not None:

@@ -208,3 +208,16 @@ def test_postgresql_sessions_need_no_file_and_migrate_once(pg_url: str) -> None:
         version = conn.execute(sa.text("SELECT version_num FROM reign_alembic_version")).scalar()
     assert version == HEAD
     assert [d for d in diffs if not (d[0] == "remove_table" and d[1].name == "reign_alembic_version")] == []
+
+
+def test_an_unusable_database_url_is_refused_before_the_first_request(tmp_path: Path) -> None:
+    """A CLI run opens its database only after the model's first answer; a URL it cannot use is refused at
+    once, in one line, before a token is spent."""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("REIGN_", "ANTHROPIC", "OPENAI"))},
+           "HOME": str(tmp_path), "REIGN_DATABASE_URL": "mysql://reign@db/reign"}
+    cassette = ROOT / "examples" / "machine-report" / "cassette.yaml"
+    for args in (["run", "--cassette", str(cassette), "Report on this machine"], ["sessions"]):
+        done = subprocess.run([REIGN, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, done.stdout
+        assert "unsupported database URL mysql://" in done.stderr and "Traceback" not in done.stderr
+        assert "[step" not in done.stdout and len(done.stderr.strip().splitlines()) == 1

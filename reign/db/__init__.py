@@ -10,6 +10,7 @@ opens the engine only when it first records something, after its first request h
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sqlite3
 from pathlib import Path
@@ -34,6 +35,18 @@ def sqlalchemy_url(url: str) -> str:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     return url
+
+
+def check_url(url: str) -> str:
+    """The SQLAlchemy URL of a database Reign can use, or a one-line error, before anything runs (a CLI run
+    opens its database only after the model's first answer)."""
+    full = sqlalchemy_url(url)
+    if not full.startswith(("sqlite:///", "postgresql+psycopg://")):
+        raise ReignError(f"unsupported database URL {url.split('://')[0]}://...: use sqlite:///PATH or "
+                         "postgresql://USER@HOST:PORT/DB (REIGN_DATABASE_URL)")
+    if full.startswith("postgresql") and importlib.util.find_spec("psycopg") is None:
+        raise ReignError("a PostgreSQL database needs the psycopg package: pip install 'reign[server]'")
+    return full
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from reign.db import APPLICATION_ID, SQLITE_VERSION, check_sqlite_file, sqlalchemy_url, sqlite_path
+from reign.db import APPLICATION_ID, SQLITE_VERSION, check_sqlite_file, check_url, sqlalchemy_url, sqlite_path
 from reign.errors import ReignError
 
 T = TypeVar("T")
@@ -42,10 +42,7 @@ def shared(url: str) -> Database:
 
 class Database:
     def __init__(self, url: str) -> None:
-        self.url = sqlalchemy_url(url)
-        if not self.url.startswith(("sqlite:///", "postgresql+psycopg://")):
-            raise ReignError(f"unsupported database URL {url.split('://')[0]}://...: use sqlite:///PATH or "
-                             "postgresql://USER@HOST:PORT/DB")
+        self.url = check_url(url)
         self.sqlite = self.url.startswith("sqlite")
         self.path = sqlite_path(self.url)
         self.where = str(self.path) if self.path else sa.make_url(self.url).render_as_string(hide_password=True)
