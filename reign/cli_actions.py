@@ -94,20 +94,10 @@ def close_audit(agent: Agent, result: RunResult) -> None:
 
 
 def settle_imports() -> None:
-    """In the console script's own process, once Reign's modules are imported and before the provider SDK is:
-    their objects live as long as the process, so the cycle collector need not scan them again. Without this,
-    importing the SDK on top of them costs one more full collection (~0.1 s) before the first request.
-    Nothing is garbage at this point, so nothing is kept alive that would have been freed (gc.freeze). The
-    collector then rests while the SDK is imported and the agent built (long-lived objects again, ~20 ms of
-    collections) until `start_collector`, just before the loop. Not in a host process (tests, an embedding
-    program), whose objects are not ours to pin."""
+    """Reign's modules are imported, the provider SDK not yet: freeze them too (see reign.cli.rest_collector)."""
     from reign import cli
 
-    if cli.OWN_PROCESS:
-        import gc
-
-        gc.freeze()
-        gc.disable()
+    cli.rest_collector()
 
 
 def start_collector() -> None:
@@ -219,6 +209,7 @@ def check_calls(stdin: IO[str], stdout: IO[str], policies: list[Path], *, read_o
     policy = load_checked_policy([*settings.policy_files, *policies])
     ctx = gate_context(settings)
     effects = _known_effects(settings)
+    start_collector()  # the policy is loaded: the calls may be many
     bad = 0
     for n, line in enumerate(stdin, 1):
         if not line.strip():
