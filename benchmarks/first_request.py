@@ -205,7 +205,7 @@ def phases() -> dict[str, float]:
     from reign.wiring import Options, build_agent  # noqa: F401
 
     mark("import run_once's modules (sessions, wiring: agent, executor, gate)")
-    cli_actions.settle_imports()
+    reign.cli.rest_collector()
     settings = cli_actions.load_settings({})
     cli_actions.check_writable(settings)
     mark("Settings(), state folders writable")

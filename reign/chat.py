@@ -21,8 +21,6 @@ from reign.cli_actions import (
     logger,
     policy_rows,
     provider_session,
-    settle_imports,
-    start_collector,
     tool_rows,
 )
 from reign.signals import Stopped, received, stop_on_signals
@@ -117,14 +115,13 @@ def _prompt_session(history_file: Any) -> Any:
 
 
 def chat_loop(**opts: Any) -> None:
-    from reign import sessions
+    from reign import cli, sessions
     from reign.agent import Agent
     from reign.approval_prompt import ConsoleApprover
     from reign.config import state_dir
     from reign.console import Console
     from reign.wiring import Options, build_agent
 
-    settle_imports()
     settings = load_settings(opts)
     check_writable(settings)
     session = sessions.plan(settings, opts)  # on --resume: the stored scope, flags checked
@@ -142,7 +139,7 @@ def chat_loop(**opts: Any) -> None:
             return agent
 
         agent = fresh(session)
-        start_collector()
+        cli.start_collector()
         if agent.messages:
             console.note(f"resumed session {session.id} ({len(agent.messages)} messages of context)")
         offered = agent.executor.catalogue.offered(read_only=settings.read_only)

@@ -293,13 +293,23 @@ def rest_collector() -> None:
     """In the console script's own process, before a command's heavy imports (settings, the provider SDK, the
     agent): what they make lives as long as the process, so the cycle collector need not scan it over and over
     as it grows (a full collection alone is ~0.1 s). What exists now is frozen out of the collector, which
-    rests until the command calls `reign.cli_actions.start_collector`, before its loop. Not in a host process
+    rests until the command calls `start_collector`, before its loop. Not in a host process
     (tests, an embedding program), whose objects are not ours to pin."""
     if OWN_PROCESS:
         import gc
 
         gc.freeze()
         gc.disable()
+
+
+def start_collector() -> None:
+    """The command's long-lived objects are made (the agent built, the policy loaded): they stay frozen, and
+    the collector works again for the loop."""
+    import gc
+
+    if OWN_PROCESS:
+        gc.freeze()
+    gc.enable()
 
 
 def _before_exit() -> None:

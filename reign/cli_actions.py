@@ -93,33 +93,14 @@ def close_audit(agent: Agent, result: RunResult) -> None:
                                 error=result.error[:500])
 
 
-def settle_imports() -> None:
-    """Reign's modules are imported, the provider SDK not yet: freeze them too (see reign.cli.rest_collector)."""
-    from reign import cli
-
-    cli.rest_collector()
-
-
-def start_collector() -> None:
-    """The agent is built: what start-up made stays for the run (frozen), and the collector works again."""
-    import gc
-
-    from reign import cli
-
-    if cli.OWN_PROCESS:
-        gc.freeze()
-    gc.enable()
-
-
 def run_once(goal: str | None, *, output: str, yes: bool, quiet: bool = False, **opts: Any) -> int:
     """`reign run`: 0 when the run completed, 1 when it stopped otherwise, 128+N when signal N stopped it."""
-    from reign import sessions, signals
+    from reign import cli, sessions, signals
     from reign.approval import NonInteractive
     from reign.wiring import Options, build_agent
 
     if goal is not None and not goal.strip():
         raise ReignError("the GOAL is blank: say what to do, e.g. reign run \"list the running containers\"")
-    settle_imports()
     settings = load_settings(opts)
     check_writable(settings)
     session = sessions.plan(settings, opts)  # on --resume: the stored scope, flags checked
@@ -127,7 +108,7 @@ def run_once(goal: str | None, *, output: str, yes: bool, quiet: bool = False, *
     approver = NonInteractive(yes=yes)
     with signals.stop_on_signals(), provider_session(settings, opts) as provider:
         agent = build_agent(settings, provider, Options(plan=session, approver=approver, log=logger(settings, opts)))
-        start_collector()
+        cli.start_collector()
         goal = goal or sessions.DEFAULT_FOLLOW_UP
         if output == "text":
             from reign.console import Console
@@ -203,13 +184,14 @@ def check_calls(stdin: IO[str], stdout: IO[str], policies: list[Path], *, read_o
     """One JSON decision per input line, in order. A malformed line gets an error line, not a crash."""
     from dataclasses import replace
 
+    from reign import cli
     from reign.policy import GateCall, decide, gate_context, load_checked_policy
 
     settings = load_settings({"read_only": read_only or None})
     policy = load_checked_policy([*settings.policy_files, *policies])
     ctx = gate_context(settings)
     effects = _known_effects(settings)
-    start_collector()  # the policy is loaded: the calls may be many
+    cli.start_collector()  # the policy is loaded: the calls may be many
     bad = 0
     for n, line in enumerate(stdin, 1):
         if not line.strip():

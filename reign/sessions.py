@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import socket
 import threading
 import uuid
@@ -27,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from reign.approval import ApprovalRequest, SessionMemory
-from reign.db import check_sqlite_file, check_url, sqlite_path
+from reign.db import check_sqlite_file, check_url, location, sqlite_path
 from reign.errors import ReignError
 from reign.kubeconfig import current_context
 from reign.redact import redact, redact_obj
@@ -109,7 +108,7 @@ class SessionStore:
         self.url = text if "://" in text else f"sqlite:///{Path(text).expanduser()}"
         check_url(self.url)
         self.path = sqlite_path(self.url)
-        self.where = str(self.path) if self.path else re.sub(r"://([^:/@]*):[^@/]*@", r"://\1:***@", self.url)
+        self.where = location(self.url)
         if self.path is not None:
             check_sqlite_file(self.path)
         self._db: Database | None = None

@@ -92,14 +92,14 @@ def test_objects_are_frozen_out_of_the_collector_only_in_reigns_own_process(monk
     import gc
 
     from reign import cli
-    from reign.cli_actions import settle_imports, start_collector
+    from reign.cli import rest_collector, start_collector
 
     before = gc.get_freeze_count()
-    settle_imports()
+    rest_collector()
     assert gc.get_freeze_count() == before and gc.isenabled()
     monkeypatch.setattr(cli, "OWN_PROCESS", True)
     try:
-        settle_imports()
+        rest_collector()
         assert gc.get_freeze_count() > before and not gc.isenabled()  # resting while the agent is built
         start_collector()
         assert gc.isenabled()  # and back for the run

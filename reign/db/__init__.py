@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -47,6 +48,12 @@ def check_url(url: str) -> str:
     if full.startswith("postgresql") and importlib.util.find_spec("psycopg") is None:
         raise ReignError("a PostgreSQL database needs the psycopg package: pip install 'reign[server]'")
     return full
+
+
+def location(url: str) -> str:
+    """How messages name a database: an SQLite file by its path, any other by its URL without the password."""
+    path = sqlite_path(url)
+    return str(path) if path is not None else re.sub(r"://([^:/@]*):[^@/]*@", r"://\1:***@", url)
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from reign.db import APPLICATION_ID, SQLITE_VERSION, check_sqlite_file, check_url, sqlalchemy_url, sqlite_path
+from reign.db import APPLICATION_ID, SQLITE_VERSION, check_sqlite_file, check_url, location, sqlalchemy_url, sqlite_path
 from reign.errors import ReignError
 
 T = TypeVar("T")
@@ -45,7 +45,7 @@ class Database:
         self.url = check_url(url)
         self.sqlite = self.url.startswith("sqlite")
         self.path = sqlite_path(self.url)
-        self.where = str(self.path) if self.path else sa.make_url(self.url).render_as_string(hide_password=True)
+        self.where = location(self.url)
         self._migrated = False
         self._migrate_lock = threading.Lock()
         kwargs: dict[str, Any] = {"pool_pre_ping": True}

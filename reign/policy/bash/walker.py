@@ -138,23 +138,15 @@ class Walker(RedirectReader):
                 c = replace(ctx, background=True) if bg and not ctx.background else ctx
                 before = dict(self.env) if bg and track else None  # `a=1 &` runs in a subshell
                 dirs_before = self.dirs
-                certain = not bg  # the first pipeline of an and-or list always runs
                 moved_maybe = False  # a later operand (it may not run) changed the directory
-                stages: list[Node | Attached] = []
+                operands: list[list[Node | Attached]] = [[]]  # the pipelines of the and-or list
                 for it in group:
-                    if isinstance(it, str):
-                        if it in ("&&", "||") and stages:
-                            at = self.dirs
-                            if track:
-                                self.statement(stages, c, certain)
-                            else:
-                                self.pipeline(stages, c)
-                            moved_maybe |= not certain and self.dirs != at
-                            certain = False
-                            stages = []
-                    else:
-                        stages.append(it)
-                if stages:
+                    if not isinstance(it, str):
+                        operands[-1].append(it)
+                    elif it in ("&&", "||") and operands[-1]:
+                        operands.append([])
+                for i, stages in enumerate(o for o in operands if o):
+                    certain = not bg and i == 0  # the first pipeline of an and-or list always runs
                     at = self.dirs
                     if track:
                         self.statement(stages, c, certain)
