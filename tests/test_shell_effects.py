@@ -254,3 +254,19 @@ def test_perl_one_liners(code: str, expected: str) -> None:
 
 def test_sed_sandbox_runs_nothing() -> None:
     assert sed("e rm -rf /", sandbox=True).spawns == []
+
+
+def test_a_climbing_path_is_judged_from_each_contexts_workspace_not_a_remembered_one() -> None:
+    """Facts are memoised per segment and context: two runs in one process (a server's users have their own
+    workspaces) judge `cd .. && rm -rf *` from their own workspace root, in either order."""
+    from reign.policy import decide, load_checked_policy
+    from reign.policy.gate import GateCall
+
+    policy = load_checked_policy()
+    call = GateCall(tool="bash", args={"command": "cd .. && rm -rf *"})
+    at_home = GateContext(home="/root", workspace_root="/root/project")  # `..` is HOME: a wipe
+    elsewhere = GateContext(home="/root", workspace_root="/srv/work/app")  # `..` is /srv/work
+    first = [decide(call, policy, ctx).rule for ctx in (at_home, elsewhere)]
+    second = [decide(call, policy, ctx).rule for ctx in (elsewhere, at_home)]
+    assert first[0] == "shell-wipe-system-paths" and first[1] != "shell-wipe-system-paths"
+    assert second == first[::-1]

@@ -215,8 +215,9 @@ _FACTS_CACHE: dict[tuple[object, ...], frozenset[str]] = {}
 
 def segment_facts(seg: Segment, ctx: GateContext) -> set[str]:
     """The facts of one simple command (memoised: the gate asks for them per rule view and per effect).
-    They depend on the segment and, of the context, only on home, protected branches and namespaces."""
-    key = (seg, ctx.home, ctx.protected_branches, ctx.protected_namespaces)
+    They depend on the segment and, of the context, only on home, the workspace root (climbing relative paths
+    are judged from it), protected branches and namespaces."""
+    key = (seg, ctx.home, ctx.workspace_root, ctx.protected_branches, ctx.protected_namespaces)
     found = _FACTS_CACHE.get(key)
     if found is None:
         if len(_FACTS_CACHE) > 4096:
