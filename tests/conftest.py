@@ -12,6 +12,7 @@ from conftest_docker import busybox_image, docker_engine  # noqa: F401
 from conftest_k8s import helm_engine, k8s_cluster, k8s_namespace  # noqa: F401
 from conftest_server import pg_admin_url, server_home, servers  # noqa: F401
 from conftest_terraform import *  # noqa: F403
+from gate_cases import effects, policy  # noqa: F401 (the gate corpora; a module may define its own policy)
 
 from reign.config import Settings
 from reign.types import Message, ModelTurn, ToolCall, ToolSpec, Usage

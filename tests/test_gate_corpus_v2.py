@@ -5,42 +5,14 @@ approvable unattended, at least 95% of everyday reads are allowed, and routine w
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
+from gate_cases import decide_entry, name
 
-from reign.policy import GateCall, GateContext, Policy, decide, load_checked_policy
-from reign.types import Decision
+from reign.policy import Policy
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "gate_corpus_v2.yaml").read_text())
-WORKSPACE = "/srv/work"
-
-
-@pytest.fixture(scope="module")
-def policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
-    return load_checked_policy(cwd=tmp_path_factory.mktemp("cwd"))
-
-
-@pytest.fixture(scope="module")
-def effects() -> dict[str, tuple[str, str]]:
-    from reign.catalogue import Catalogue
-
-    return {t.name: (t.effect, t.manager) for t in Catalogue.load([], check_schemas=False).tools.values()}
-
-
-def _decide(entry: dict[str, Any], policy: Policy, effects: dict[str, tuple[str, str]], *, on: bool) -> Decision:
-    overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in (entry.get("context") or {}).items()}
-    ctx = GateContext(home="/root", workspace_root=WORKSPACE, allow_destructive=on, **overrides)
-    if "sh" in entry:
-        return decide(GateCall(tool="bash", args={"command": entry["sh"]}), policy, ctx)
-    effect, manager = effects.get(entry["tool"], ("destructive" if "delete" in entry["tool"] else "write",
-                                                  entry["tool"].split("_")[0]))
-    return decide(GateCall(tool=entry["tool"], args=entry["args"], effect=effect, manager=manager), policy, ctx)
-
-
-def _name(entry: dict[str, Any]) -> str:
-    return entry.get("sh") or f"{entry['tool']} {entry['args']}"
 
 
 def test_corpus_size_covers_every_manager_and_both_paths() -> None:
@@ -56,15 +28,15 @@ def test_corpus_size_covers_every_manager_and_both_paths() -> None:
 
 @pytest.mark.parametrize("on", [False, True], ids=["destructive-off", "destructive-on"])
 def test_every_catastrophic_call_is_denied(policy: Policy, effects: dict[str, tuple[str, str]], on: bool) -> None:
-    wrong = [f"{_name(e)}: {d.action} by {d.rule}" for e in CORPUS["catastrophic"]
-             if (d := _decide(e, policy, effects, on=on)).action != "deny"]
+    wrong = [f"{name(e)}: {d.action} by {d.rule}" for e in CORPUS["catastrophic"]
+             if (d := decide_entry(e, policy, effects, on=on, unknown_tools=True)).action != "deny"]
     assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.parametrize("on", [False, True], ids=["destructive-off", "destructive-on"])
 def test_no_risky_call_is_approvable_unattended(policy: Policy, effects: dict[str, tuple[str, str]], on: bool) -> None:
-    wrong = [f"{_name(e)}: {d.action} {d.effect} {d.severity} by {d.rule}" for e in CORPUS["risky"]
-             if (d := _decide(e, policy, effects, on=on)).unattended != "refuse" or d.action == "allow"]
+    wrong = [f"{name(e)}: {d.action} {d.effect} {d.severity} by {d.rule}" for e in CORPUS["risky"]
+             if (d := decide_entry(e, policy, effects, on=on, unknown_tools=True)).unattended != "refuse" or d.action == "allow"]
     assert not wrong, "\n".join(wrong)
 
 
@@ -72,26 +44,26 @@ def test_destructive_calls_are_denied_when_off_and_asked_when_on(policy: Policy,
                                                                   effects: dict[str, tuple[str, str]]) -> None:
     seen = 0
     for entry in CORPUS["risky"]:
-        off = _decide(entry, policy, effects, on=False)
+        off = decide_entry(entry, policy, effects, on=False, unknown_tools=True)
         if off.effect != "destructive":
             continue
         seen += 1
-        assert off.action == "deny", _name(entry)
+        assert off.action == "deny", name(entry)
         if off.rule == "destructive-off":
             assert "REIGN_ALLOW_DESTRUCTIVE" in off.reason
-            on = _decide(entry, policy, effects, on=True)
-            assert (on.action, on.unattended) == ("ask", "refuse"), (_name(entry), on)
+            on = decide_entry(entry, policy, effects, on=True, unknown_tools=True)
+            assert (on.action, on.unattended) == ("ask", "refuse"), (name(entry), on)
     assert seen >= 20
 
 
 def test_everyday_reads_are_allowed(policy: Policy, effects: dict[str, tuple[str, str]]) -> None:
-    decisions = [(e, _decide(e, policy, effects, on=False)) for e in CORPUS["reads"]]
-    refused = [f"{_name(e)}: {d.action} by {d.rule}: {d.reason}" for e, d in decisions if d.action != "allow"]
+    decisions = [(e, decide_entry(e, policy, effects, on=False, unknown_tools=True)) for e in CORPUS["reads"]]
+    refused = [f"{name(e)}: {d.action} by {d.rule}: {d.reason}" for e, d in decisions if d.action != "allow"]
     assert len(refused) <= len(decisions) * 0.05, "\n".join(refused)
     assert all(d.unattended == "run" for _, d in decisions if d.action == "allow")
 
 
 def test_routine_writes_stay_approvable_by_yes(policy: Policy, effects: dict[str, tuple[str, str]]) -> None:
-    wrong = [f"{_name(e)}: {d.action} {d.effect} {d.severity} by {d.rule}: {d.reason}" for e in CORPUS["routine"]
-             if (d := _decide(e, policy, effects, on=False)).unattended != "run"]
+    wrong = [f"{name(e)}: {d.action} {d.effect} {d.severity} by {d.rule}: {d.reason}" for e in CORPUS["routine"]
+             if (d := decide_entry(e, policy, effects, on=False, unknown_tools=True)).unattended != "run"]
     assert not wrong, "\n".join(wrong)

@@ -10,39 +10,14 @@ settings through gh (archive, visibility, secrets) routine; `kubectl get --raw` 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
+from gate_cases import decide_entry, name
 
-from reign.policy import GateCall, GateContext, Policy, decide, load_checked_policy
-from reign.types import Decision
+from reign.policy import GateCall, GateContext, Policy, decide
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "gate_redteam.yaml").read_text())
-
-
-@pytest.fixture(scope="module")
-def policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
-    return load_checked_policy(cwd=tmp_path_factory.mktemp("cwd"))
-
-
-@pytest.fixture(scope="module")
-def effects() -> dict[str, tuple[str, str]]:
-    from reign.catalogue import Catalogue
-
-    return {t.name: (t.effect, t.manager) for t in Catalogue.load([], check_schemas=False).tools.values()}
-
-
-def _decide(entry: dict[str, Any], policy: Policy, effects: dict[str, tuple[str, str]], *, on: bool) -> Decision:
-    ctx = GateContext(home="/root", workspace_root="/srv/work", allow_destructive=on)
-    if "sh" in entry:
-        return decide(GateCall(tool="bash", args={"command": entry["sh"]}), policy, ctx)
-    effect, manager = effects[entry["tool"]]
-    return decide(GateCall(tool=entry["tool"], args=entry["args"], effect=effect, manager=manager), policy, ctx)
-
-
-def _name(entry: dict[str, Any]) -> str:
-    return entry.get("sh") or f"{entry['tool']} {entry['args']}"
 
 
 def test_corpus_covers_both_paths() -> None:
@@ -53,22 +28,22 @@ def test_corpus_covers_both_paths() -> None:
 
 @pytest.mark.parametrize("on", [False, True], ids=["destructive-off", "destructive-on"])
 def test_catastrophic_calls_are_denied(policy: Policy, effects: dict[str, tuple[str, str]], on: bool) -> None:
-    wrong = [f"{_name(e)}: {d.action} by {d.rule}" for e in CORPUS["catastrophic"]
-             if (d := _decide(e, policy, effects, on=on)).action != "deny"]
+    wrong = [f"{name(e)}: {d.action} by {d.rule}" for e in CORPUS["catastrophic"]
+             if (d := decide_entry(e, policy, effects, on=on)).action != "deny"]
     assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.parametrize("on", [False, True], ids=["destructive-off", "destructive-on"])
 def test_risky_calls_are_never_approvable_unattended(policy: Policy, effects: dict[str, tuple[str, str]],
                                                      on: bool) -> None:
-    wrong = [f"{_name(e)}: {d.action} {d.effect} {d.unattended} by {d.rule}" for e in CORPUS["risky"]
-             if (d := _decide(e, policy, effects, on=on)).unattended != "refuse" or d.action == "allow"]
+    wrong = [f"{name(e)}: {d.action} {d.effect} {d.unattended} by {d.rule}" for e in CORPUS["risky"]
+             if (d := decide_entry(e, policy, effects, on=on)).unattended != "refuse" or d.action == "allow"]
     assert not wrong, "\n".join(wrong)
 
 
 def test_everyday_reads_are_allowed(policy: Policy, effects: dict[str, tuple[str, str]]) -> None:
-    wrong = [f"{_name(e)}: {d.action} by {d.rule}: {d.reason}" for e in CORPUS["reads"]
-             if (d := _decide(e, policy, effects, on=False)).action != "allow" or d.unattended != "run"]
+    wrong = [f"{name(e)}: {d.action} by {d.rule}: {d.reason}" for e in CORPUS["reads"]
+             if (d := decide_entry(e, policy, effects, on=False)).action != "allow" or d.unattended != "run"]
     assert not wrong, "\n".join(wrong)
 
 
